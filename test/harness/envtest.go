@@ -1,0 +1,59 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+)
+
+// API is the control plane shared by the tests of one package.
+type API struct {
+	Env    *devenv.Env
+	Config *rest.Config
+	Client client.Client
+}
+
+// RepoRoot returns the repository root (the directory holding go.mod).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// StartAPI starts kube-apiserver and etcd with portcullis's CRDs installed. It
+// fails with the command to run when the binaries are missing.
+func StartAPI() (*API, error) {
+	env, err := devenv.Start(devenv.Options{CRDDirs: []string{filepath.Join(RepoRoot(), "manifests", "crds")}})
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(env.Config, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		_ = env.Stop()
+		return nil, fmt.Errorf("build client: %w", err)
+	}
+	return &API{Env: env, Config: env.Config, Client: c}, nil
+}
+
+// RunWithAPI is a TestMain body: it starts the control plane once, stores it in
+// *api, runs the package's tests and stops the control plane.
+func RunWithAPI(m *testing.M, api **API) int {
+	a, err := StartAPI()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "harness: %v\n", err)
+		return 1
+	}
+	*api = a
+	code := m.Run()
+	if err := a.Env.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "harness: stop control plane: %v\n", err)
+	}
+	return code
+}

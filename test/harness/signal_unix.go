@@ -1,0 +1,5 @@
+package harness
+
+import "syscall"
+
+var quitSignal = syscall.SIGQUIT
