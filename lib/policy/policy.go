@@ -1,0 +1,88 @@
+// Package policy judges NGINX Inc Policy resources (k8s.nginx.org/v1): it
+// refuses the policy types portcullis does not support, checks every field of
+// ingressMTLS and egressMTLS, and turns a valid Policy into typed settings
+// with NGINX's defaults applied, which the intent builder consumes.
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+)
+
+// Options are the controller-wide settings that change what a Policy may say.
+type Options struct {
+	// AllowLegacyTLS admits TLSv1 and TLSv1.1 in egressMTLS.protocols
+	// (the ConfigMap's allow-legacy-tls).
+	AllowLegacyTLS bool
+}
+
+// Normalized is a valid Policy as portcullis applies it: exactly one of
+// IngressMTLS and EgressMTLS is set, with every default filled in.
+type Normalized struct {
+	// Type is v1.TypeIngressMTLS or v1.TypeEgressMTLS.
+	Type string
+	// IngressClassName is spec.ingressClassName, unchanged.
+	IngressClassName string
+
+	IngressMTLS *IngressMTLS
+	EgressMTLS  *EgressMTLS
+}
+
+// supportedTypes are the policy types portcullis implements.
+var supportedTypes = []string{v1.TypeIngressMTLS, v1.TypeEgressMTLS}
+
+// Validate reports every problem with p. It is Normalize without the result.
+func Validate(p *v1.Policy, opts Options) findings.Set {
+	_, f := Normalize(p, opts)
+	return f
+}
+
+// Normalize checks p and, when it has no errors, returns its settings with
+// defaults applied. With errors the result is nil: an invalid Policy must not
+// be half-applied. Warnings do not withhold the result.
+func Normalize(p *v1.Policy, opts Options) (*Normalized, findings.Set) {
+	var f findings.Set
+	spec := field.NewPath("spec")
+	if p == nil {
+		f.Required(spec, "no Policy given")
+		return nil, f
+	}
+
+	n := &Normalized{IngressClassName: p.Spec.IngressClassName}
+	checkTypes(&p.Spec, spec, &f)
+	if m := p.Spec.IngressMTLS; m != nil {
+		n.Type = v1.TypeIngressMTLS
+		n.IngressMTLS = normalizeIngressMTLS(m, spec.Child(v1.TypeIngressMTLS), &f)
+	}
+	if m := p.Spec.EgressMTLS; m != nil {
+		n.Type = v1.TypeEgressMTLS
+		n.EgressMTLS = normalizeEgressMTLS(m, spec.Child(v1.TypeEgressMTLS), opts, &f)
+	}
+	if !f.Allowed() {
+		return nil, f
+	}
+	return n, f
+}
+
+// checkTypes enforces "exactly one policy type, and a supported one".
+func checkTypes(s *v1.PolicySpec, spec *field.Path, f *findings.Set) {
+	set := s.SetTypes()
+	switch {
+	case len(set) == 0:
+		f.Required(spec, fmt.Sprintf("no policy type is set; set exactly one of %s", strings.Join(supportedTypes, " or ")))
+	case len(set) > 1:
+		f.Errorf(spec, set, "got %d policy types (%s); a Policy sets exactly one, and portcullis supports %s",
+			len(set), strings.Join(set, ", "), strings.Join(supportedTypes, " and "))
+	}
+	for _, t := range set {
+		if t != v1.TypeIngressMTLS && t != v1.TypeEgressMTLS {
+			f.Forbidden(spec.Child(t), fmt.Sprintf("policy type %s is not supported by portcullis; only %s are",
+				t, strings.Join(supportedTypes, " and ")))
+		}
+	}
+}
