@@ -4,15 +4,26 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
+	goruntime "runtime"
 	"testing"
 
-	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 )
+
+// Scheme holds client-go's built-in kinds and k8s.nginx.org/v1.
+var Scheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(nginxv1.AddToScheme(s))
+	return s
+}()
 
 // API is the control plane shared by the tests of one package.
 type API struct {
@@ -23,7 +34,7 @@ type API struct {
 
 // RepoRoot returns the repository root (the directory holding go.mod).
 func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
+	_, file, _, _ := goruntime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
@@ -34,7 +45,7 @@ func StartAPI() (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.New(env.Config, client.Options{Scheme: scheme.Scheme})
+	c, err := client.New(env.Config, client.Options{Scheme: Scheme})
 	if err != nil {
 		_ = env.Stop()
 		return nil, fmt.Errorf("build client: %w", err)

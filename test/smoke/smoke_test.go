@@ -18,7 +18,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
@@ -103,4 +105,33 @@ func TestNginxServesVerifiedHTTPS(t *testing.T) {
 	}}
 	_, err = strict.Get("https://" + addr + "/")
 	assert.ErrorContains(t, err, "certificate signed by unknown authority")
+}
+
+func TestPolicyCRDServesNGINXExamples(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// NGINX's egressMTLS example, as its documentation writes it (verifyServer: on
+	// is a YAML boolean), applied to the CRD portcullis ships.
+	var pol nginxv1.Policy
+	require.NoError(t, yaml.Unmarshal([]byte(`
+apiVersion: k8s.nginx.org/v1
+kind: Policy
+metadata:
+  name: egress-mtls-policy
+  namespace: default
+spec:
+  egressMTLS:
+    tlsSecret: egress-mtls-secret
+    trustedCertSecret: egress-trusted-ca-secret
+    verifyServer: on
+    serverName: on
+    sslName: secure-app.example.com
+`), &pol))
+	require.NoError(t, api.Client.Create(ctx, &pol))
+
+	var got nginxv1.Policy
+	require.NoError(t, api.Client.Get(ctx, client.ObjectKeyFromObject(&pol), &got))
+	require.NotNil(t, got.Spec.EgressMTLS)
+	assert.True(t, got.Spec.EgressMTLS.VerifyServer)
+	assert.Equal(t, "secure-app.example.com", got.Spec.EgressMTLS.SSLName)
 }
