@@ -51,7 +51,7 @@ fuzz: ## each fuzz target for FUZZTIME (default 30s)
 	done
 
 manifests: ## regenerate generated docs and manifests
-	$(GO) test ./lib/annotations/... -run TestAnnotationsDocUpToDate -update
+	$(GO) test ./lib/annotations/docgen -run TestAnnotationsDocUpToDate -update
 
 envtest-bin: $(ENVTEST_DIR)/kube-apiserver $(ENVTEST_DIR)/etcd ## build kube-apiserver and etcd; print KUBEBUILDER_ASSETS
 	@echo $(ENVTEST_DIR)

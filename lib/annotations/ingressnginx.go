@@ -1,0 +1,175 @@
+package annotations
+
+import (
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+)
+
+// ingress-nginx keys portcullis implements, without the prefix.
+const (
+	KeySSLRedirect                      = "ssl-redirect"
+	KeyForceSSLRedirect                 = "force-ssl-redirect"
+	KeySSLPassthrough                   = "ssl-passthrough"
+	KeyBackendProtocol                  = "backend-protocol"
+	KeyProxySSLSecret                   = "proxy-ssl-secret"
+	KeyProxySSLVerify                   = "proxy-ssl-verify"
+	KeyProxySSLVerifyDepth              = "proxy-ssl-verify-depth"
+	KeyProxySSLName                     = "proxy-ssl-name"
+	KeyProxySSLServerName               = "proxy-ssl-server-name"
+	KeyProxySSLProtocols                = "proxy-ssl-protocols"
+	KeyProxySSLCiphers                  = "proxy-ssl-ciphers"
+	KeyAuthTLSSecret                    = "auth-tls-secret"
+	KeyAuthTLSVerifyClient              = "auth-tls-verify-client"
+	KeyAuthTLSVerifyDepth               = "auth-tls-verify-depth"
+	KeyAuthTLSErrorPage                 = "auth-tls-error-page"
+	KeyAuthTLSPassCertificateToUpstream = "auth-tls-pass-certificate-to-upstream"
+	KeyAuthTLSMatchCN                   = "auth-tls-match-cn"
+	KeySSLCiphers                       = "ssl-ciphers"
+	KeySSLPreferServerCiphers           = "ssl-prefer-server-ciphers"
+	KeyServiceUpstream                  = "service-upstream"
+)
+
+// Values of ingress-nginx's backend-protocol that portcullis refuses.
+var refusedBackendProtocols = map[string]string{
+	"AUTO_HTTP": "not supported by portcullis (it never guesses the protocol of a backend)",
+	"FCGI":      "not supported by portcullis (FastCGI backends are out of scope)",
+	"AJP":       "not supported by portcullis (removed from ingress-nginx too)",
+}
+
+const boolMsg = `must be "true" or "false"`
+
+// Context the examples of rows that depend on another key need.
+var (
+	withAuthTLSSecret  = map[string]string{DefaultPrefix + "/" + KeyAuthTLSSecret: "default/client-ca"}
+	withProxySSLSecret = map[string]string{DefaultPrefix + "/" + KeyProxySSLSecret: "default/backend-ca"}
+)
+
+var ingressNginxTable = (&Table{
+	Dialect:  DialectIngressNginx,
+	Title:    "ingress-nginx (`nginx.ingress.kubernetes.io/`)",
+	Intro:    "The prefix is `nginx.ingress.kubernetes.io` unless the controller runs with `--annotations-prefix`. Booleans are exactly `true` or `false`; enumerations are exact lower-case words unless said otherwise; values are never trimmed.",
+	Prefixes: []string{DefaultPrefix},
+	Rows: []Row{
+		{
+			Key: KeySSLRedirect, Default: "ConfigMap `ssl-redirect` (true)", Scope: ScopeHost,
+			Doc:      "Redirect plain HTTP to HTTPS on hosts that have a TLS block, with ConfigMap `http-redirect-code` (308).",
+			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.SSLRedirect = &v }),
+			Examples: Examples{Good: good("true", "false"), Bad: bad("True", `must be "true" or "false", got "True"; did you mean "true"?`, " true", boolMsg, "yes", `did you mean "true"?`)},
+		},
+		{
+			Key: KeyForceSSLRedirect, Default: "ConfigMap `force-ssl-redirect` (false)", Scope: ScopeHost,
+			Doc:      "Redirect plain HTTP to HTTPS even when the Ingress has no TLS block (TLS terminated in front of portcullis).",
+			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.ForceSSLRedirect = &v }),
+			Examples: Examples{Good: good("true"), Bad: bad("1", `did you mean "true"?`)},
+		},
+		{
+			Key: KeySSLPassthrough, Default: "false", Scope: ScopeHost,
+			Doc:      "Route TLS connections for the host by SNI to the backend of its single `/` path without terminating TLS. Requires `--enable-ssl-passthrough`; other HTTP-level annotations are then ignored.",
+			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.SSLPassthrough = &v }),
+			Examples: Examples{Good: good("true", "false"), Bad: bad("on", `did you mean "true"?`)},
+		},
+		{
+			Key: KeyBackendProtocol, Default: "HTTP", Scope: ScopePath,
+			Doc:      "Protocol spoken to the backends: `HTTPS` and `GRPCS` re-encrypt (see `proxy-ssl-*`). Any case is accepted and stored upper case; `AUTO_HTTP`, `FCGI` and `AJP` are refused.",
+			Value:    grammar.Bind(grammar.EnumUpper([]string{"HTTP", "HTTPS", "GRPC", "GRPCS"}, refusedBackendProtocols), func(p *Parsed, v string) { p.Nginx.BackendProtocol = v }),
+			Examples: Examples{Good: good("HTTPS", "grpcs", "Http"), Bad: bad("FCGI", "not supported by portcullis", "AUTO_HTTP", "not supported by portcullis", "HTTPSS", `did you mean "HTTPS"?`, "HTTPS ", `did you mean "HTTPS"?`)},
+		},
+		{
+			Key: KeyProxySSLSecret, Scope: ScopePath,
+			Doc:      "Secret with `ca.crt` to verify the backend's certificate, and optionally `tls.crt`/`tls.key`: the client certificate presented to the backend. Another namespace only with ConfigMap `allow-cross-namespace-resources: \"true\"`.",
+			Value:    grammar.Bind(grammar.ObjectRef, func(p *Parsed, v Ref) { p.Nginx.ProxySSLSecret = &v }),
+			Examples: Examples{Good: good("default/backend-ca", "/backend-ca"), Bad: bad("backend-ca", `must be "namespace/name"`, "a/b/c", `must be "namespace/name"`, "Default/ca", "not a valid namespace name", "ns/", "empty")},
+		},
+		{
+			Key: KeyProxySSLVerify, Default: "off", Scope: ScopePath,
+			Doc:      "Verify the backend's certificate against `proxy-ssl-secret`'s `ca.crt`. `on` without `proxy-ssl-secret` is refused; `off` with an HTTPS/GRPCS backend is warned about.",
+			Value:    grammar.Bind(grammar.OnOff, func(p *Parsed, v bool) { p.Nginx.ProxySSLVerify = &v }),
+			Examples: Examples{Good: good("on", "off"), Bad: bad("true", `must be "on" or "off", got "true"; did you mean "on"?`, "ON", `did you mean "on"?`), With: withProxySSLSecret},
+		},
+		{
+			Key: KeyProxySSLVerifyDepth, Default: "1", Scope: ScopePath,
+			Doc:      "Maximum length of the backend's certificate chain.",
+			Value:    grammar.Bind(grammar.IntRange(1, 10), func(p *Parsed, v int) { p.Nginx.ProxySSLVerifyDepth = &v }),
+			Examples: Examples{Good: good("1", "10"), Bad: bad("0", "an integer from 1 to 10", "11", `got "11"`, "+2", "integer")},
+		},
+		{
+			Key: KeyProxySSLName, Default: "the upstream host", Scope: ScopePath,
+			Doc:      "Name to verify the backend's certificate against, and to send as SNI with `proxy-ssl-server-name: on`.",
+			Value:    grammar.Bind(grammar.DNSName, func(p *Parsed, v string) { p.Nginx.ProxySSLName = v }),
+			Examples: Examples{Good: good("backend.default.svc", "api.example.com"), Bad: bad("$host", "not a valid DNS name", "*.example.com", "without wildcard", "Api.example.com", "not a valid DNS name")},
+		},
+		{
+			Key: KeyProxySSLServerName, Default: "off", Scope: ScopePath,
+			Doc:      "Send SNI to the backend (`proxy-ssl-name`, else the upstream host).",
+			Value:    grammar.Bind(grammar.OnOff, func(p *Parsed, v bool) { p.Nginx.ProxySSLServerName = &v }),
+			Examples: Examples{Good: good("on", "off"), Bad: bad("of", `did you mean "off"?`)},
+		},
+		{
+			Key: KeyProxySSLProtocols, Default: "TLSv1.2 TLSv1.3", Scope: ScopePath,
+			Doc:      "TLS versions offered to the backend. `TLSv1` and `TLSv1.1` only with ConfigMap `allow-legacy-tls: \"true\"`.",
+			Value:    grammar.Bind(grammar.Protocols, func(p *Parsed, v []string) { p.Nginx.ProxySSLProtocols = v }),
+			Examples: Examples{Good: good("TLSv1.3", "TLSv1.2 TLSv1.3", "TLSv1.3 TLSv1.2"), Bad: bad("TLSv1.1 TLSv1.2", "allow-legacy-tls", "TLS1.3", `did you mean "TLSv1.3"?`, "TLSv1.2,TLSv1.3", "unknown protocol", "TLSv1.2  TLSv1.3", "empty entry")},
+		},
+		{
+			Key: KeyProxySSLCiphers, Default: "DEFAULT", Scope: ScopePath,
+			Doc:      "OpenSSL cipher list for TLS 1.2 connections to the backend.",
+			Value:    grammar.Bind(grammar.Ciphers, func(p *Parsed, v string) { p.Nginx.ProxySSLCiphers = v }),
+			Examples: Examples{Good: good("DEFAULT", "HIGH:!aNULL:!MD5", "ECDHE-RSA-AES128-GCM-SHA256 @SECLEVEL=2"), Bad: bad("HIGH;", "not allowed in a cipher string", "HIGH::MEDIUM", "empty entry", "@SECLEVEL=9", `"@" may only start`)},
+		},
+		{
+			Key: KeyAuthTLSSecret, Scope: ScopeHost,
+			Doc:      "CA secret (`ca.crt`, optional `ca.crl`) that client certificates must chain to: turns on client certificate authentication (mTLS) for the host. Requires a TLS block for the host. A missing secret fails closed.",
+			Value:    grammar.Bind(grammar.ObjectRef, func(p *Parsed, v Ref) { p.Nginx.AuthTLSSecret = &v }),
+			Examples: Examples{Good: good("default/client-ca", "/client-ca"), Bad: bad("client-ca", `must be "namespace/name"`, "default/Client_CA", "not a valid object name")},
+		},
+		{
+			Key: KeyAuthTLSVerifyClient, Default: "on", Scope: ScopeHost,
+			Doc:      "`on`: a valid client certificate is required (400 otherwise); `optional`: verified when sent; `optional_no_ca`: requested, not verified; `off`: not requested. Every `auth-tls-*` key except `auth-tls-verify-client: off` requires `auth-tls-secret`.",
+			Value:    grammar.Bind(grammar.Enum("on", "off", "optional", "optional_no_ca"), func(p *Parsed, v string) { p.Nginx.AuthTLSVerifyClient = v }),
+			Examples: Examples{Good: good("on", "optional", "optional_no_ca", "off"), Bad: bad("optinal", `did you mean "optional"?`, "true", `allowed: "on", "off", "optional" or "optional_no_ca"`, "ON", `did you mean "on"?`), With: withAuthTLSSecret},
+		},
+		{
+			Key: KeyAuthTLSVerifyDepth, Default: "1", Scope: ScopeHost,
+			Doc:      "Maximum length of the client certificate chain.",
+			Value:    grammar.Bind(grammar.IntRange(1, 10), func(p *Parsed, v int) { p.Nginx.AuthTLSVerifyDepth = &v }),
+			Examples: Examples{Good: good("2"), Bad: bad("0", "an integer from 1 to 10", "two", `got "two"`), With: withAuthTLSSecret},
+		},
+		{
+			Key: KeyAuthTLSErrorPage, Scope: ScopeHost,
+			Doc:      "Where to redirect a client whose certificate is missing or invalid (nginx's 495/496) instead of answering 400.",
+			Value:    grammar.Bind(grammar.HTTPURL, func(p *Parsed, v string) { p.Nginx.AuthTLSErrorPage = v }),
+			Examples: Examples{Good: good("https://login.example.com/mtls-error", "http://errors.example.com:8080/x?y=1"), Bad: bad("/error", `must start with "https://"`, "https://example.com/a;b", "not allowed in a URL", "https://", "must name a host", "ftp://example.com/", `must start with "https://"`), With: withAuthTLSSecret},
+		},
+		{
+			Key: KeyAuthTLSPassCertificateToUpstream, Default: "false", Scope: ScopeHost,
+			Doc:      "Pass the client certificate to the backends in the `ssl-client-cert` header (URL-escaped PEM).",
+			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.AuthTLSPassCertificateToUpstream = &v }),
+			Examples: Examples{Good: good("true"), Bad: bad("TRUE", `did you mean "true"?`), With: withAuthTLSSecret},
+		},
+		{
+			Key: KeyAuthTLSMatchCN, Scope: ScopeHost,
+			Doc:      "Regular expression the client certificate's subject CN must match (anchored; 403 otherwise). Only letters, digits, space, `. , _ * + ? ( ) | ^ $ \\ = -`, classes `[...]` and counts `{n,m}`.",
+			Value:    grammar.Bind(grammar.MatchCN, func(p *Parsed, v string) { p.Nginx.AuthTLSMatchCN = v }),
+			Examples: Examples{Good: good("CN=client", "CN=(alice|bob)\\.example\\.com", "CN=^svc-[a-z0-9]{3,8}$"), Bad: bad("client", `must start with "CN="`, `CN=a"; return 200;`, "not allowed in auth-tls-match-cn", "CN=a{x}", "not a count", "CN=(a", "not a valid regular expression", "CN=", "needs a regular expression"), With: withAuthTLSSecret},
+		},
+		{
+			Key: KeySSLCiphers, Default: "ConfigMap `ssl-ciphers`", Scope: ScopeHost,
+			Doc:      "OpenSSL cipher list offered to clients of the host (TLS 1.2 and below).",
+			Value:    grammar.Bind(grammar.Ciphers, func(p *Parsed, v string) { p.Nginx.SSLCiphers = v }),
+			Examples: Examples{Good: good("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"), Bad: bad("HIGH:'x'", "not allowed in a cipher string", "HIGH:", "empty entry")},
+		},
+		{
+			Key: KeySSLPreferServerCiphers, Default: "ConfigMap `ssl-prefer-server-ciphers` (true)", Scope: ScopeHost,
+			Doc:      "Prefer the server's cipher order over the client's.",
+			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.SSLPreferServerCiphers = &v }),
+			Examples: Examples{Good: good("false"), Bad: bad("off", `did you mean "false"?`)},
+		},
+		{
+			Key: KeyServiceUpstream, Default: "false", Scope: ScopeIngress,
+			Doc:      "Proxy to the Service's cluster IP instead of its endpoints.",
+			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.ServiceUpstream = &v }),
+			Examples: Examples{Good: good("true"), Bad: bad("y", `did you mean "true"?`)},
+		},
+	},
+	Snippets:       []string{"configuration-snippet", "server-snippet", "auth-snippet", "modsecurity-snippet", "stream-snippet"},
+	NotImplemented: ingressNginxNotImplemented,
+}).build()

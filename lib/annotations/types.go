@@ -1,0 +1,181 @@
+package annotations
+
+import (
+	"time"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+)
+
+// DefaultPrefix is ingress-nginx's default annotation prefix (its flag
+// --annotations-prefix).
+const DefaultPrefix = "nginx.ingress.kubernetes.io"
+
+// Ref names a namespaced object; an empty Namespace means the Ingress's own.
+type Ref = grammar.Ref
+
+// Parsed is what an Ingress's annotations say, per dialect. A nil pointer, an
+// empty string or a nil slice means the annotation was absent (or refused: the
+// findings say which).
+type Parsed struct {
+	Nginx       IngressNginx
+	Org         NginxOrg
+	CertManager CertManager
+
+	// Prefix is the ingress-nginx prefix the annotations were read with.
+	Prefix string
+	// Present holds the full key of every annotation portcullis implements that
+	// the Ingress carries, whether or not its value was accepted.
+	Present map[string]bool
+}
+
+// NginxKey returns the full key of an ingress-nginx annotation, e.g.
+// NginxKey(KeyAuthTLSSecret) = "nginx.ingress.kubernetes.io/auth-tls-secret".
+func (p Parsed) NginxKey(short string) string {
+	prefix := p.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	return prefix + "/" + short
+}
+
+// Key returns the full key of an annotation of dialect d: the ingress-nginx
+// prefix is added to short keys; other dialects' keys are already full.
+func (p Parsed) Key(d Dialect, key string) string {
+	if d == DialectIngressNginx {
+		return p.NginxKey(key)
+	}
+	return key
+}
+
+// Has reports whether the Ingress carries the annotation with this full key
+// (and portcullis implements it).
+func (p Parsed) Has(fullKey string) bool { return p.Present[fullKey] }
+
+// Path is the field path of an annotation, for findings about it.
+func Path(fullKey string) *field.Path {
+	return field.NewPath("metadata", "annotations").Key(fullKey)
+}
+
+// IngressNginx holds the ingress-nginx annotations portcullis implements.
+type IngressNginx struct {
+	SSLRedirect      *bool
+	ForceSSLRedirect *bool
+	SSLPassthrough   *bool
+	// BackendProtocol is HTTP, HTTPS, GRPC or GRPCS (upper case), "" if absent.
+	BackendProtocol string
+
+	ProxySSLSecret      *Ref
+	ProxySSLVerify      *bool // "on" = true
+	ProxySSLVerifyDepth *int
+	ProxySSLName        string
+	ProxySSLServerName  *bool // "on" = true
+	// ProxySSLProtocols is ordered oldest first.
+	ProxySSLProtocols []string
+	// ProxySSLCiphers is ":"-separated whatever separators the user wrote.
+	ProxySSLCiphers string
+
+	AuthTLSSecret *Ref
+	// AuthTLSVerifyClient is on, off, optional or optional_no_ca; "" if absent.
+	AuthTLSVerifyClient              string
+	AuthTLSVerifyDepth               *int
+	AuthTLSErrorPage                 string
+	AuthTLSPassCertificateToUpstream *bool
+	// AuthTLSMatchCN is the regular expression after "CN=".
+	AuthTLSMatchCN string
+
+	SSLCiphers             string
+	SSLPreferServerCiphers *bool
+	ServiceUpstream        *bool
+}
+
+// NginxOrg holds the NGINX Inc annotations portcullis implements.
+type NginxOrg struct {
+	Policies     []Ref
+	SSLServices  []string
+	GRPCServices []string
+
+	// RedirectToHTTPS is nginx.org/redirect-to-https (redirect when
+	// X-Forwarded-Proto is http: TLS terminated in front).
+	RedirectToHTTPS *bool
+	// SSLRedirect is nginx.org/ssl-redirect (redirect plain HTTP on hosts with TLS).
+	SSLRedirect *bool
+	// LegacySSLRedirect is the deprecated ingress.kubernetes.io/ssl-redirect,
+	// read only when nginx.org/ssl-redirect is absent.
+	LegacySSLRedirect *bool
+
+	HSTS                  *bool
+	HSTSMaxAge            *int64
+	HSTSIncludeSubdomains *bool
+	HSTSBehindProxy       *bool
+
+	SSLCiphers             string
+	SSLPreferServerCiphers *bool
+	// MergeableIngressType is master or minion; "" if absent.
+	MergeableIngressType string
+}
+
+// EffectiveSSLRedirect is the ssl-redirect NGINX Inc would use and the key it
+// came from: nginx.org/ssl-redirect, else ingress.kubernetes.io/ssl-redirect.
+func (o NginxOrg) EffectiveSSLRedirect() (*bool, string) {
+	if o.SSLRedirect != nil {
+		return o.SSLRedirect, KeyOrgSSLRedirect
+	}
+	if o.LegacySSLRedirect != nil {
+		return o.LegacySSLRedirect, KeyLegacySSLRedirect
+	}
+	return nil, ""
+}
+
+// CertManager holds the annotations cert-manager's ingress-shim reads.
+type CertManager struct {
+	Issuer        string // cert-manager.io/issuer
+	ClusterIssuer string // cert-manager.io/cluster-issuer
+	IssuerKind    string
+	IssuerGroup   string
+	// TLSACME is kubernetes.io/tls-acme.
+	TLSACME *bool
+
+	CommonName            *string
+	AltNames              []string
+	IPSANs                []string
+	EmailSANs             []string
+	Subject               Subject
+	Duration              *time.Duration
+	RenewBefore           *time.Duration
+	RenewBeforePercentage *int32
+	Usages                []cmapi.KeyUsage
+	RevisionHistoryLimit  *int32
+
+	PrivateKeyAlgorithm      cmapi.PrivateKeyAlgorithm
+	PrivateKeyEncoding       cmapi.PrivateKeyEncoding
+	PrivateKeySize           *int
+	PrivateKeyRotationPolicy cmapi.PrivateKeyRotationPolicy
+	SecretTemplate           *cmapi.CertificateSecretTemplate
+
+	HTTP01EditInPlace      bool
+	HTTP01IngressClass     string
+	HTTP01IngressClassName string
+}
+
+// Subject is the X.509 subject cert-manager builds from subject-* annotations.
+type Subject struct {
+	Organizations       []string
+	OrganizationalUnits []string
+	Countries           []string
+	Provinces           []string
+	Localities          []string
+	PostalCodes         []string
+	StreetAddresses     []string
+	SerialNumber        *string
+}
+
+// CertManagerTriggers reports whether the annotations make cert-manager's
+// ingress-shim issue certificates for the Ingress: an issuer or cluster-issuer
+// annotation (any value), or kubernetes.io/tls-acme: "true".
+func (p Parsed) CertManagerTriggers() bool {
+	c := p.CertManager
+	return p.Has(KeyCMIssuer) || p.Has(KeyCMClusterIssuer) || (c.TLSACME != nil && *c.TLSACME)
+}

@@ -1,0 +1,152 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+)
+
+// DefaultSSLCiphers is ingress-nginx's default ssl-ciphers.
+const DefaultSSLCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" +
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" +
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" +
+	"DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256"
+
+// Config is the global ConfigMap with defaults applied.
+type Config struct {
+	// SSLProtocols is ordered oldest first.
+	SSLProtocols           []string
+	SSLCiphers             string // ":"-separated
+	SSLPreferServerCiphers bool
+	SSLECDHCurve           string
+	SSLSessionCache        bool
+	SSLSessionCacheSize    int64 // bytes
+	SSLSessionTimeout      time.Duration
+	SSLSessionTickets      bool
+	SSLBufferSize          int64 // bytes
+	SSLRejectHandshake     bool
+
+	HSTS                  bool
+	HSTSMaxAge            int64 // seconds
+	HSTSIncludeSubdomains bool
+	HSTSPreload           bool
+
+	SSLRedirect            bool
+	ForceSSLRedirect       bool
+	HTTPRedirectCode       int
+	NoTLSRedirectLocations []string
+
+	AllowCrossNamespaceResources bool
+	AllowLegacyTLS               bool
+	UseProxyProtocol             bool
+
+	// DefaultIssuer is nil when there is none.
+	DefaultIssuer *IssuerRef
+	// DefaultCertificateAnnotations are cert-manager annotations the mutating
+	// webhook may add (fill-if-absent) next to the default issuer.
+	DefaultCertificateAnnotations map[string]string
+
+	// Policies are the built-in Rego policies turned on.
+	Policies []string
+	// MinTLSVersion parameterises the min-tls-version policy.
+	MinTLSVersion string
+	// MaxCertificateLifetime parameterises the max-certificate-lifetime policy.
+	MaxCertificateLifetime time.Duration
+}
+
+// PolicyEnabled reports whether the built-in policy name is on.
+func (c Config) PolicyEnabled(name string) bool { return slices.Contains(c.Policies, name) }
+
+// Row is one ConfigMap key.
+type Row struct {
+	Key     string
+	Default string // parsed by Default(); "" = the zero value
+	Doc     string
+	Value   grammar.Field[Config]
+	// Examples are accepted and refused values, run by the tests; With are
+	// other keys of the same ConfigMap they need.
+	Examples annotations.Examples
+}
+
+// Table returns the ConfigMap's keys in documentation order. The rows are
+// shared; do not modify them.
+func Table() []Row { return rows }
+
+// Default returns the configuration of an empty ConfigMap.
+func Default() Config {
+	var c Config
+	for _, r := range rows {
+		if r.Default == "" {
+			continue
+		}
+		if err := r.Value.Apply(&c, r.Default, grammar.Context{AllowLegacyTLS: true}); err != nil {
+			panic(fmt.Sprintf("config: default of %s does not parse: %v", r.Key, err)) // a bug in the table; a test covers it
+		}
+	}
+	return c
+}
+
+// Messages of the findings Parse reports about keys rather than values.
+const (
+	MsgUnknown = "unknown key"
+	MsgSnippet = "raw nginx configuration is not accepted"
+)
+
+// Parse reads the ConfigMap's data over Default(). Unknown keys and values
+// that do not match their grammar are errors on data[<key>] (the caller keeps
+// its last good configuration); findings are sorted.
+func Parse(data map[string]string) (Config, findings.Set) {
+	c := Default()
+	var s findings.Set
+	ctx := grammar.Context{AllowLegacyTLS: data["allow-legacy-tls"] == "true"}
+	for _, k := range sortedKeys(data) {
+		v, path := data[k], Path(k)
+		i := slices.IndexFunc(rows, func(r Row) bool { return r.Key == k })
+		switch {
+		case i >= 0:
+			if err := rows[i].Value.Apply(&c, v, ctx); err != nil {
+				s.Error(path, v, err.Error())
+			}
+		case strings.HasSuffix(k, "-snippet") || k == "allow-snippet-annotations":
+			s.Error(path, v, MsgSnippet)
+		default:
+			s.Error(path, v, MsgUnknown+suggestKey(k))
+		}
+	}
+	checkConfig(c, data, &s)
+	s.Sort()
+	return c, s
+}
+
+// Path is the field path of a ConfigMap key.
+func Path(key string) *field.Path { return field.NewPath("data").Key(key) }
+
+func suggestKey(k string) string {
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.Key
+	}
+	if hint := grammar.Suggest(k, keys); hint != "" {
+		return hint
+	}
+	return "; see docs/annotations.md for the keys portcullis reads"
+}
+
+// checkConfig applies rules between keys.
+func checkConfig(c Config, data map[string]string, s *findings.Set) {
+	for key, policy := range map[string]string{"min-tls-version": "min-tls-version", "max-certificate-lifetime": "max-certificate-lifetime"} {
+		if _, set := data[key]; set && !c.PolicyEnabled(policy) {
+			s.Warnf(Path(key), "has no effect unless policies includes %q", policy)
+		}
+	}
+	if _, set := data["hsts-preload"]; set && c.HSTSPreload && (!c.HSTSIncludeSubdomains || c.HSTSMaxAge < 31536000) {
+		s.Warn(Path("hsts-preload"), "browsers' preload lists require hsts-include-subdomains: \"true\" and hsts-max-age of at least 31536000")
+	}
+}
