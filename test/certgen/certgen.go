@@ -16,6 +16,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 )
 
@@ -66,9 +67,15 @@ func ClientAuth() Option {
 	return func(s *spec) { s.tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} }
 }
 
-var serial = big.NewInt(time.Now().UnixNano())
+var (
+	serialMu sync.Mutex
+	serial   = big.NewInt(time.Now().UnixNano())
+)
 
+// nextSerial returns a fresh serial number; safe for parallel tests.
 func nextSerial() *big.Int {
+	serialMu.Lock()
+	defer serialMu.Unlock()
 	serial = new(big.Int).Add(serial, big.NewInt(1))
 	return new(big.Int).Set(serial)
 }
