@@ -1,0 +1,115 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/lint"
+)
+
+// Exit codes of portcullis lint.
+const (
+	lintAllowed    = 0
+	lintDenied     = 1
+	lintBadInput   = 2
+	lintBadCommand = 2
+)
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// refFlag parses namespace/name.
+type refFlag struct {
+	ref *intent.ObjectRef
+}
+
+func (f refFlag) String() string {
+	if f.ref == nil || f.ref.Name == "" {
+		return ""
+	}
+	return f.ref.String()
+}
+
+func (f refFlag) Set(v string) error {
+	ns, name, ok := strings.Cut(v, "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		return fmt.Errorf("want namespace/name, got %q", v)
+	}
+	*f.ref = intent.ObjectRef{Namespace: ns, Name: name}
+	return nil
+}
+
+func runLint(args []string, stdout, stderr io.Writer) int {
+	var (
+		files      stringList
+		output     string
+		opts       lint.Options
+		defaultCrt intent.ObjectRef
+	)
+	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: portcullis lint -f FILE_OR_DIR [-f ...] [-o text|json] [flags]\n\nJudges every Ingress, Policy, TLS/CA Secret and the controller ConfigMap in the\nfiles as the admission webhook would. Exit 0: all allowed; 1: something denied;\n2: unreadable input.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	fs.Var(&files, "f", "a YAML/JSON file or a directory of them (repeatable; - for stdin)")
+	fs.StringVar(&output, "o", "text", "output format: text or json")
+	fs.Var(refFlag{&opts.ConfigMap}, "configmap", "the controller ConfigMap, namespace/name (default portcullis-system/portcullis)")
+	fs.BoolVar(&opts.EnableSSLPassthrough, "enable-ssl-passthrough", false, "judge as a controller running with --enable-ssl-passthrough")
+	fs.Var(refFlag{&defaultCrt}, "default-ssl-certificate", "the default certificate secret, namespace/name")
+	fs.StringVar(&opts.IngressClass, "ingress-class", "portcullis", "the ingress class that is ours")
+	fs.StringVar(&opts.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "ingress-nginx annotation prefix")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return lintAllowed
+		}
+		return lintBadCommand
+	}
+	if len(files) == 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "portcullis lint: give the input with -f FILE_OR_DIR")
+		return lintBadCommand
+	}
+	if output != "text" && output != "json" {
+		fmt.Fprintf(stderr, "portcullis lint: -o must be text or json, got %q\n", output)
+		return lintBadCommand
+	}
+	if defaultCrt.Name != "" {
+		opts.DefaultSSLCertificate = &defaultCrt
+	}
+	srcs, err := lint.Load(files)
+	if err != nil {
+		fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
+		return lintBadInput
+	}
+	rep := lint.Judge(srcs, opts)
+	if output == "json" {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout, isTerminal(stdout))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "portcullis lint: write output: %v\n", err)
+		return lintBadInput
+	}
+	if !rep.Allowed() {
+		return lintDenied
+	}
+	return lintAllowed
+}
+
+// isTerminal reports whether w is a character device (colour only there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

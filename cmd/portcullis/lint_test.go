@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := dispatch(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func lintFile(name string) string { return filepath.Join("testdata", "lint", name) }
+
+func TestLintExitCodes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"allowed", []string{"lint", "-f", lintFile("allowed.yaml")}, 0},
+		{"denied", []string{"lint", "-f", lintFile("denied.yaml")}, 1},
+		{"denied among allowed", []string{"lint", "-f", lintFile("allowed.yaml"), "-f", lintFile("denied.yaml")}, 1},
+		{"unreadable input", []string{"lint", "-f", lintFile("unreadable.yaml")}, 2},
+		{"missing file", []string{"lint", "-f", lintFile("no-such-file.yaml")}, 2},
+		{"no input", []string{"lint"}, 2},
+		{"bad output format", []string{"lint", "-f", lintFile("allowed.yaml"), "-o", "xml"}, 2},
+		{"bad configmap flag", []string{"lint", "-f", lintFile("allowed.yaml"), "--configmap", "nonamespace"}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, stderr := runCLI(t, c.args...)
+			assert.Equal(t, c.code, code, "stderr: %s", stderr)
+		})
+	}
+}
+
+func TestLintJSONShape(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := runCLI(t, "lint", "-o", "json", "-f", lintFile("allowed.yaml"), "-f", lintFile("denied.yaml"))
+	require.Equal(t, 1, code)
+
+	var out struct {
+		Results []struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Namespace  string `json:"namespace"`
+			Name       string `json:"name"`
+			Allowed    bool   `json:"allowed"`
+			Errors     []struct {
+				Field   string `json:"field"`
+				Message string `json:"message"`
+			} `json:"errors"`
+			Warnings []json.RawMessage `json:"warnings"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out))
+	require.Len(t, out.Results, 2, "the other-class Ingress is not judged")
+
+	plain := out.Results[0]
+	assert.Equal(t, "networking.k8s.io/v1", plain.APIVersion)
+	assert.Equal(t, "Ingress", plain.Kind)
+	assert.Equal(t, "shop", plain.Namespace)
+	assert.Equal(t, "plain", plain.Name)
+	assert.True(t, plain.Allowed)
+	assert.NotNil(t, plain.Errors, "errors is [] rather than null")
+
+	web := out.Results[1]
+	assert.Equal(t, "default", web.Namespace, "objects without a namespace are in default")
+	assert.False(t, web.Allowed)
+	require.Len(t, web.Errors, 1)
+	assert.Equal(t, "metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]", web.Errors[0].Field)
+	assert.Contains(t, web.Errors[0].Message, `must be "true" or "false", got "True"`)
+}
+
+func TestLintTextOutput(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := runCLI(t, "lint", "-f", lintFile("denied.yaml"))
+	require.Equal(t, 1, code)
+	assert.Contains(t, stdout, lintFile("denied.yaml")+":Ingress/default/web: metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]: must be")
+	assert.NotContains(t, stdout, "\x1b[", "no colour when stdout is not a terminal")
+}
+
+func TestLintIngressClassFlag(t *testing.T) {
+	t.Parallel()
+	// With --ingress-class nginx, the "elsewhere" Ingress is ours and "plain" is not.
+	code, stdout, _ := runCLI(t, "lint", "-o", "json", "--ingress-class", "nginx", "-f", lintFile("allowed.yaml"))
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, `"name": "elsewhere"`)
+	assert.NotContains(t, stdout, `"name": "plain"`)
+}

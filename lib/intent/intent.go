@@ -1,0 +1,173 @@
+// Package intent is the normalized TLS/mTLS model portcullis builds from
+// Kubernetes objects: per host, how TLS is terminated and with which certificate,
+// client authentication, redirects and HSTS; per path, the backend protocol and
+// backend TLS. It knows nothing about nginx; the controller's renderers and the
+// Rego input both read it, and it serializes to stable JSON.
+package intent
+
+// Termination says where a host's TLS ends.
+type Termination string
+
+const (
+	// TerminateHTTP serves the host over plain HTTP only (no TLS entry).
+	TerminateHTTP Termination = "http"
+	// TerminateTLS terminates TLS at the controller.
+	TerminateTLS Termination = "tls"
+	// Passthrough forwards the TLS connection by SNI, untouched, to the backend.
+	Passthrough Termination = "passthrough"
+)
+
+// CertificateSource says which certificate a TLS host is served with.
+type CertificateSource string
+
+const (
+	// CertSecret is the host's own, validated certificate secret.
+	CertSecret CertificateSource = "secret"
+	// CertDefault is the controller's default certificate (a TLS entry without
+	// secretName, or a secret that does not exist yet).
+	CertDefault CertificateSource = "default"
+	// CertPending is a secret cert-manager is expected to issue; the default
+	// certificate is served until it exists.
+	CertPending CertificateSource = "pending"
+)
+
+// ObjectRef names a namespaced object.
+type ObjectRef struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// String renders the reference as namespace/name.
+func (r ObjectRef) String() string { return r.Namespace + "/" + r.Name }
+
+// Ingress is the intent of one Ingress object: what it asks for, normalized.
+type Ingress struct {
+	ObjectRef
+	// Class is the ingress class the Ingress selected.
+	Class string `json:"class"`
+	// Mergeable is "master", "minion" or empty (nginx.org/mergeable-ingress-type).
+	Mergeable string `json:"mergeable,omitempty"`
+	Hosts     []Host `json:"hosts"`
+}
+
+// Host is the TLS/mTLS intent for one host name.
+type Host struct {
+	// Name is the host as written in the rule ("" for the catch-all rule).
+	Name        string      `json:"name"`
+	Termination Termination `json:"termination"`
+	TLS         *HostTLS    `json:"tls,omitempty"`
+	ClientAuth  *ClientAuth `json:"clientAuth,omitempty"`
+	Redirect    Redirect    `json:"redirect"`
+	HSTS        *HSTS       `json:"hsts,omitempty"`
+	Paths       []Path      `json:"paths,omitempty"`
+	// PassthroughBackend is where a passthrough host's connections go.
+	PassthroughBackend *Backend `json:"passthroughBackend,omitempty"`
+	// FailClosed is set when the controller cannot honour what the host asked
+	// for (a missing client CA, a missing policy): it refuses the host's TLS
+	// handshakes or answers with an error status, never serves it open.
+	FailClosed *FailClosed `json:"failClosed,omitempty"`
+}
+
+// FailClosed says why and how a host or path is refused.
+type FailClosed struct {
+	Reason string `json:"reason"`
+	// Status is the HTTP status answered (500, 503); 0 refuses the TLS handshake.
+	Status int `json:"status,omitempty"`
+}
+
+// HostTLS is how TLS is terminated for a host.
+type HostTLS struct {
+	Certificate CertificateSource `json:"certificate"`
+	// Secret is the certificate secret (absent for CertDefault without a name).
+	Secret *ObjectRef `json:"secret,omitempty"`
+	// Issuer is the cert-manager issuer expected to fill Secret, "Kind/name".
+	Issuer              string   `json:"issuer,omitempty"`
+	Protocols           []string `json:"protocols"`
+	Ciphers             string   `json:"ciphers"`
+	PreferServerCiphers bool     `json:"preferServerCiphers"`
+}
+
+// ClientAuth is TLS client-certificate authentication for a host.
+type ClientAuth struct {
+	// CA is the secret holding ca.crt (and optionally ca.crl).
+	CA ObjectRef `json:"ca"`
+	// Verify is on, off, optional or optional_no_ca.
+	Verify          string `json:"verify"`
+	Depth           int    `json:"depth"`
+	ErrorPage       string `json:"errorPage,omitempty"`
+	PassCertificate bool   `json:"passCertificate"`
+	// MatchCN is a regular expression the subject CN must match (anchored).
+	MatchCN string `json:"matchCN,omitempty"`
+	// Source is where the setting came from: "annotation" or "policy:ns/name".
+	Source string `json:"source"`
+}
+
+// Redirect is the HTTP→HTTPS redirect for a host.
+type Redirect struct {
+	// ToHTTPS redirects plain-HTTP requests to HTTPS.
+	ToHTTPS bool `json:"toHTTPS"`
+	// Force redirects even when the host has no TLS entry (TLS offloaded in front).
+	Force bool `json:"force"`
+	Code  int  `json:"code"`
+	// Exempt are path prefixes never redirected (ACME HTTP-01 challenges).
+	Exempt []string `json:"exempt,omitempty"`
+}
+
+// HSTS is the Strict-Transport-Security header for a host.
+type HSTS struct {
+	MaxAge            int64 `json:"maxAge"`
+	IncludeSubdomains bool  `json:"includeSubdomains"`
+	Preload           bool  `json:"preload"`
+	// BehindProxy sends the header only when X-Forwarded-Proto is https.
+	BehindProxy bool `json:"behindProxy,omitempty"`
+}
+
+// Backend protocols.
+const (
+	ProtocolHTTP  = "HTTP"
+	ProtocolHTTPS = "HTTPS"
+	ProtocolGRPC  = "GRPC"
+	ProtocolGRPCS = "GRPCS"
+)
+
+// Path is the intent for one path of a host.
+type Path struct {
+	Path     string  `json:"path"`
+	PathType string  `json:"pathType"`
+	Backend  Backend `json:"backend"`
+	// Protocol is HTTP, HTTPS, GRPC or GRPCS.
+	Protocol   string      `json:"protocol"`
+	BackendTLS *BackendTLS `json:"backendTLS,omitempty"`
+	// Source is the Ingress this path came from (minions of a mergeable host differ).
+	Source ObjectRef `json:"source"`
+	// FailClosed is set when the path's backend TLS cannot be honoured.
+	FailClosed *FailClosed `json:"failClosed,omitempty"`
+}
+
+// Backend is the Service a path proxies to.
+type Backend struct {
+	Service  string `json:"service"`
+	Port     int32  `json:"port,omitempty"`
+	PortName string `json:"portName,omitempty"`
+	// ServiceUpstream proxies to the ClusterIP instead of endpoints.
+	ServiceUpstream bool `json:"serviceUpstream,omitempty"`
+}
+
+// BackendTLS is how the controller talks TLS to a backend.
+type BackendTLS struct {
+	Verify bool `json:"verify"`
+	// TrustedCA is the CA secret the backend's certificate is verified against.
+	TrustedCA *ObjectRef `json:"trustedCA,omitempty"`
+	// ClientCertificate is a kubernetes.io/tls secret presented to the backend.
+	ClientCertificate *ObjectRef `json:"clientCertificate,omitempty"`
+	Depth             int        `json:"depth"`
+	// Name is the name the backend certificate is verified against.
+	Name string `json:"name,omitempty"`
+	// ServerName sends Name (or the upstream host) as SNI.
+	ServerName   bool     `json:"serverName"`
+	Protocols    []string `json:"protocols"`
+	Ciphers      string   `json:"ciphers"`
+	SessionReuse bool     `json:"sessionReuse"`
+	// Source is "annotation" or "policy:ns/name".
+	Source string `json:"source"`
+}

@@ -1,0 +1,108 @@
+package lint
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+// DefaultConfigMap is the controller ConfigMap's default namespace/name.
+var DefaultConfigMap = intent.ObjectRef{Namespace: "portcullis-system", Name: "portcullis"}
+
+// Options mirror the controller flags that change a verdict.
+type Options struct {
+	// ConfigMap is the controller ConfigMap (--configmap); DefaultConfigMap if empty.
+	ConfigMap            intent.ObjectRef
+	EnableSSLPassthrough bool
+	// DefaultSSLCertificate is --default-ssl-certificate, if set.
+	DefaultSSLCertificate *intent.ObjectRef
+	// IngressClass is the class that is ours (--ingress-class); "portcullis" if empty.
+	IngressClass string
+	// AnnotationsPrefix is ingress-nginx's prefix (--annotations-prefix).
+	AnnotationsPrefix string
+	// Now is the clock certificates are judged by; time.Now if nil.
+	Now func() time.Time
+}
+
+// Judge gives every Ingress of ours, Policy, TLS/CA Secret and the controller
+// ConfigMap among srcs the verdict the webhook would give, in input order. The
+// sources are the whole world: references are resolved among them.
+func Judge(srcs []Source, opts Options) Report {
+	if opts.ConfigMap == (intent.ObjectRef{}) {
+		opts.ConfigMap = DefaultConfigMap
+	}
+	w := world.NewStatic()
+	for _, s := range srcs {
+		if s.Typed != nil {
+			w.Add(s.Typed)
+		}
+	}
+	cfg := config.Default()
+	var cmVerdict *validate.Verdict
+	if cm, ok := w.ConfigMap(opts.ConfigMap.Namespace, opts.ConfigMap.Name); ok {
+		parsed, verdict := validate.ConfigMap(cm)
+		cmVerdict = &verdict
+		if verdict.Findings.Allowed() {
+			cfg = parsed
+		}
+	}
+	v := validate.New(validate.Options{
+		Config:                cfg,
+		Class:                 validate.ClassOptions{Name: opts.IngressClass},
+		AnnotationsPrefix:     opts.AnnotationsPrefix,
+		EnableSSLPassthrough:  opts.EnableSSLPassthrough,
+		DefaultSSLCertificate: opts.DefaultSSLCertificate,
+		Now:                   opts.Now,
+	}, nil)
+
+	var rep Report
+	for _, s := range srcs {
+		var fs findings.Set
+		switch o := s.Typed.(type) {
+		case *networkingv1.Ingress:
+			verdict := v.Ingress(o, w)
+			if !verdict.Ours {
+				continue
+			}
+			fs = verdict.Findings
+		case *nginxv1.Policy:
+			fs = v.Policy(o, w).Findings
+		case *corev1.Secret:
+			verdict := v.Secret(o, w)
+			if !verdict.Judged {
+				continue
+			}
+			fs = verdict.Findings
+		case *corev1.ConfigMap:
+			if cmVerdict == nil || o.Namespace != opts.ConfigMap.Namespace || o.Name != opts.ConfigMap.Name {
+				continue
+			}
+			fs = cmVerdict.Findings
+		default:
+			continue
+		}
+		rep.Results = append(rep.Results, result(s, fs))
+	}
+	return rep
+}
+
+func result(s Source, fs findings.Set) Result {
+	return Result{
+		APIVersion: s.GVK.GroupVersion().String(),
+		Kind:       s.GVK.Kind,
+		Namespace:  s.Meta.GetNamespace(),
+		Name:       s.Meta.GetName(),
+		Allowed:    fs.Allowed(),
+		Errors:     fs.ErrorEntries(),
+		Warnings:   fs.WarningEntries(),
+		File:       s.File,
+	}
+}

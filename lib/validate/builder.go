@@ -1,0 +1,172 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+// builder turns one Ingress into its intent, step by step; each step adds
+// findings and fills in part of the model.
+type builder struct {
+	v   *Validator
+	ing *networkingv1.Ingress
+	r   world.Resolver
+	now time.Time
+	ann annotations.Parsed
+	fs  findings.Set
+	in  *intent.Ingress
+
+	egress *egressPolicy
+
+	hosts map[string]*hostState
+	order []string // host names in rule order
+}
+
+// hostState is a host being built and where its parts came from.
+type hostState struct {
+	host     *intent.Host
+	rule     int // index of the first rule with this host
+	tlsIndex int // index of the TLS entry covering it, -1 if none
+}
+
+func newBuilder(v *Validator, ing *networkingv1.Ingress, r world.Resolver) *builder {
+	return &builder{
+		v: v, ing: ing, r: r, now: v.opts.Now(),
+		in:    &intent.Ingress{ObjectRef: intent.ObjectRef{Namespace: ing.Namespace, Name: ing.Name}},
+		hosts: map[string]*hostState{},
+	}
+}
+
+func (b *builder) build() {
+	var fs findings.Set
+	b.ann, fs = annotations.Parse(b.ing.Annotations, annotations.Options{
+		Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS,
+	})
+	b.fs.Merge(fs)
+	b.in.Mergeable = b.ann.Org.MergeableIngressType
+	b.fs.Merge(Structure(b.ing, b.in.Mergeable == "master"))
+	b.mergeable()
+	b.collectHosts()
+	b.tls()
+	b.clientAuth()
+	b.policies()
+	b.paths()
+	b.passthrough()
+	b.redirectsAndHSTS()
+	b.conflicts()
+	for _, name := range b.order {
+		b.in.Hosts = append(b.in.Hosts, *b.hosts[name].host)
+	}
+}
+
+// annPath is the field path of an annotation given by its full key.
+func annPath(key string) *field.Path { return annotations.Path(key) }
+
+// nkey is the full key of an ingress-nginx annotation.
+func (b *builder) nkey(short string) string { return b.ann.NginxKey(short) }
+
+// ref resolves an annotation's namespace/name reference, checking the namespace
+// rule (FEATURES.md §3): other namespaces only with allow-cross-namespace-resources.
+func (b *builder) ref(r *annotations.Ref, key string) (intent.ObjectRef, bool) {
+	ns := r.Namespace
+	if ns == "" {
+		ns = b.ing.Namespace
+	}
+	out := intent.ObjectRef{Namespace: ns, Name: r.Name}
+	if ns != b.ing.Namespace && !b.v.opts.Config.AllowCrossNamespaceResources {
+		b.fs.Errorf(annPath(key), r.Namespace+"/"+r.Name,
+			"refers to namespace %q, but secrets must be in the Ingress's namespace %q unless the ConfigMap sets allow-cross-namespace-resources: \"true\"",
+			ns, b.ing.Namespace)
+		return out, false
+	}
+	return out, true
+}
+
+// mergeable applies NGINX Inc's master/minion structure rules.
+func (b *builder) mergeable() {
+	spec := field.NewPath("spec")
+	switch b.in.Mergeable {
+	case "master":
+		if len(b.ing.Spec.Rules) != 1 || b.ing.Spec.Rules[0].Host == "" {
+			b.fs.Errorf(spec.Child("rules"), len(b.ing.Spec.Rules), "a mergeable master must have exactly one rule, with a host")
+		} else if r := b.ing.Spec.Rules[0]; r.HTTP != nil && len(r.HTTP.Paths) > 0 {
+			b.fs.Errorf(spec.Child("rules").Index(0).Child("http", "paths"), len(r.HTTP.Paths),
+				"a mergeable master may not have paths; put them on minions (nginx.org/mergeable-ingress-type: minion)")
+		}
+	case "minion":
+		if len(b.ing.Spec.TLS) > 0 {
+			b.fs.Forbidden(spec.Child("tls"), "a mergeable minion may not have spec.tls (NGINX Inc ignores it); put TLS on the master")
+		}
+		if len(b.ing.Spec.Rules) != 1 || b.ing.Spec.Rules[0].Host == "" {
+			b.fs.Errorf(spec.Child("rules"), len(b.ing.Spec.Rules), "a mergeable minion must have exactly one rule, with a host")
+		} else if r := b.ing.Spec.Rules[0]; r.HTTP == nil || len(r.HTTP.Paths) == 0 {
+			b.fs.Required(spec.Child("rules").Index(0).Child("http", "paths"), "a mergeable minion must have at least one path")
+		}
+	}
+}
+
+// collectHosts creates one host per distinct rule host, in rule order, and
+// notes which TLS entry covers each.
+func (b *builder) collectHosts() {
+	for i, r := range b.ing.Spec.Rules {
+		if _, ok := b.hosts[r.Host]; !ok {
+			b.hosts[r.Host] = &hostState{
+				host: &intent.Host{Name: r.Host, Termination: intent.TerminateHTTP}, rule: i, tlsIndex: -1,
+			}
+			b.order = append(b.order, r.Host)
+		}
+	}
+	seen := map[string]int{}
+	for i, t := range b.ing.Spec.TLS {
+		for j, h := range t.Hosts {
+			if prev, dup := seen[h]; dup {
+				if b.ing.Spec.TLS[prev].SecretName != t.SecretName {
+					b.fs.Errorf(field.NewPath("spec", "tls").Index(i).Child("hosts").Index(j), h,
+						"host %q is also in spec.tls[%d] with secret %q; a host can have only one certificate", h, prev, b.ing.Spec.TLS[prev].SecretName)
+				}
+				continue
+			}
+			seen[h] = i
+			if hs, ok := b.hosts[h]; ok {
+				hs.tlsIndex = i
+			}
+		}
+	}
+	// A mergeable master's host has no paths; it still gets its TLS entry.
+	if b.in.Mergeable == "master" {
+		for h, i := range seen {
+			if _, ok := b.hosts[h]; !ok {
+				b.hosts[h] = &hostState{host: &intent.Host{Name: h, Termination: intent.TerminateHTTP}, rule: -1, tlsIndex: i}
+				b.order = append(b.order, h)
+			}
+		}
+	}
+}
+
+// hostsWithoutTLS lists this Ingress's named hosts that have no TLS entry.
+func (b *builder) hostsWithoutTLS() []string {
+	var out []string
+	for _, name := range b.order {
+		if hs := b.hosts[name]; hs.tlsIndex < 0 && name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func quoteHosts(hosts []string) string {
+	q := make([]string, len(hosts))
+	for i, h := range hosts {
+		q[i] = fmt.Sprintf("%q", h)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,74 @@
+package validate
+
+import (
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+)
+
+// Client-auth defaults (ingress-nginx's and NGINX Inc's).
+const (
+	defaultVerifyClient = "on"
+	defaultVerifyDepth  = 1
+)
+
+// clientAuth applies ingress-nginx's auth-tls-* annotations to every host of
+// the Ingress (FEATURES.md §3a).
+func (b *builder) clientAuth() {
+	n := b.ann.Nginx
+	if n.AuthTLSSecret == nil {
+		return
+	}
+	key := b.nkey(annotations.KeyAuthTLSSecret)
+	if missing := b.hostsWithoutTLS(); len(missing) > 0 {
+		b.fs.Errorf(annPath(key), n.AuthTLSSecret.String(),
+			"client certificate authentication needs TLS, but host %s has no spec.tls entry: add one", quoteHosts(missing))
+	}
+	ca, ok := b.ref(n.AuthTLSSecret, key)
+	if !ok {
+		return
+	}
+	auth := &intent.ClientAuth{
+		CA:              ca,
+		Verify:          defaultVerifyClient,
+		Depth:           defaultVerifyDepth,
+		ErrorPage:       n.AuthTLSErrorPage,
+		PassCertificate: n.AuthTLSPassCertificateToUpstream != nil && *n.AuthTLSPassCertificateToUpstream,
+		MatchCN:         n.AuthTLSMatchCN,
+		Source:          "annotation",
+	}
+	if n.AuthTLSVerifyClient != "" {
+		auth.Verify = n.AuthTLSVerifyClient
+	}
+	if n.AuthTLSVerifyDepth != nil {
+		auth.Depth = *n.AuthTLSVerifyDepth
+	}
+	failed := b.checkCA(ca, key, "client certificates")
+	for _, name := range b.order {
+		hs := b.hosts[name]
+		if hs.tlsIndex < 0 {
+			continue
+		}
+		a := *auth
+		hs.host.ClientAuth = &a
+		if failed != nil {
+			hs.host.FailClosed = failed
+		}
+	}
+}
+
+// checkCA looks up and checks a CA secret named by the annotation key. A
+// missing secret is a warning and makes the caller fail closed; an invalid one
+// is an error.
+func (b *builder) checkCA(ref intent.ObjectRef, key, what string) *intent.FailClosed {
+	sec, ok := b.r.Secret(ref.Namespace, ref.Name)
+	if !ok {
+		b.fs.Warnf(annPath(key), "secret %s not found; %s cannot be verified, so the controller refuses these hosts' TLS handshakes until it exists", ref, what)
+		return &intent.FailClosed{Reason: "CA secret " + ref.String() + " not found"}
+	}
+	_, fs := b.v.certs.CA(sec, annPath(key), b.now)
+	b.fs.Merge(fs)
+	if !fs.Allowed() {
+		return &intent.FailClosed{Reason: "CA secret " + ref.String() + " is invalid"}
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package validate
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/certs"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/policy"
+)
+
+// egressPolicy is an egressMTLS policy an Ingress references, resolved.
+type egressPolicy struct {
+	ref        intent.ObjectRef
+	spec       *policy.EgressMTLS
+	failClosed *intent.FailClosed
+}
+
+// policies resolves nginx.org/policies (FEATURES.md §4): ingressMTLS becomes
+// the hosts' client auth, egressMTLS the paths' backend TLS. A missing policy
+// warns and fails closed; an invalid one is an error naming it.
+func (b *builder) policies() {
+	refs := b.ann.Org.Policies
+	if len(refs) == 0 {
+		return
+	}
+	path := annPath(annotations.KeyOrgPolicies)
+	var ingressSeen, egressSeen *intent.ObjectRef
+	for _, r := range refs {
+		ref := intent.ObjectRef{Namespace: r.Namespace, Name: r.Name}
+		if ref.Namespace == "" {
+			ref.Namespace = b.ing.Namespace
+		}
+		p, ok := b.r.Policy(ref.Namespace, ref.Name)
+		if !ok {
+			b.fs.Warnf(path, "policy %s not found; the controller answers 500 for this Ingress's hosts until it exists", ref)
+			b.failAll(&intent.FailClosed{Reason: "policy " + ref.String() + " not found", Status: 500})
+			continue
+		}
+		norm, fs := policy.Normalize(p, policy.Options{AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+		b.mergeAbout(fs, path, "policy "+ref.String())
+		if norm == nil {
+			continue
+		}
+		switch norm.Type {
+		case nginxv1.TypeIngressMTLS:
+			if ingressSeen != nil {
+				b.fs.Errorf(path, ref.String(), "references two ingressMTLS policies (%s and %s); an Ingress may use one", ingressSeen, ref)
+				continue
+			}
+			ingressSeen = &ref
+			b.applyIngressMTLS(ref, norm.IngressMTLS)
+		case nginxv1.TypeEgressMTLS:
+			if egressSeen != nil {
+				b.fs.Errorf(path, ref.String(), "references two egressMTLS policies (%s and %s); an Ingress may use one", egressSeen, ref)
+				continue
+			}
+			egressSeen = &ref
+			b.egress = b.resolveEgressMTLS(ref, norm.EgressMTLS)
+		}
+	}
+}
+
+// applyIngressMTLS turns an ingressMTLS policy into client auth for every host.
+func (b *builder) applyIngressMTLS(ref intent.ObjectRef, m *policy.IngressMTLS) {
+	path := annPath(annotations.KeyOrgPolicies)
+	about := "policy " + ref.String()
+	if b.in.Mergeable == "minion" {
+		b.fs.Errorf(path, ref.String(), "%s is an ingressMTLS policy, which is host-level: a mergeable minion may not use it; reference it from the master", about)
+		return
+	}
+	if b.ann.Nginx.AuthTLSSecret != nil {
+		b.fs.Errorf(path, ref.String(), "%s (ingressMTLS) conflicts with %s; keep one of them",
+			about, b.nkey(annotations.KeyAuthTLSSecret))
+		return
+	}
+	if missing := b.hostsWithoutTLS(); len(missing) > 0 {
+		b.fs.Errorf(path, ref.String(), "%s: ingressMTLS does not enable TLS termination by itself, and host %s has no spec.tls entry: add one",
+			about, quoteHosts(missing))
+	}
+	auth := &intent.ClientAuth{Verify: string(m.Verify), Depth: m.Depth, Source: "policy:" + ref.String()}
+	if m.CASecret != "" {
+		auth.CA = intent.ObjectRef{Namespace: ref.Namespace, Name: m.CASecret}
+		sec, ok := b.r.Secret(ref.Namespace, m.CASecret)
+		if !ok {
+			b.fs.Errorf(path, ref.String(), "%s: spec.ingressMTLS.clientCertSecret: secret %s not found", about, auth.CA)
+			return
+		}
+		_, fs := b.v.certs.CA(sec, field.NewPath("spec", "ingressMTLS", "clientCertSecret"), b.now)
+		b.mergeAbout(fs, path, about)
+		if !fs.Allowed() {
+			return
+		}
+	}
+	for _, name := range b.order {
+		if hs := b.hosts[name]; hs.tlsIndex >= 0 {
+			a := *auth
+			hs.host.ClientAuth = &a
+		}
+	}
+}
+
+// resolveEgressMTLS checks the secrets an egressMTLS policy names.
+func (b *builder) resolveEgressMTLS(ref intent.ObjectRef, m *policy.EgressMTLS) *egressPolicy {
+	path := annPath(annotations.KeyOrgPolicies)
+	about := "policy " + ref.String()
+	e := &egressPolicy{ref: ref, spec: m}
+	if m.ClientCertSecret != "" {
+		sec, ok := b.r.Secret(ref.Namespace, m.ClientCertSecret)
+		if !ok {
+			b.fs.Errorf(path, ref.String(), "%s: spec.egressMTLS.tlsSecret: secret %s/%s not found", about, ref.Namespace, m.ClientCertSecret)
+			e.failClosed = &intent.FailClosed{Reason: "egress client certificate not found", Status: 500}
+		} else {
+			_, fs := b.v.certs.TLS(sec, field.NewPath("spec", "egressMTLS", "tlsSecret"), certs.TLSOptions{Now: b.now})
+			b.mergeAbout(fs, path, about)
+			if !fs.Allowed() {
+				e.failClosed = &intent.FailClosed{Reason: "egress client certificate invalid", Status: 500}
+			}
+		}
+	}
+	if m.TrustedCASecret != "" {
+		sec, ok := b.r.Secret(ref.Namespace, m.TrustedCASecret)
+		if !ok {
+			b.fs.Errorf(path, ref.String(), "%s: spec.egressMTLS.trustedCertSecret: secret %s/%s not found", about, ref.Namespace, m.TrustedCASecret)
+			e.failClosed = &intent.FailClosed{Reason: "egress trusted CA not found", Status: 500}
+		} else {
+			_, fs := b.v.certs.CA(sec, field.NewPath("spec", "egressMTLS", "trustedCertSecret"), b.now)
+			b.mergeAbout(fs, path, about)
+			if !fs.Allowed() {
+				e.failClosed = &intent.FailClosed{Reason: "egress trusted CA invalid", Status: 500}
+			}
+		}
+	}
+	return e
+}
+
+// mergeAbout records another object's findings on this Ingress's field path,
+// each message naming the object and the field it is about.
+func (b *builder) mergeAbout(fs findings.Set, path *field.Path, about string) {
+	for _, e := range fs.Errors {
+		b.fs.Errorf(path, about, "%s is invalid: %s: %s", about, e.Field, findings.ErrorMessage(e))
+	}
+	for _, w := range fs.Warnings {
+		b.fs.Warn(path, fmt.Sprintf("%s: %s", about, w.String()))
+	}
+}
+
+// failAll fails every host of the Ingress closed.
+func (b *builder) failAll(fc *intent.FailClosed) {
+	for _, name := range b.order {
+		b.hosts[name].host.FailClosed = fc
+	}
+}

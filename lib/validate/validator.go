@@ -1,0 +1,84 @@
+// Package validate judges Kubernetes objects against each other: it turns one
+// Ingress, with the Secrets, Policies and Services it refers to, into its
+// normalized intent and a verdict (field errors and warnings), and judges
+// Secrets, Policies and the controller ConfigMap on their own admission. The
+// webhook, the controller and lint all call it, so they agree.
+package validate
+
+import (
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/seed-d040b84d/portcullis/lib/certs"
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+// Options are the controller settings a verdict depends on.
+type Options struct {
+	// Config is the parsed controller ConfigMap (config.Default() without one).
+	Config config.Config
+	// Class says which Ingresses are ours.
+	Class ClassOptions
+	// AnnotationsPrefix is ingress-nginx's annotation prefix (--annotations-prefix).
+	AnnotationsPrefix string
+	// EnableSSLPassthrough admits ssl-passthrough (--enable-ssl-passthrough).
+	EnableSSLPassthrough bool
+	// DefaultSSLCertificate is --default-ssl-certificate, if set.
+	DefaultSSLCertificate *intent.ObjectRef
+	// Now is the clock certificate validity is judged by; time.Now when nil.
+	Now func() time.Time
+}
+
+// Validator judges objects. It is safe for concurrent use; build one per
+// configuration and share its certificate cache.
+type Validator struct {
+	opts  Options
+	certs *certs.Cache
+}
+
+// New returns a Validator. cache may be shared between Validators built for
+// successive configurations; nil gets a private one.
+func New(opts Options, cache *certs.Cache) *Validator {
+	if cache == nil {
+		cache = &certs.Cache{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Class.Name == "" {
+		opts.Class.Name = DefaultClassName
+	}
+	return &Validator{opts: opts, certs: cache}
+}
+
+// Options returns the settings the Validator was built with.
+func (v *Validator) Options() Options { return v.opts }
+
+// IngressVerdict is the verdict on one Ingress.
+type IngressVerdict struct {
+	// Ours is false for Ingresses of other classes, which are not judged.
+	Ours bool
+	// Class is the ingress class the Ingress selects ("" for none).
+	Class string
+	// Intent is what the Ingress asks for, built from the parts that validate.
+	Intent   *intent.Ingress
+	Findings findings.Set
+}
+
+// Ingress judges one Ingress against the world r holds.
+func (v *Validator) Ingress(ing *networkingv1.Ingress, r world.Resolver) IngressVerdict {
+	class, ours, fs := IngressClassOf(ing, r, v.opts.Class)
+	if !ours {
+		return IngressVerdict{Class: class}
+	}
+	b := newBuilder(v, ing, r)
+	b.fs.Merge(fs)
+	b.build()
+	b.fs.Sort()
+	b.in.Class = class
+	return IngressVerdict{Ours: true, Class: class, Intent: b.in, Findings: b.fs}
+}
