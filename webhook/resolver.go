@@ -1,0 +1,81 @@
+package webhook
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+)
+
+// lookupTimeout bounds one lookup; the cache answers from memory, so it only
+// matters before the cache has synced.
+const lookupTimeout = 2 * time.Second
+
+// CacheResolver is lib's Resolver over a controller-runtime reader (the
+// manager's cache). Objects it returns are shared with the cache and must not
+// be modified; lib only reads them.
+type CacheResolver struct {
+	Reader client.Reader
+}
+
+func (r CacheResolver) get(namespace, name string, obj client.Object) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	return r.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, obj) == nil
+}
+
+// Secret implements world.Resolver.
+func (r CacheResolver) Secret(namespace, name string) (*corev1.Secret, bool) {
+	var o corev1.Secret
+	return &o, r.get(namespace, name, &o)
+}
+
+// Policy implements world.Resolver.
+func (r CacheResolver) Policy(namespace, name string) (*nginxv1.Policy, bool) {
+	var o nginxv1.Policy
+	return &o, r.get(namespace, name, &o)
+}
+
+// Namespace implements world.Resolver.
+func (r CacheResolver) Namespace(name string) (*corev1.Namespace, bool) {
+	var o corev1.Namespace
+	return &o, r.get("", name, &o)
+}
+
+// Service implements world.Resolver.
+func (r CacheResolver) Service(namespace, name string) (*corev1.Service, bool) {
+	var o corev1.Service
+	return &o, r.get(namespace, name, &o)
+}
+
+// IngressClass implements world.Resolver.
+func (r CacheResolver) IngressClass(name string) (*networkingv1.IngressClass, bool) {
+	var o networkingv1.IngressClass
+	return &o, r.get("", name, &o)
+}
+
+// Ingresses implements world.Resolver. The list is not deep-copied: lib only
+// reads it, and copying every Ingress per admission would dominate its cost.
+func (r CacheResolver) Ingresses() []*networkingv1.Ingress {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	var list networkingv1.IngressList
+	if err := r.Reader.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+		return nil
+	}
+	out := make([]*networkingv1.Ingress, len(list.Items))
+	for i := range list.Items {
+		out[i] = &list.Items[i]
+	}
+	return out
+}
+
+// ConfigMap returns a ConfigMap, for the controller's settings.
+func (r CacheResolver) ConfigMap(namespace, name string) (*corev1.ConfigMap, bool) {
+	var o corev1.ConfigMap
+	return &o, r.get(namespace, name, &o)
+}

@@ -1,0 +1,79 @@
+package webhook
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+)
+
+// maxWarningLen is the longest warning sent: kubectl shows each on one line,
+// and the API server truncates long ones.
+const maxWarningLen = 120
+
+// verdictResponse turns lib's findings into an admission response: a denial
+// lists every error, in the message kubectl prints and as a status cause with
+// its field path; warnings go in Warnings, each short enough to show whole.
+func verdictResponse(kind string, fs findings.Set) admission.Response {
+	warnings := Warnings(fs.Warnings)
+	if fs.Allowed() {
+		return admission.Allowed("").WithWarnings(warnings...)
+	}
+	causes := make([]metav1.StatusCause, 0, len(fs.Errors))
+	lines := make([]string, 0, len(fs.Errors))
+	for _, e := range fs.Errors {
+		msg := findings.ErrorMessage(e)
+		causes = append(causes, metav1.StatusCause{Type: metav1.CauseType(e.Type), Message: msg, Field: e.Field})
+		lines = append(lines, e.Field+": "+msg)
+	}
+	noun := "problem"
+	if len(lines) > 1 {
+		noun = "problems"
+	}
+	message := fmt.Sprintf("portcullis refused this %s (%d %s):\n- %s", kind, len(lines), noun, strings.Join(lines, "\n- "))
+	return admission.Response{AdmissionResponse: admissionv1.AdmissionResponse{
+		Allowed: false,
+		Result: &metav1.Status{
+			Status:  metav1.StatusFailure,
+			Code:    http.StatusUnprocessableEntity,
+			Reason:  metav1.StatusReasonInvalid,
+			Message: message,
+			Details: &metav1.StatusDetails{Kind: kind, Causes: causes},
+		},
+		Warnings: warnings,
+	}}
+}
+
+// Warnings renders findings as admission warnings of at most 120 characters. A
+// longer one is split at spaces into several, the later ones indented, so
+// nothing is cut off.
+func Warnings(ws []findings.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, wrap(w.String(), maxWarningLen)...)
+	}
+	return out
+}
+
+func wrap(s string, width int) []string {
+	const indent = "  "
+	var out []string
+	for len(s) > width {
+		cut := strings.LastIndexByte(s[:width], ' ')
+		if cut <= len(indent) {
+			cut = width // one long token: split it, on a character boundary
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+		}
+		out = append(out, strings.TrimRight(s[:cut], " "))
+		s = indent + strings.TrimLeft(s[cut:], " ")
+	}
+	return append(out, s)
+}
