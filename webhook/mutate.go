@@ -8,9 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"gomodules.xyz/jsonpatch/v2"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"gomodules.xyz/jsonpatch/v2"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
