@@ -26,6 +26,9 @@ type builder struct {
 	in  *intent.Ingress
 
 	egress *egressPolicy
+	// pathFail fails every path of the Ingress closed: a minion's share of a
+	// host, when what it asked for cannot be honoured.
+	pathFail *intent.FailClosed
 
 	hosts map[string]*hostState
 	order []string // host names in rule order
@@ -53,7 +56,7 @@ func (b *builder) build() {
 	})
 	b.fs.Merge(fs)
 	b.in.Mergeable = b.ann.Org.MergeableIngressType
-	b.fs.Merge(Structure(b.ing, b.in.Mergeable == "master"))
+	b.fs.Merge(Structure(b.ing))
 	b.mergeable()
 	b.collectHosts()
 	b.tls()
@@ -93,6 +96,9 @@ func (b *builder) ref(r *annotations.Ref, key string) (intent.ObjectRef, bool) {
 
 // mergeable applies NGINX Inc's master/minion structure rules.
 func (b *builder) mergeable() {
+	if b.in.Mergeable == "" {
+		return
+	}
 	spec := field.NewPath("spec")
 	switch b.in.Mergeable {
 	case "master":
@@ -110,8 +116,30 @@ func (b *builder) mergeable() {
 			b.fs.Errorf(spec.Child("rules"), len(b.ing.Spec.Rules), "a mergeable minion must have exactly one rule, with a host")
 		} else if r := b.ing.Spec.Rules[0]; r.HTTP == nil || len(r.HTTP.Paths) == 0 {
 			b.fs.Required(spec.Child("rules").Index(0).Child("http", "paths"), "a mergeable minion must have at least one path")
+		} else if !b.hasMaster(r.Host) {
+			b.fs.Warnf(spec.Child("rules").Index(0).Child("host"),
+				"no mergeable master (nginx.org/mergeable-ingress-type: master) serves host %q; the controller answers 404 for this minion's paths until one exists",
+				r.Host)
+			b.pathFail = &intent.FailClosed{Reason: "no mergeable master for host " + r.Host, Status: 404}
 		}
 	}
+}
+
+// hasMaster reports whether an Ingress of ours, in any namespace (NGINX Inc
+// merges minions across namespaces), is the mergeable master of host.
+func (b *builder) hasMaster(host string) bool {
+	for _, other := range b.r.Ingresses() {
+		if other.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
+			continue
+		}
+		if len(other.Spec.Rules) != 1 || other.Spec.Rules[0].Host != host {
+			continue
+		}
+		if _, ours, _ := IngressClassOf(other, b.r, b.v.opts.Class); ours {
+			return true
+		}
+	}
+	return false
 }
 
 // collectHosts creates one host per distinct rule host, in rule order, and
@@ -138,15 +166,6 @@ func (b *builder) collectHosts() {
 			seen[h] = i
 			if hs, ok := b.hosts[h]; ok {
 				hs.tlsIndex = i
-			}
-		}
-	}
-	// A mergeable master's host has no paths; it still gets its TLS entry.
-	if b.in.Mergeable == "master" {
-		for h, i := range seen {
-			if _, ok := b.hosts[h]; !ok {
-				b.hosts[h] = &hostState{host: &intent.Host{Name: h, Termination: intent.TerminateHTTP}, rule: -1, tlsIndex: i}
-				b.order = append(b.order, h)
 			}
 		}
 	}

@@ -15,16 +15,23 @@ const (
 // the Ingress (FEATURES.md §3a).
 func (b *builder) clientAuth() {
 	n := b.ann.Nginx
+	key := b.nkey(annotations.KeyAuthTLSSecret)
 	if n.AuthTLSSecret == nil {
+		if b.ann.Has(key) {
+			// Present but refused (the findings say why): the hosts asked for
+			// client authentication, so they are never served without it.
+			b.failAll(&intent.FailClosed{Reason: key + " is invalid"})
+		}
 		return
 	}
-	key := b.nkey(annotations.KeyAuthTLSSecret)
 	if missing := b.hostsWithoutTLS(); len(missing) > 0 {
 		b.fs.Errorf(annPath(key), n.AuthTLSSecret.String(),
 			"client certificate authentication needs TLS, but host %s has no spec.tls entry: add one", quoteHosts(missing))
+		b.failWithoutTLS(&intent.FailClosed{Reason: "client authentication needs TLS, which the host does not have", Status: 500})
 	}
 	ca, ok := b.ref(n.AuthTLSSecret, key)
 	if !ok {
+		b.failAll(&intent.FailClosed{Reason: "CA secret " + ca.String() + " is in another namespace"})
 		return
 	}
 	auth := &intent.ClientAuth{
@@ -42,7 +49,12 @@ func (b *builder) clientAuth() {
 	if n.AuthTLSVerifyDepth != nil {
 		auth.Depth = *n.AuthTLSVerifyDepth
 	}
-	failed := b.checkCA(ca, key, "client certificates")
+	b.setClientAuth(auth, b.checkCA(ca, key, "client certificates"))
+}
+
+// setClientAuth gives every TLS host the client auth, failed closed when its
+// CA cannot be honoured.
+func (b *builder) setClientAuth(auth *intent.ClientAuth, failed *intent.FailClosed) {
 	for _, name := range b.order {
 		hs := b.hosts[name]
 		if hs.tlsIndex < 0 {
@@ -51,7 +63,7 @@ func (b *builder) clientAuth() {
 		a := *auth
 		hs.host.ClientAuth = &a
 		if failed != nil {
-			hs.host.FailClosed = failed
+			failHost(hs.host, failed)
 		}
 	}
 }

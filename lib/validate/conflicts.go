@@ -2,11 +2,14 @@ package validate
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // hostSettings are the host-scoped settings two Ingresses sharing a host must
@@ -21,17 +24,22 @@ type hostSettings struct {
 
 // summarize reads the host-scoped settings of an Ingress without looking up
 // any other object, so comparing against every other Ingress stays cheap.
-func summarize(ing *networkingv1.Ingress, ann annotations.Parsed) map[string]hostSettings {
+func summarize(ing *networkingv1.Ingress, ann annotations.Parsed, r world.Resolver) map[string]hostSettings {
 	n, o := ann.Nginx, ann.Org
 	base := hostSettings{passthrough: n.SSLPassthrough != nil && *n.SSLPassthrough, tlsIndex: -1}
 	switch {
 	case n.AuthTLSSecret != nil:
 		base.clientAuth = fmt.Sprintf("auth-tls-secret %s (verify %s)", qualify(n.AuthTLSSecret.Namespace, n.AuthTLSSecret.Name, ing.Namespace), orDefault(n.AuthTLSVerifyClient, defaultVerifyClient))
 	case len(o.Policies) > 0:
-		base.clientAuth = "" // policies are compared by reference below
+		// ingressMTLS policies, compared by reference (egressMTLS is per path).
+		var refs []string
 		for _, p := range o.Policies {
-			base.clientAuth += "policy " + qualify(p.Namespace, p.Name, ing.Namespace) + " "
+			ref := qualify(p.Namespace, p.Name, ing.Namespace)
+			if pol, ok := r.Policy(orDefault(p.Namespace, ing.Namespace), p.Name); ok && pol.Spec.IngressMTLS != nil {
+				refs = append(refs, "ingressMTLS policy "+ref)
+			}
 		}
+		base.clientAuth = strings.Join(refs, ", ")
 	}
 	base.ciphers = n.SSLCiphers
 	if base.ciphers == "" {
@@ -82,15 +90,15 @@ func older(a, b *networkingv1.Ingress) bool {
 }
 
 // conflicts refuses host-scoped settings that an older Ingress of ours sets
-// differently for the same host (FEATURES.md §3a): the older one keeps them.
+// differently for the same host (FEATURES.md §3a). Each setting belongs to the
+// oldest Ingress that sets it for the host, so this one is compared with that
+// owner only: agreeing with the owner is fine even when an Ingress in between
+// (itself refused) disagrees.
 func (b *builder) conflicts() {
 	if b.in.Mergeable != "" {
 		return // masters and minions share hosts by design
 	}
-	mine := summarize(b.ing, b.ann)
-	if len(mine) == 0 {
-		return
-	}
+	var others []summarized
 	for _, other := range b.r.Ingresses() {
 		if other.Namespace == b.ing.Namespace && other.Name == b.ing.Name {
 			continue
@@ -105,37 +113,83 @@ func (b *builder) conflicts() {
 		if ann.Org.MergeableIngressType != "" {
 			continue
 		}
-		theirs := summarize(other, ann)
-		for _, name := range b.order {
-			t, shared := theirs[name]
-			if !shared {
-				continue
-			}
-			b.compareHost(name, mine[name], t, other)
+		others = append(others, summarized{ing: other, hosts: summarize(other, ann, b.r)})
+	}
+	if len(others) == 0 {
+		return
+	}
+	mine := summarize(b.ing, b.ann, b.r)
+	sort.Slice(others, func(i, j int) bool { return older(others[i].ing, others[j].ing) })
+	for _, name := range b.order {
+		if m, ok := mine[name]; ok {
+			b.compareHost(name, m, owners(name, others))
 		}
 	}
 }
 
-func (b *builder) compareHost(host string, mine, theirs hostSettings, other *networkingv1.Ingress) {
-	who := fmt.Sprintf("Ingress %s/%s, which is older and keeps it", other.Namespace, other.Name)
-	rule := field.NewPath("spec", "rules").Index(b.hosts[host].rule).Child("host")
-	if mine.passthrough != theirs.passthrough {
-		b.fs.Errorf(rule, host, "host %q is served with ssl-passthrough=%t by %s; a host is either passed through or terminated, in every Ingress", host, theirs.passthrough, who)
+// summarized is another Ingress's host settings.
+type summarized struct {
+	ing   *networkingv1.Ingress
+	hosts map[string]hostSettings
+}
+
+// hostOwners are the Ingresses that decide each setting of one host: the
+// oldest that has the host, and the oldest that sets a secret and ciphers.
+type hostOwners struct {
+	first, secret, ciphers *summarized
+}
+
+// owners finds a host's owners among others, oldest first.
+func owners(host string, others []summarized) hostOwners {
+	var o hostOwners
+	for i := range others {
+		t, ok := others[i].hosts[host]
+		if !ok {
+			continue
+		}
+		if o.first == nil {
+			o.first = &others[i]
+		}
+		if o.secret == nil && t.secret != "" {
+			o.secret = &others[i]
+		}
+		if o.ciphers == nil && t.ciphers != "" {
+			o.ciphers = &others[i]
+		}
+	}
+	return o
+}
+
+func who(o *summarized) string {
+	return fmt.Sprintf("Ingress %s/%s, which is older and keeps it", o.ing.Namespace, o.ing.Name)
+}
+
+func (b *builder) compareHost(host string, mine hostSettings, o hostOwners) {
+	if o.first == nil {
 		return
 	}
-	if mine.secret != "" && theirs.secret != "" && mine.secret != theirs.secret {
-		b.fs.Errorf(field.NewPath("spec", "tls").Index(mine.tlsIndex).Child("secretName"), mine.secret,
-			"host %q already has certificate secret %q from %s; use the same secret or another host", host, theirs.secret, who)
+	rule := field.NewPath("spec", "rules").Index(b.hosts[host].rule).Child("host")
+	if theirs := o.first.hosts[host]; mine.passthrough != theirs.passthrough {
+		b.fs.Errorf(rule, host, "host %q is served with ssl-passthrough=%t by %s; a host is either passed through or terminated, in every Ingress", host, theirs.passthrough, who(o.first))
+		return
 	}
-	if mine.clientAuth != "" && mine.clientAuth != theirs.clientAuth {
+	if o.secret != nil {
+		if theirs := o.secret.hosts[host]; mine.secret != "" && mine.secret != theirs.secret {
+			b.fs.Errorf(field.NewPath("spec", "tls").Index(mine.tlsIndex).Child("secretName"), mine.secret,
+				"host %q already has certificate secret %q from %s; use the same secret or another host", host, theirs.secret, who(o.secret))
+		}
+	}
+	if theirs := o.first.hosts[host]; mine.clientAuth != "" && mine.clientAuth != theirs.clientAuth {
 		was := theirs.clientAuth
 		if was == "" {
 			was = "no client authentication"
 		}
 		b.fs.Errorf(rule, host, "host %q has %s from %s, but this Ingress asks for %s; client authentication is per host, so set it on that Ingress",
-			host, was, who, mine.clientAuth)
+			host, was, who(o.first), mine.clientAuth)
 	}
-	if mine.ciphers != "" && theirs.ciphers != "" && mine.ciphers != theirs.ciphers {
-		b.fs.Errorf(rule, host, "host %q has ciphers %q from %s; this Ingress asks for %q", host, theirs.ciphers, who, mine.ciphers)
+	if o.ciphers != nil {
+		if theirs := o.ciphers.hosts[host]; mine.ciphers != "" && mine.ciphers != theirs.ciphers {
+			b.fs.Errorf(rule, host, "host %q has ciphers %q from %s; this Ingress asks for %q", host, theirs.ciphers, who(o.ciphers), mine.ciphers)
+		}
 	}
 }

@@ -4,8 +4,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
@@ -40,9 +40,14 @@ type Verdict struct {
 	Findings findings.Set
 }
 
-// SecretRoles returns how Ingresses and Policies of ours use the Secret.
+// SecretRoles returns how Ingresses and Policies of ours, and the controller's
+// --default-ssl-certificate, use the Secret.
 func (v *Validator) SecretRoles(sec *corev1.Secret, r world.Resolver) SecretRole {
 	var role SecretRole
+	// The default certificate is validated like any other (FEATURES.md §7).
+	if d := v.opts.DefaultSSLCertificate; d != nil && d.Namespace == sec.Namespace && d.Name == sec.Name {
+		role |= RoleTLS
+	}
 	for _, ing := range r.Ingresses() {
 		if _, ours, _ := IngressClassOf(ing, r, v.opts.Class); !ours {
 			continue
@@ -58,6 +63,9 @@ func (v *Validator) SecretRoles(sec *corev1.Secret, r world.Resolver) SecretRole
 		for _, ref := range []*annotations.Ref{ann.Nginx.AuthTLSSecret, ann.Nginx.ProxySSLSecret} {
 			if ref != nil && ref.Name == sec.Name && qualify(ref.Namespace, ref.Name, ing.Namespace) == sec.Namespace+"/"+sec.Name {
 				role |= RoleCA
+				if ref == ann.Nginx.ProxySSLSecret && hasClientCertificate(sec) {
+					role |= RoleTLS // the client certificate presented to the backend
+				}
 			}
 		}
 		for _, p := range ann.Org.Policies {

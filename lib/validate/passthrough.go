@@ -21,6 +21,8 @@ func (b *builder) passthrough() {
 	key := b.nkey(annotations.KeySSLPassthrough)
 	if !b.v.opts.EnableSSLPassthrough {
 		b.fs.Errorf(annPath(key), "true", "the controller runs without --enable-ssl-passthrough, so this Ingress cannot be served: enable it on the controller or remove the annotation")
+		// Its backends expect the client's TLS: never hand them something else.
+		b.failAll(&intent.FailClosed{Reason: "ssl-passthrough is not enabled on the controller"})
 		return
 	}
 	for k := range b.ann.Present {
@@ -44,6 +46,7 @@ func (b *builder) passthrough() {
 				n = len(r.HTTP.Paths)
 			}
 			b.fs.Errorf(paths, n, "a passthrough host must have exactly one path, \"/\": paths mean nothing to a TLS connection routed by SNI")
+			failHost(b.hosts[r.Host].host, &intent.FailClosed{Reason: "a passthrough host needs exactly one path, \"/\""})
 			continue
 		}
 		hs := b.hosts[r.Host]

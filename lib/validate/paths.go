@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/policy"
@@ -31,10 +32,10 @@ func (b *builder) paths() {
 		}
 		hs := b.hosts[r.Host]
 		for j, p := range r.HTTP.Paths {
-			pp := field.NewPath("spec", "rules").Index(i).Child("http", "paths").Index(j)
+			pp := func() *field.Path { return field.NewPath("spec", "rules").Index(i).Child("http", "paths").Index(j) }
 			ip := intent.Path{Path: p.Path, PathType: pathType(p.PathType), Source: b.in.ObjectRef}
 			if p.Backend.Service != nil {
-				ip.Backend = b.backend(p.Backend.Service, pp.Child("backend", "service"))
+				ip.Backend = b.backend(p.Backend.Service, pp)
 			}
 			ip.Protocol = b.protocol(ip.Backend.Service, pp)
 			if ip.Protocol == intent.ProtocolHTTPS || ip.Protocol == intent.ProtocolGRPCS {
@@ -52,6 +53,14 @@ func (b *builder) paths() {
 					}
 					ip.FailClosed = fail
 				}
+			}
+			if t := ip.BackendTLS; t != nil && t.Verify && t.TrustedCA == nil && ip.FailClosed == nil {
+				// Verification asked for without a CA to verify against (the
+				// findings say so): nginx could verify nothing, so refuse.
+				ip.FailClosed = &intent.FailClosed{Reason: "backend verification without a trusted CA", Status: 503}
+			}
+			if ip.FailClosed == nil {
+				ip.FailClosed = b.pathFail
 			}
 			hs.host.Paths = append(hs.host.Paths, ip)
 		}
@@ -74,14 +83,15 @@ func pathType(t *networkingv1.PathType) string {
 }
 
 // backend resolves a Service backend. An ExternalName Service has no endpoints
-// to map a named port to, so it needs a port number.
-func (b *builder) backend(s *networkingv1.IngressServiceBackend, path *field.Path) intent.Backend {
+// to map a named port to, so it needs a port number. pp is the path's field
+// path, built only for a finding.
+func (b *builder) backend(s *networkingv1.IngressServiceBackend, pp func() *field.Path) intent.Backend {
 	be := intent.Backend{Service: s.Name, Port: s.Port.Number, PortName: s.Port.Name}
 	if u := b.ann.Nginx.ServiceUpstream; u != nil {
 		be.ServiceUpstream = *u
 	}
 	if svc, ok := b.r.Service(b.ing.Namespace, s.Name); ok && svc.Spec.Type == corev1.ServiceTypeExternalName && s.Port.Name != "" {
-		b.fs.Errorf(path.Child("port", "name"), s.Port.Name,
+		b.fs.Errorf(pp().Child("backend", "service", "port", "name"), s.Port.Name,
 			"service %q is of type ExternalName, which has no endpoints to map the named port %q to: use the port number", s.Name, s.Port.Name)
 	}
 	return be
@@ -90,7 +100,7 @@ func (b *builder) backend(s *networkingv1.IngressServiceBackend, path *field.Pat
 // protocol decides a path's backend protocol. ingress-nginx's backend-protocol
 // applies to every path; NGINX Inc's ssl-services and grpc-services name
 // services. Both set and disagreeing for one path is an error naming both keys.
-func (b *builder) protocol(service string, pp *field.Path) string {
+func (b *builder) protocol(service string, pp func() *field.Path) string {
 	org := b.ann.Org
 	ssl, grpc := slices.Contains(org.SSLServices, service), slices.Contains(org.GRPCServices, service)
 	orgProto := ""
@@ -107,7 +117,7 @@ func (b *builder) protocol(service string, pp *field.Path) string {
 	case nginxProto != "" && orgProto != "" && nginxProto != orgProto:
 		b.fs.Errorf(annPath(b.nkey(annotations.KeyBackendProtocol)), nginxProto,
 			"sets %s for service %q, but nginx.org/ssl-services and nginx.org/grpc-services make it %s (path %s); keep one dialect or make them agree",
-			nginxProto, service, orgProto, pp)
+			nginxProto, service, orgProto, pp())
 		return nginxProto
 	case nginxProto != "":
 		return nginxProto
@@ -177,9 +187,14 @@ func (b *builder) proxySSL() (*intent.BackendTLS, *intent.FailClosed) {
 		if !fs.Allowed() {
 			fail = &intent.FailClosed{Reason: "backend CA secret " + ref.String() + " is invalid", Status: 503}
 		}
-		if _, hasCrt := sec.Data[corev1.TLSCertKey]; hasCrt {
-			if _, hasKey := sec.Data[corev1.TLSPrivateKeyKey]; hasKey {
+		if hasClientCertificate(sec) {
+			// Presented to the backend: checked like any certificate secret.
+			_, fs := b.v.certs.TLS(sec, annPath(key), certs.TLSOptions{Now: b.now})
+			b.fs.Merge(fs)
+			if fs.Allowed() {
 				t.ClientCertificate = &ref
+			} else if fail == nil {
+				fail = &intent.FailClosed{Reason: "backend client certificate in " + ref.String() + " is invalid", Status: 503}
 			}
 		}
 	}
@@ -230,4 +245,12 @@ func egressTLS(e *egressPolicy) *intent.BackendTLS {
 		t.ClientCertificate = &intent.ObjectRef{Namespace: e.ref.Namespace, Name: m.ClientCertSecret}
 	}
 	return t
+}
+
+// hasClientCertificate reports whether a proxy-ssl-secret also holds the
+// client certificate presented to the backend.
+func hasClientCertificate(sec *corev1.Secret) bool {
+	_, crt := sec.Data[corev1.TLSCertKey]
+	_, key := sec.Data[corev1.TLSPrivateKeyKey]
+	return crt && key
 }

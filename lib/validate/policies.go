@@ -5,8 +5,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -25,10 +25,15 @@ type egressPolicy struct {
 // warns and fails closed; an invalid one is an error naming it.
 func (b *builder) policies() {
 	refs := b.ann.Org.Policies
+	path := annPath(annotations.KeyOrgPolicies)
 	if len(refs) == 0 {
+		if b.ann.Has(annotations.KeyOrgPolicies) {
+			// Present but refused (the findings say why): the policies it meant
+			// cannot be applied, so nothing is served without them.
+			b.failAll(&intent.FailClosed{Reason: annotations.KeyOrgPolicies + " is invalid", Status: 500})
+		}
 		return
 	}
-	path := annPath(annotations.KeyOrgPolicies)
 	var ingressSeen, egressSeen *intent.ObjectRef
 	for _, r := range refs {
 		ref := intent.ObjectRef{Namespace: r.Namespace, Name: r.Name}
@@ -44,6 +49,8 @@ func (b *builder) policies() {
 		norm, fs := policy.Normalize(p, policy.Options{AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
 		b.mergeAbout(fs, path, "policy "+ref.String())
 		if norm == nil {
+			// NGINX answers 500 for whatever an invalid policy applies to.
+			b.failAll(&intent.FailClosed{Reason: "policy " + ref.String() + " is invalid", Status: 500})
 			continue
 		}
 		switch norm.Type {
@@ -71,6 +78,7 @@ func (b *builder) applyIngressMTLS(ref intent.ObjectRef, m *policy.IngressMTLS) 
 	about := "policy " + ref.String()
 	if b.in.Mergeable == "minion" {
 		b.fs.Errorf(path, ref.String(), "%s is an ingressMTLS policy, which is host-level: a mergeable minion may not use it; reference it from the master", about)
+		b.failAll(&intent.FailClosed{Reason: about + " (ingressMTLS) is not allowed on a minion", Status: 500})
 		return
 	}
 	if b.ann.Nginx.AuthTLSSecret != nil {
@@ -81,27 +89,25 @@ func (b *builder) applyIngressMTLS(ref intent.ObjectRef, m *policy.IngressMTLS) 
 	if missing := b.hostsWithoutTLS(); len(missing) > 0 {
 		b.fs.Errorf(path, ref.String(), "%s: ingressMTLS does not enable TLS termination by itself, and host %s has no spec.tls entry: add one",
 			about, quoteHosts(missing))
+		b.failWithoutTLS(&intent.FailClosed{Reason: about + " (ingressMTLS) needs TLS, which the host does not have", Status: 500})
 	}
 	auth := &intent.ClientAuth{Verify: string(m.Verify), Depth: m.Depth, Source: "policy:" + ref.String()}
+	var failed *intent.FailClosed
 	if m.CASecret != "" {
 		auth.CA = intent.ObjectRef{Namespace: ref.Namespace, Name: m.CASecret}
 		sec, ok := b.r.Secret(ref.Namespace, m.CASecret)
 		if !ok {
 			b.fs.Errorf(path, ref.String(), "%s: spec.ingressMTLS.clientCertSecret: secret %s not found", about, auth.CA)
-			return
-		}
-		_, fs := b.v.certs.CA(sec, field.NewPath("spec", "ingressMTLS", "clientCertSecret"), b.now)
-		b.mergeAbout(fs, path, about)
-		if !fs.Allowed() {
-			return
-		}
-	}
-	for _, name := range b.order {
-		if hs := b.hosts[name]; hs.tlsIndex >= 0 {
-			a := *auth
-			hs.host.ClientAuth = &a
+			failed = &intent.FailClosed{Reason: about + ": client CA secret " + auth.CA.String() + " not found", Status: 500}
+		} else {
+			_, fs := b.v.certs.CA(sec, field.NewPath("spec", "ingressMTLS", "clientCertSecret"), b.now)
+			b.mergeAbout(fs, path, about)
+			if !fs.Allowed() {
+				failed = &intent.FailClosed{Reason: about + ": client CA secret " + auth.CA.String() + " is invalid", Status: 500}
+			}
 		}
 	}
+	b.setClientAuth(auth, failed)
 }
 
 // resolveEgressMTLS checks the secrets an egressMTLS policy names.
@@ -149,9 +155,33 @@ func (b *builder) mergeAbout(fs findings.Set, path *field.Path, about string) {
 	}
 }
 
-// failAll fails every host of the Ingress closed.
+// failAll fails every host of the Ingress closed, keeping the first reason a
+// host was given. A minion shares its host with the master and other minions,
+// so only its own paths fail.
 func (b *builder) failAll(fc *intent.FailClosed) {
+	if b.in.Mergeable == "minion" {
+		if b.pathFail == nil {
+			b.pathFail = fc
+		}
+		return
+	}
 	for _, name := range b.order {
-		b.hosts[name].host.FailClosed = fc
+		failHost(b.hosts[name].host, fc)
+	}
+}
+
+// failWithoutTLS fails closed the named hosts that have no TLS entry: they
+// asked for client authentication, which plain HTTP cannot give.
+func (b *builder) failWithoutTLS(fc *intent.FailClosed) {
+	for _, name := range b.order {
+		if hs := b.hosts[name]; hs.tlsIndex < 0 && name != "" {
+			failHost(hs.host, fc)
+		}
+	}
+}
+
+func failHost(h *intent.Host, fc *intent.FailClosed) {
+	if h.FailClosed == nil {
+		h.FailClosed = fc
 	}
 }

@@ -9,18 +9,9 @@ import (
 func (b *builder) redirectsAndHSTS() {
 	cfg := b.v.opts.Config
 	n, o := b.ann.Nginx, b.ann.Org
-	toHTTPS := cfg.SSLRedirect
-	if n.SSLRedirect != nil {
-		toHTTPS = *n.SSLRedirect
-	} else if v, _ := o.EffectiveSSLRedirect(); v != nil {
-		toHTTPS = *v
-	}
-	force := cfg.ForceSSLRedirect
-	if n.ForceSSLRedirect != nil {
-		force = *n.ForceSSLRedirect
-	} else if o.RedirectToHTTPS != nil {
-		force = *o.RedirectToHTTPS
-	}
+	orgRedirect, _ := o.EffectiveSSLRedirect()
+	toHTTPS := eitherDialect(cfg.SSLRedirect, n.SSLRedirect, orgRedirect)
+	force := eitherDialect(cfg.ForceSSLRedirect, n.ForceSSLRedirect, o.RedirectToHTTPS)
 	for _, name := range b.order {
 		h := b.hosts[name].host
 		if h.Termination == intent.Passthrough {
@@ -63,4 +54,19 @@ func (b *builder) hsts(h *intent.Host) *intent.HSTS {
 		out.BehindProxy = *o.HSTSBehindProxy
 	}
 	return out
+}
+
+// eitherDialect is a redirect setting from either dialect's annotation, else
+// the ConfigMap's. When both dialects set it and disagree (an error the
+// findings name) the safer reading wins: redirect.
+func eitherDialect(def bool, nginx, org *bool) bool {
+	switch {
+	case nginx != nil && org != nil:
+		return *nginx || *org
+	case nginx != nil:
+		return *nginx
+	case org != nil:
+		return *org
+	}
+	return def
 }

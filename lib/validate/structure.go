@@ -2,7 +2,6 @@ package validate
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -12,9 +11,49 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 )
 
-// pathPattern is the strict path grammar: ingress-nginx's strict rule plus ~ and %.
-// No regular expressions reach nginx.
-var pathPattern = regexp.MustCompile(`^/[A-Za-z0-9._~%/-]*$`)
+// ValidPath reports whether p is in the strict path grammar
+// ^/[A-Za-z0-9._~%/-]*$: ingress-nginx's strict rule plus ~ and %. No regular
+// expressions reach nginx. (Hand-written: it runs for every path on every
+// admission, and a regexp costs more than the rest of the structure checks.)
+func ValidPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '_', c == '~', c == '%', c == '/', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isDNS1123Subdomain is validation.IsDNS1123Subdomain's rule without its
+// regexp: at most 253 characters of dot-separated labels, each of lower-case
+// letters, digits and '-', starting and ending with a letter or digit.
+func isDNS1123Subdomain(s string) bool {
+	if len(s) == 0 || len(s) > validation.DNS1123SubdomainMaxLength {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+			continue
+		}
+		if i == start || s[start] == '-' || s[i-1] == '-' {
+			return false // an empty label, or one starting or ending with '-'
+		}
+		start = i + 1
+	}
+	return true
+}
 
 // ValidHost reports whether h is an RFC 1123 host name with at most one leading
 // "*." label, and returns a message when it is not.
@@ -23,59 +62,69 @@ func ValidHost(h string) (string, bool) {
 	if name == "" {
 		return "a host name must not be empty", false
 	}
-	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+	if !isDNS1123Subdomain(name) {
 		return fmt.Sprintf("got %q: a host must be a lower-case RFC 1123 name (letters, digits, '-' and '.'), optionally starting with '*.'", h), false
 	}
 	return "", true
 }
 
 // Structure checks the parts of an Ingress that reach nginx verbatim (hosts and
-// paths) and that TLS hosts are served by a rule (FEATURES.md §3).
-func Structure(ing *networkingv1.Ingress, mergeableMaster bool) findings.Set {
+// paths) and that TLS hosts are served by a rule (FEATURES.md §3). A rule with
+// a host and no paths serves it (a mergeable master's rule is one); a TLS host
+// no rule names is an error, for a master too. Field paths are built only for
+// findings: this runs on every admission.
+func Structure(ing *networkingv1.Ingress) findings.Set {
 	var fs findings.Set
-	spec := field.NewPath("spec")
-	ruleHosts := map[string]bool{}
+	rulePath := func(i int) *field.Path { return field.NewPath("spec", "rules").Index(i) }
+	pathPath := func(i, j int) *field.Path { return rulePath(i).Child("http", "paths").Index(j) }
 	for i, r := range ing.Spec.Rules {
-		rp := spec.Child("rules").Index(i)
 		if r.Host != "" {
 			if msg, ok := ValidHost(r.Host); !ok {
-				fs.Error(rp.Child("host"), r.Host, msg)
+				fs.Error(rulePath(i).Child("host"), r.Host, msg)
 			}
 		}
-		ruleHosts[r.Host] = true
 		if r.HTTP == nil {
 			continue
 		}
 		for j, p := range r.HTTP.Paths {
-			pp := rp.Child("http", "paths").Index(j)
-			if !pathPattern.MatchString(p.Path) {
-				fs.Error(pp.Child("path"), p.Path, fmt.Sprintf(
+			if !ValidPath(p.Path) {
+				fs.Error(pathPath(i, j).Child("path"), p.Path, fmt.Sprintf(
 					"got %q: a path must start with '/' and contain only letters, digits and . _ ~ %% / - (regular expressions are not supported)", p.Path))
 			}
 			if p.PathType != nil && *p.PathType == networkingv1.PathTypeImplementationSpecific {
-				fs.Warn(pp.Child("pathType"), "ImplementationSpecific is served as Prefix")
+				fs.Warn(pathPath(i, j).Child("pathType"), "ImplementationSpecific is served as Prefix")
 			}
 			if p.Backend.Resource != nil {
-				fs.Error(pp.Child("backend", "resource"), p.Backend.Resource.Name,
+				fs.Error(pathPath(i, j).Child("backend", "resource"), p.Backend.Resource.Name,
 					"resource backends are not supported; use a Service backend")
 			}
 		}
 	}
 	for i, t := range ing.Spec.TLS {
-		tp := spec.Child("tls").Index(i)
+		tp := func() *field.Path { return field.NewPath("spec", "tls").Index(i) }
 		if len(t.Hosts) == 0 {
-			fs.Warn(tp.Child("hosts"), "this TLS entry lists no hosts, so it applies to none; list the hosts it covers")
+			fs.Warn(tp().Child("hosts"), "this TLS entry lists no hosts, so it applies to none; list the hosts it covers")
 		}
 		for j, h := range t.Hosts {
-			hp := tp.Child("hosts").Index(j)
 			if msg, ok := ValidHost(h); !ok {
-				fs.Error(hp, h, msg)
+				fs.Error(tp().Child("hosts").Index(j), h, msg)
 				continue
 			}
-			if !ruleHosts[h] && !mergeableMaster {
-				fs.Error(hp, h, fmt.Sprintf("host %q has no rule in this Ingress: add a rule with host %q, or remove it from spec.tls", h, h))
+			if !hasRule(ing, h) {
+				fs.Error(tp().Child("hosts").Index(j), h, fmt.Sprintf("host %q has no rule in this Ingress: add a rule with host %q, or remove it from spec.tls", h, h))
 			}
 		}
 	}
 	return fs
+}
+
+// hasRule reports whether a rule of the Ingress names host (a linear scan: an
+// Ingress has a handful of rules, and a map would cost more).
+func hasRule(ing *networkingv1.Ingress, host string) bool {
+	for _, r := range ing.Spec.Rules {
+		if r.Host == host {
+			return true
+		}
+	}
+	return false
 }

@@ -16,6 +16,9 @@ const (
 // tls checks every TLS entry's certificate secret once and gives each covered
 // host its HostTLS (FEATURES.md §2, §7).
 func (b *builder) tls() {
+	if b.in.Mergeable == "minion" {
+		return // NGINX Inc ignores a minion's spec.tls (refused in mergeable); the master's applies
+	}
 	spec := field.NewPath("spec", "tls")
 	certManager := b.ann.CertManagerTriggers()
 	sources := make([]intent.CertificateSource, len(b.ing.Spec.TLS))
@@ -115,4 +118,3 @@ func (b *builder) preferServerCiphers() bool {
 	}
 	return b.v.opts.Config.SSLPreferServerCiphers
 }
-
