@@ -36,12 +36,24 @@ type ReviewRequest struct {
 	UserInfo any
 }
 
+// PolicyConfigMapLabel marks a ConfigMap in the controller namespace whose
+// data keys are Rego policies (FEATURES.md §9).
+const PolicyConfigMapLabel = "portcullis.dev/policy"
+
+// PolicyConfigMapJudge judges a policy ConfigMap: its Rego compiles and its
+// tests pass.
+type PolicyConfigMapJudge interface {
+	JudgePolicyConfigMap(ctx context.Context, cm *corev1.ConfigMap) findings.Set
+}
+
 // Handlers serve portcullis's admission webhooks. They have no side effects.
 type Handlers struct {
 	Settings *Settings
 	Resolver world.Resolver
 	Reviewer Reviewer
-	decoder  admission.Decoder
+	// PolicyConfigMaps judges policy ConfigMaps; nil allows them.
+	PolicyConfigMaps PolicyConfigMapJudge
+	decoder          admission.Decoder
 }
 
 // NewHandlers returns Handlers decoding with the scheme lib reads.
@@ -133,7 +145,8 @@ func (h *Handlers) ValidatePolicy(ctx context.Context, req admission.Request) ad
 	return verdictResponse("Policy", h.Settings.Validator().Policy(&pol, h.Resolver).Findings)
 }
 
-// ValidateConfigMap judges the controller ConfigMap; other ConfigMaps pass.
+// ValidateConfigMap judges the controller ConfigMap and the policy ConfigMaps
+// in its namespace; other ConfigMaps pass.
 func (h *Handlers) ValidateConfigMap(ctx context.Context, req admission.Request) admission.Response {
 	if r := expect(req, configMapGVK); r != nil {
 		return *r
@@ -146,6 +159,12 @@ func (h *Handlers) ValidateConfigMap(ctx context.Context, req admission.Request)
 		cm.Namespace = req.Namespace
 	}
 	ref := h.Settings.ConfigMap
+	if cm.Namespace == ref.Namespace && cm.Labels[PolicyConfigMapLabel] == "true" && cm.Name != ref.Name {
+		if h.PolicyConfigMaps == nil {
+			return admission.Allowed("")
+		}
+		return verdictResponse("ConfigMap", h.PolicyConfigMaps.JudgePolicyConfigMap(ctx, &cm))
+	}
 	if cm.Namespace != ref.Namespace || cm.Name != ref.Name {
 		return admission.Allowed("")
 	}

@@ -62,3 +62,10 @@ func (s *Settings) Validator() *validate.Validator {
 	s.version = version
 	return s.current
 }
+
+// SetBase replaces the flag-derived options; the next admission uses them.
+func (s *Settings) SetBase(o validate.Options) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Base, s.current, s.version = o, nil, ""
+}

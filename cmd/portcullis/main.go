@@ -19,6 +19,7 @@ type command struct {
 
 var commands = map[string]command{
 	"dev":     {"run a local kube-apiserver and etcd for trying portcullis out", runDev},
+	"manager": {"run the admission webhook server against a cluster", runManager},
 	"lint":    {"judge Ingresses, Policies, Secrets and the ConfigMap in YAML files, offline", runLint},
 	"version": {"print the version", runVersion},
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/goldencases"
 )
 
 // regenCerts rewrites testdata/certs/*.pem. The certificates are generated
@@ -25,7 +26,7 @@ var regenCerts = flag.Bool("regen-certs", false, "regenerate testdata/certs/*.pe
 
 // goldenNow is the fixed clock of the goldens and benchmarks; every validity
 // window in testdata/certs is chosen relative to it.
-var goldenNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+var goldenNow = goldencases.Now
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 

@@ -14,7 +14,8 @@ package validate_test
 //
 //	go test ./lib/validate -run TestGolden -update
 //
-// An in.yaml is a text/template, expanded before decoding, with one function:
+// An in.yaml is a text/template, expanded before decoding, with one function
+// (test/goldencases reads the cases, for this test and the webhook's):
 //
 //	tls.crt: {{ b64 "web-chain.pem" }}            base64 of testdata/certs/web-chain.pem
 //	ca.crt:  {{ b64 "client-ca.pem" "root.pem" }}  base64 of the files concatenated
@@ -27,18 +28,13 @@ package validate_test
 // comments describe the case.
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"text/template"
-	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -50,6 +46,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/lint"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/goldencases"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.out.json from the current behaviour")
@@ -105,88 +102,9 @@ func runGolden(t *testing.T, in string) []byte {
 // loadCase expands and decodes a case, and reads its `# lint:` options.
 func loadCase(t *testing.T, in string) ([]lint.Source, lint.Options) {
 	t.Helper()
-	text, err := os.ReadFile(in)
+	c, err := goldencases.Load(in)
 	require.NoError(t, err)
-	opts, err := caseOptions(text)
-	require.NoError(t, err)
-	expanded, err := expand(in, text)
-	require.NoError(t, err)
-	objs, err := world.Decode(bytes.NewReader(expanded))
-	require.NoError(t, err)
-	var src []lint.Source
-	for _, o := range objs {
-		src = append(src, lint.Source{Object: o, File: filepath.Base(in)})
-	}
-	return src, opts
-}
-
-// expand runs a case's text through text/template with the b64 function.
-func expand(name string, text []byte) ([]byte, error) {
-	tmpl, err := template.New(filepath.Base(name)).Option("missingkey=error").Funcs(template.FuncMap{
-		"b64": func(files ...string) (string, error) {
-			var all []byte
-			for _, f := range files {
-				b, err := os.ReadFile(filepath.Join("testdata", "certs", f))
-				if err != nil {
-					return "", err
-				}
-				all = append(all, b...)
-			}
-			return base64.StdEncoding.EncodeToString(all), nil
-		},
-	}).Parse(string(text))
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, nil); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-// caseOptions parses the leading `# lint: FLAGS` comment lines.
-func caseOptions(text []byte) (lint.Options, error) {
-	opts := lint.Options{Now: func() time.Time { return goldenNow }}
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	fs.BoolVar(&opts.EnableSSLPassthrough, "enable-ssl-passthrough", false, "")
-	fs.StringVar(&opts.IngressClass, "ingress-class", "", "")
-	fs.StringVar(&opts.AnnotationsPrefix, "annotations-prefix", "", "")
-	fs.Func("default-ssl-certificate", "", func(s string) error {
-		ref, err := parseRef(s)
-		opts.DefaultSSLCertificate = &ref
-		return err
-	})
-	fs.Func("configmap", "", func(s string) (err error) {
-		opts.ConfigMap, err = parseRef(s)
-		return err
-	})
-	sc := bufio.NewScanner(bytes.NewReader(text))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "#") {
-			break
-		}
-		args, ok := strings.CutPrefix(line, "# lint:")
-		if !ok {
-			continue
-		}
-		if err := fs.Parse(strings.Fields(args)); err != nil {
-			return opts, err
-		}
-		if fs.NArg() > 0 {
-			return opts, fmt.Errorf("unexpected arguments %q", fs.Args())
-		}
-	}
-	return opts, sc.Err()
-}
-
-func parseRef(s string) (intent.ObjectRef, error) {
-	ns, name, ok := strings.Cut(s, "/")
-	if !ok || ns == "" || name == "" {
-		return intent.ObjectRef{}, fmt.Errorf("want namespace/name, got %q", s)
-	}
-	return intent.ObjectRef{Namespace: ns, Name: name}, nil
+	return c.Sources(), c.Options
 }
 
 // intents builds the intent of every Ingress of ours with the Validator lint

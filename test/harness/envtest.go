@@ -41,7 +41,15 @@ func RepoRoot() string {
 // StartAPI starts kube-apiserver and etcd with portcullis's CRDs installed. It
 // fails with the command to run when the binaries are missing.
 func StartAPI() (*API, error) {
-	env, err := devenv.Start(devenv.Options{CRDDirs: []string{filepath.Join(RepoRoot(), "manifests", "crds")}})
+	return StartAPIWith(devenv.Options{})
+}
+
+// StartAPIWith is StartAPI with more options: webhook configurations to
+// install (envtest points them at its local serving host and port, with its
+// own serving certificate). The CRDs are always installed.
+func StartAPIWith(opts devenv.Options) (*API, error) {
+	opts.CRDDirs = append(opts.CRDDirs, filepath.Join(RepoRoot(), "manifests", "crds"))
+	env, err := devenv.Start(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/webhook"
+)
+
+// managerFlags are the flags of portcullis manager.
+type managerFlags struct {
+	kubeconfig     string
+	namespace      string
+	components     string
+	configMap      intent.ObjectRef
+	class          string
+	withoutClass   bool
+	prefix         string
+	passthrough    bool
+	defaultCert    intent.ObjectRef
+	webhookHost    string
+	webhookPort    int
+	certDir        string
+	certMode       string
+	webhookHosts   stringList
+	webhookConfigs string
+	metricsAddr    string
+	probeAddr      string
+}
+
+// Certificate modes of the webhook server.
+const (
+	certSelfSigned = "self-signed" // the manager makes and rotates its own
+	certFiles      = "files"       // provided in --webhook-cert-dir (cert-manager)
+)
+
+func (f *managerFlags) register(fs *flag.FlagSet) {
+	ns := os.Getenv("POD_NAMESPACE")
+	if ns == "" {
+		ns = "portcullis-system"
+	}
+	fs.StringVar(&f.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (in a cluster: the service account)")
+	fs.StringVar(&f.namespace, "namespace", ns, "the controller's namespace ($POD_NAMESPACE)")
+	fs.StringVar(&f.components, "components", "webhook", "what this process runs: webhook (the controller joins when it lands)")
+	fs.Var(refFlag{&f.configMap}, "configmap", "the controller ConfigMap, namespace/name (default NAMESPACE/portcullis)")
+	fs.StringVar(&f.class, "ingress-class", "portcullis", "the ingress class that is ours")
+	fs.BoolVar(&f.withoutClass, "watch-ingress-without-class", false, "also serve Ingresses that name no class")
+	fs.StringVar(&f.prefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "ingress-nginx annotation prefix")
+	fs.BoolVar(&f.passthrough, "enable-ssl-passthrough", false, "admit and serve ssl-passthrough")
+	fs.Var(refFlag{&f.defaultCert}, "default-ssl-certificate", "the default certificate secret, namespace/name")
+	fs.StringVar(&f.webhookHost, "webhook-host", "", "address the webhook server listens on (all when empty)")
+	fs.IntVar(&f.webhookPort, "webhook-port", webhook.DefaultPort, "webhook server HTTPS port")
+	fs.StringVar(&f.certDir, "webhook-cert-dir", "/var/run/portcullis/webhook-certs", "directory of the webhook's tls.crt and tls.key")
+	fs.StringVar(&f.certMode, "webhook-cert-mode", certSelfSigned, "self-signed: make, store and rotate a CA and serving certificate and patch caBundle; files: use the files in --webhook-cert-dir as they are (cert-manager)")
+	fs.Var(&f.webhookHosts, "webhook-cert-host", "a DNS name or IP of the serving certificate (repeatable; default the portcullis-webhook Service's names)")
+	fs.StringVar(&f.webhookConfigs, "webhook-configurations", "portcullis", "comma-separated names of the Validating and Mutating webhook configurations whose caBundle is kept current")
+	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":10254", "metrics address (0 turns metrics off)")
+	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":10256", "health and readiness probe address")
+}
+
+func runManager(args []string, stdout, stderr io.Writer) int {
+	var f managerFlags
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "portcullis manager: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(stderr)))
+	cfg, err := restConfig(f.kubeconfig)
+	if err != nil {
+		fmt.Fprintf(stderr, "portcullis manager: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := manage(ctx, cfg, f, nil); err != nil {
+		fmt.Fprintf(stderr, "portcullis manager: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig != "" {
+		return clientcmd.BuildConfigFromFlags("", kubeconfig)
+	}
+	return ctrl.GetConfig()
+}
+
+// validateOptions are lib's options from the flags.
+func (f *managerFlags) validateOptions() validate.Options {
+	o := validate.Options{
+		Class:                validate.ClassOptions{Name: f.class, WatchWithoutClass: f.withoutClass},
+		AnnotationsPrefix:    f.prefix,
+		EnableSSLPassthrough: f.passthrough,
+	}
+	if f.defaultCert.Name != "" {
+		d := f.defaultCert
+		o.DefaultSSLCertificate = &d
+	}
+	return o
+}
+
+// manage runs the manager until ctx ends. started, when set, is called once
+// the webhook server serves.
+func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func()) error {
+	if f.components != "webhook" {
+		return fmt.Errorf("--components: only \"webhook\" is available in this build, got %q", f.components)
+	}
+	if f.configMap.Name == "" {
+		f.configMap = intent.ObjectRef{Namespace: f.namespace, Name: "portcullis"}
+	}
+	if f.certMode != certSelfSigned && f.certMode != certFiles {
+		return fmt.Errorf("--webhook-cert-mode must be %q or %q, got %q", certSelfSigned, certFiles, f.certMode)
+	}
+	var rotator *webhook.CertRotator
+	if f.certMode == certSelfSigned {
+		direct, err := client.New(cfg, client.Options{Scheme: world.Scheme})
+		if err != nil {
+			return fmt.Errorf("kubernetes client: %w", err)
+		}
+		hosts := []string(f.webhookHosts)
+		if len(hosts) == 0 {
+			svc := "portcullis-webhook." + f.namespace
+			hosts = []string{svc + ".svc", svc + ".svc.cluster.local", svc}
+		}
+		names := splitList(f.webhookConfigs)
+		rotator, err = webhook.NewCertRotator(webhook.CertOptions{
+			Client: direct, Namespace: f.namespace, Hosts: hosts, CertDir: f.certDir,
+			ValidatingConfigs: names, MutatingConfigs: names,
+		})
+		if err != nil {
+			return err
+		}
+		// The files must exist before the webhook server starts.
+		if err := rotator.Ensure(ctx); err != nil {
+			return fmt.Errorf("webhook serving certificate: %w", err)
+		}
+	}
+	srv := webhook.NewServer(webhook.ServerOptions{Host: f.webhookHost, Port: f.webhookPort, CertDir: f.certDir})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 world.Scheme,
+		WebhookServer:          srv,
+		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
+		HealthProbeBindAddress: f.probeAddr,
+	})
+	if err != nil {
+		return fmt.Errorf("manager: %w", err)
+	}
+	if rotator != nil {
+		if err := mgr.Add(rotator); err != nil {
+			return err
+		}
+	}
+	if _, err := webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap}); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("webhook", srv.StartedChecker()); err != nil {
+		return err
+	}
+	if started != nil {
+		if err := mgr.Add(whenServing(srv, started)); err != nil {
+			return err
+		}
+	}
+	return mgr.Start(ctx)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// whenServing calls fn once the webhook server answers its own health check.
+func whenServing(srv interface{ StartedChecker() healthz.Checker }, fn func()) manager.RunnableFunc {
+	return func(ctx context.Context) error {
+		check := srv.StartedChecker()
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if check(nil) == nil {
+				fn()
+				<-ctx.Done()
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}
