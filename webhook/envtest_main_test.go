@@ -95,7 +95,7 @@ func startManager(ctx context.Context) error {
 	serverURL = fmt.Sprintf("https://%s:%d", wio.LocalServingHost, wio.LocalServingPort)
 	serverCA = wio.LocalServingCAData
 	mgr, err := ctrl.NewManager(api.Config, ctrl.Options{
-		Scheme:        world.Scheme,
+		Scheme:        webhook.Scheme,
 		WebhookServer: srv,
 		Metrics:       metricsserver.Options{BindAddress: "0"},
 	})

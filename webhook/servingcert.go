@@ -221,7 +221,7 @@ func loadState(sec *corev1.Secret) (*certState, error) {
 	if len(st.cas) == 0 || st.caKey == nil || !st.caKey.PublicKey.Equal(st.cas[0].PublicKey) {
 		return &certState{}, nil
 	}
-	st.caAdded, _ = time.Parse(time.RFC3339, sec.Annotations[annCAAdded])
+	st.caAdded, _ = time.Parse(time.RFC3339Nano, sec.Annotations[annCAAdded])
 	if b, _ := pem.Decode(sec.Data[keyTLSCert]); b != nil {
 		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
 			st.cert = c
@@ -243,7 +243,7 @@ func (st *certState) store(sec *corev1.Secret) {
 	if sec.Annotations == nil {
 		sec.Annotations = map[string]string{}
 	}
-	sec.Annotations[annCAAdded] = st.caAdded.UTC().Format(time.RFC3339)
+	sec.Annotations[annCAAdded] = st.caAdded.UTC().Format(time.RFC3339Nano)
 }
 
 func (st *certState) bundlePEM() []byte {
@@ -354,7 +354,7 @@ func newCA(now time.Time, validity time.Duration) (*x509.Certificate, *ecdsa.Pri
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          sn,
-		Subject:               pkix.Name{CommonName: "portcullis webhook CA " + now.UTC().Format("2006-01-02T15:04:05Z")},
+		Subject:               pkix.Name{CommonName: fmt.Sprintf("portcullis webhook CA %s %x", now.UTC().Format("2006-01-02"), sn.Bytes()[:4])},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(validity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,

@@ -6,6 +6,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -39,7 +42,7 @@ func watched() []client.Object {
 
 // Setup builds the handlers over the manager's cache and registers them on the
 // manager's webhook server. The manager's scheme must know lib's kinds (use
-// world.Scheme).
+// Scheme).
 func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, error) {
 	for _, obj := range watched() {
 		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
@@ -53,3 +56,12 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, erro
 	h.Register(mgr.GetWebhookServer())
 	return h, nil
 }
+
+// Scheme is what the manager's clients know: every built-in kind (the
+// webhook configurations among them, for caBundle) and k8s.nginx.org/v1.
+var Scheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(nginxv1.AddToScheme(s))
+	return s
+}()

@@ -23,7 +23,6 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
-	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
@@ -143,7 +142,7 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 	}
 	var rotator *webhook.CertRotator
 	if f.certMode == certSelfSigned {
-		direct, err := client.New(cfg, client.Options{Scheme: world.Scheme})
+		direct, err := client.New(cfg, client.Options{Scheme: webhook.Scheme})
 		if err != nil {
 			return fmt.Errorf("kubernetes client: %w", err)
 		}
@@ -167,7 +166,7 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 	}
 	srv := webhook.NewServer(webhook.ServerOptions{Host: f.webhookHost, Port: f.webhookPort, CertDir: f.certDir})
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 world.Scheme,
+		Scheme:                 webhook.Scheme,
 		WebhookServer:          srv,
 		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress: f.probeAddr,
