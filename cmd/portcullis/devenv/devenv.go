@@ -9,8 +9,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
@@ -107,4 +112,60 @@ func (e *Env) Stop() error {
 		return errors.New("control plane not started")
 	}
 	return e.Environment.Stop()
+}
+
+// WebhookConfigurations reads the webhook configurations in dir (as shipped in
+// manifests/webhook) and points every webhook at baseURL plus its service
+// path, for a webhook server outside the cluster. caBundle is left for the
+// manager's certificate rotator to fill.
+func WebhookConfigurations(dir, baseURL string) ([]client.Object, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var out []client.Object
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var meta metav1.TypeMeta
+		if err := yaml.Unmarshal(raw, &meta); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		switch meta.Kind {
+		case "ValidatingWebhookConfiguration":
+			var cfg admissionregistrationv1.ValidatingWebhookConfiguration
+			if err := yaml.UnmarshalStrict(raw, &cfg); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			for i := range cfg.Webhooks {
+				if err := pointAt(&cfg.Webhooks[i].ClientConfig, baseURL); err != nil {
+					return nil, fmt.Errorf("%s: webhook %s: %w", f, cfg.Webhooks[i].Name, err)
+				}
+			}
+			out = append(out, &cfg)
+		case "MutatingWebhookConfiguration":
+			var cfg admissionregistrationv1.MutatingWebhookConfiguration
+			if err := yaml.UnmarshalStrict(raw, &cfg); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			for i := range cfg.Webhooks {
+				if err := pointAt(&cfg.Webhooks[i].ClientConfig, baseURL); err != nil {
+					return nil, fmt.Errorf("%s: webhook %s: %w", f, cfg.Webhooks[i].Name, err)
+				}
+			}
+			out = append(out, &cfg)
+		}
+	}
+	return out, nil
+}
+
+func pointAt(cc *admissionregistrationv1.WebhookClientConfig, baseURL string) error {
+	if cc.Service == nil || cc.Service.Path == nil {
+		return errors.New("clientConfig has no service path")
+	}
+	url := strings.TrimSuffix(baseURL, "/") + *cc.Service.Path
+	cc.URL, cc.Service, cc.CABundle = &url, nil, nil
+	return nil
 }

@@ -1,0 +1,106 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	"github.com/seed-d040b84d/portcullis/test/harness"
+)
+
+// TestManagerStartsFromNothing runs `portcullis manager` against a real API
+// server that has only the shipped webhook configurations (pointed at the
+// manager, with no caBundle): the manager makes its CA and serving
+// certificate, patches caBundle, and the API server then calls it for
+// admission. Cancelling the context stops it cleanly.
+func TestManagerStartsFromNothing(t *testing.T) {
+	api, err := harness.StartAPI()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = api.Env.Stop() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "portcullis-system"}}))
+
+	port := harness.FreePort(t)
+	cfgs, err := devenv.WebhookConfigurations(filepath.Join(harness.RepoRoot(), "manifests", "webhook"), fmt.Sprintf("https://127.0.0.1:%d", port))
+	require.NoError(t, err)
+	require.Len(t, cfgs, 2)
+	for _, c := range cfgs {
+		require.NoError(t, api.Client.Create(ctx, c))
+	}
+
+	var f managerFlags
+	f.namespace, f.components, f.class, f.prefix = "portcullis-system", "webhook", "portcullis", "nginx.ingress.kubernetes.io"
+	f.webhookHost, f.webhookPort, f.certDir, f.certMode = "127.0.0.1", port, t.TempDir(), certSelfSigned
+	f.webhookHosts = stringList{"127.0.0.1"}
+	f.webhookConfigs, f.metricsAddr, f.probeAddr = "portcullis", "0", "0"
+	serving := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- manage(ctx, api.Config, f, func() { close(serving) }) }()
+	select {
+	case <-serving:
+	case err := <-done:
+		t.Fatalf("manager stopped: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("the webhook server did not serve within 60s")
+	}
+
+	class := "portcullis"
+	bad := &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "typo", Annotations: map[string]string{
+			"nginx.ingress.kubernetes.io/auth-tls-verify-clinet": "on",
+		}},
+		Spec: networkingv1.IngressSpec{IngressClassName: &class, DefaultBackend: &networkingv1.IngressBackend{
+			Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}},
+	}
+	// The API server reads webhook configurations through an informer: allow
+	// it a moment to see the patched caBundle.
+	var last error
+	require.Eventually(t, func() bool {
+		last = api.Client.Create(ctx, bad.DeepCopy(), client.DryRunAll)
+		return last != nil && strings.Contains(last.Error(), "denied the request")
+	}, 20*time.Second, 100*time.Millisecond, "the API server never got a verdict from the manager: %v", last)
+	assert.Contains(t, last.Error(), "did you mean nginx.ingress.kubernetes.io/auth-tls-verify-client?")
+	var status apierrors.APIStatus
+	require.ErrorAs(t, last, &status)
+	require.NotEmpty(t, status.Status().Details.Causes)
+	assert.Equal(t, "metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-verify-clinet]", status.Status().Details.Causes[0].Field)
+
+	good := bad.DeepCopy()
+	good.Name, good.Annotations = "fine", nil
+	require.NoError(t, api.Client.Create(ctx, good))
+
+	var sec corev1.Secret
+	require.NoError(t, api.Client.Get(ctx, client.ObjectKey{Namespace: "portcullis-system", Name: "portcullis-webhook-tls"}, &sec))
+	assert.NotEmpty(t, sec.Data["ca.crt"])
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the manager did not stop within 30s of cancellation")
+	}
+}
+
+func TestManagerRefusesBadFlags(t *testing.T) {
+	code, _, stderr := runCLI(t, "manager", "--webhook-cert-mode", "magic", "--kubeconfig", "/nonexistent")
+	assert.Equal(t, 1, code)
+	assert.NotEmpty(t, stderr)
+	code, _, _ = runCLI(t, "manager", "extra")
+	assert.Equal(t, 2, code)
+}
