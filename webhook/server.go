@@ -46,15 +46,22 @@ func NewServer(o ServerOptions) webhook.Server {
 	})
 }
 
+// Webhooks are the handlers by path. A panic in a handler is recovered into
+// an error response (controller-runtime's default), so one request can never
+// stop the server.
+func (h *Handlers) Webhooks() map[string]*admission.Webhook {
+	return map[string]*admission.Webhook{
+		PathValidateIngress:   {Handler: admission.HandlerFunc(h.ValidateIngress)},
+		PathMutateIngress:     {Handler: admission.HandlerFunc(h.MutateIngress)},
+		PathValidateSecret:    {Handler: admission.HandlerFunc(h.ValidateSecret)},
+		PathValidatePolicy:    {Handler: admission.HandlerFunc(h.ValidatePolicy)},
+		PathValidateConfigMap: {Handler: admission.HandlerFunc(h.ValidateConfigMap)},
+	}
+}
+
 // Register serves every handler on srv.
 func (h *Handlers) Register(srv webhook.Server) {
-	for path, fn := range map[string]admission.HandlerFunc{
-		PathValidateIngress:   h.ValidateIngress,
-		PathMutateIngress:     h.MutateIngress,
-		PathValidateSecret:    h.ValidateSecret,
-		PathValidatePolicy:    h.ValidatePolicy,
-		PathValidateConfigMap: h.ValidateConfigMap,
-	} {
-		srv.Register(path, &admission.Webhook{Handler: fn})
+	for path, wh := range h.Webhooks() {
+		srv.Register(path, wh)
 	}
 }
