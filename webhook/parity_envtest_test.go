@@ -224,7 +224,7 @@ func ensureNamespaces(t *testing.T, objs []client.Object) {
 
 // seed places an object without a verdict and waits for the cache to see it.
 // Namespaces that exist already get the case's labels and annotations.
-func seed(t *testing.T, o client.Object) client.Object {
+func seed(t testing.TB, o client.Object) client.Object {
 	t.Helper()
 	ctx := context.Background()
 	obj := o.DeepCopyObject().(client.Object)
