@@ -80,7 +80,7 @@ func ingress(ann map[string]string) *networkingv1.Ingress {
 func TestDenialListsEveryErrorWithItsField(t *testing.T) {
 	h := staticHandlers()
 	_, rv := post(t, h, PathValidateIngress, review(t, admissionv1.Create, ingressKind, ingress(map[string]string{
-		"nginx.ingress.kubernetes.io/ssl-redirect":          "True",
+		"nginx.ingress.kubernetes.io/ssl-redirect":           "True",
 		"nginx.ingress.kubernetes.io/auth-tls-verify-clinet": "on",
 	})))
 	require.NotNil(t, rv)

@@ -143,7 +143,7 @@ func TestRotatorRotatesTheCAWithAGracePeriod(t *testing.T) {
 	require.NoError(t, serving.CheckSignatureFrom(oldCA))
 
 	f.now = start.Add(205 * 24 * time.Hour) // the CA has 95 of 300 days left
-	f.ensure() // the CA is due: a new one is trusted, not yet used
+	f.ensure()                              // the CA is due: a new one is trusted, not yet used
 	cas := parsePEM(t, f.secret().Data["ca.crt"])
 	require.Len(t, cas, 2)
 	assert.Equal(t, oldCA.Raw, cas[1].Raw, "the old CA stays trusted")
