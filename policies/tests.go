@@ -1,0 +1,78 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// TestResult is the outcome of one Rego test rule.
+type TestResult struct {
+	// Name is "package.test_name"; Location is "module:line".
+	Name, Location string
+	Pass           bool
+	// Problem says why it failed ("" when it passed).
+	Problem string
+}
+
+// testTimeout bounds each Rego test.
+const testTimeout = 10 * time.Second
+
+// RunTests runs every test_ rule of modules (with the built-ins beside them,
+// so user tests can exercise the built-in helpers) with OPA's test runner.
+// The error is for modules that do not compile; failing tests are results.
+func RunTests(ctx context.Context, modules []Module) ([]TestResult, error) {
+	all := append(Builtins(), modules...)
+	parsed := make(map[string]*ast.Module, len(all))
+	var errs []error
+	for _, m := range all {
+		if _, dup := parsed[m.Name]; dup {
+			errs = append(errs, fmt.Errorf("%s: two modules have this name", m.Name))
+			continue
+		}
+		pm, err := ast.ParseModuleWithOpts(m.Name, m.Text, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		parsed[m.Name] = pm
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	ch, err := tester.NewRunner().
+		SetDefaultRegoVersion(ast.RegoV1).
+		RaiseBuiltinErrors(true).
+		SetTimeout(testTimeout).
+		SetParallel(1).
+		Run(ctx, parsed)
+	if err != nil {
+		return nil, err
+	}
+	var out []TestResult
+	for r := range ch {
+		tr := TestResult{Name: r.Package + "." + r.Name, Pass: r.Pass()}
+		if r.Location != nil {
+			tr.Location = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
+		}
+		switch {
+		case r.Error != nil:
+			tr.Problem = r.Error.Error()
+		case r.Fail:
+			tr.Problem = "failed"
+			if r.FailedAt != nil && r.FailedAt.Location != nil {
+				tr.Problem = fmt.Sprintf("failed at %s:%d: %s", r.FailedAt.Location.File, r.FailedAt.Location.Row, r.FailedAt.String())
+			}
+		case r.Skip:
+			tr.Pass, tr.Problem = false, "skipped"
+		}
+		out = append(out, tr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
