@@ -171,3 +171,42 @@ func orEmpty(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// Request is one object to review, as the webhook or lint has it.
+type Request struct {
+	// Operation is CREATE or UPDATE in the webhook, LINT in lint.
+	Operation string
+	// UserInfo is the requester (absent in lint).
+	UserInfo any
+	// Kind is Ingress, Secret, ConfigMap or Policy.
+	Kind      string
+	Namespace string
+	// Object and OldObject are the objects' JSON as submitted.
+	Object, OldObject []byte
+	// Intent is lib's intent for an Ingress; Findings is lib's verdict.
+	Intent   *intent.Ingress
+	Findings findings.Set
+}
+
+// InputFor builds the input document the same way for the webhook and lint:
+// the namespace and certificates are looked up through the resolver, the
+// parameters come from the controller ConfigMap in force.
+func InputFor(req Request, r world.Resolver, cache *certs.Cache, cfg config.Config) Input {
+	in := Input{
+		Operation: req.Operation, UserInfo: req.UserInfo, Kind: req.Kind,
+		Object: req.Object, OldObject: req.OldObject, Intent: req.Intent, Findings: req.Findings,
+		Parameters: ParametersFrom(cfg),
+	}
+	if req.Namespace != "" {
+		if ns, ok := r.Namespace(req.Namespace); ok {
+			in.Namespace = ns
+		} else {
+			in.Namespace = &corev1.Namespace{}
+			in.Namespace.Name = req.Namespace
+		}
+	}
+	if req.Intent != nil {
+		in.Certificates = CertificatesOf(req.Intent, r, cache)
+	}
+	return in
+}
