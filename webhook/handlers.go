@@ -8,37 +8,26 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/policies"
 )
 
 // Reviewer adds verdicts beyond lib's own (the Rego policies). It sees the
-// object and lib's verdict, and returns extra findings. Nil means lib alone.
+// object, lib's verdict and the Validator in force. Nil means lib alone.
 type Reviewer interface {
-	Review(ctx context.Context, req ReviewRequest) findings.Set
-}
-
-// ReviewRequest is what a Reviewer judges.
-type ReviewRequest struct {
-	Operation string
-	Object    runtime.Object
-	OldObject runtime.Object
-	Kind      string
-	// Verdict is lib's verdict on Object (Intent is set for Ingresses).
-	Verdict validate.IngressVerdict
-	// UserInfo is the requester, absent in lint.
-	UserInfo any
+	Review(ctx context.Context, req policies.Request, v *validate.Validator) findings.Set
 }
 
 // PolicyConfigMapLabel marks a ConfigMap in the controller namespace whose
 // data keys are Rego policies (FEATURES.md §9).
-const PolicyConfigMapLabel = "portcullis.dev/policy"
+const PolicyConfigMapLabel = policies.ConfigMapLabel
 
 // PolicyConfigMapJudge judges a policy ConfigMap: its Rego compiles and its
 // tests pass.
@@ -53,7 +42,9 @@ type Handlers struct {
 	Reviewer Reviewer
 	// PolicyConfigMaps judges policy ConfigMaps; nil allows them.
 	PolicyConfigMaps PolicyConfigMapJudge
-	decoder          admission.Decoder
+	// Policies is the policy library in force, when Rego is on.
+	Policies *PolicyLibrary
+	decoder  admission.Decoder
 }
 
 // NewHandlers returns Handlers decoding with the scheme lib reads.
@@ -102,12 +93,7 @@ func (h *Handlers) ValidateIngress(ctx context.Context, req admission.Request) a
 	if req.Operation == admissionv1.Update && !fs.Allowed() {
 		fs = h.forgivePreexisting(req, v, fs)
 	}
-	if h.Reviewer != nil {
-		fs.Merge(h.Reviewer.Review(ctx, ReviewRequest{
-			Operation: string(req.Operation), Object: &ing, Kind: "Ingress", Verdict: verdict, UserInfo: req.UserInfo,
-		}))
-		fs.Sort()
-	}
+	fs = h.review(ctx, req, "Ingress", ing.Namespace, verdict.Intent, fs, v)
 	return verdictResponse("Ingress", fs)
 }
 
@@ -123,11 +109,12 @@ func (h *Handlers) ValidateSecret(ctx context.Context, req admission.Request) ad
 	if sec.Namespace == "" {
 		sec.Namespace = req.Namespace
 	}
-	verdict := h.Settings.Validator().Secret(&sec, h.Resolver)
+	v := h.Settings.Validator()
+	verdict := v.Secret(&sec, h.Resolver)
 	if !verdict.Judged {
 		return admission.Allowed("")
 	}
-	return verdictResponse("Secret", verdict.Findings)
+	return verdictResponse("Secret", h.review(ctx, req, "Secret", sec.Namespace, nil, verdict.Findings, v))
 }
 
 // ValidatePolicy judges a k8s.nginx.org Policy.
@@ -142,7 +129,8 @@ func (h *Handlers) ValidatePolicy(ctx context.Context, req admission.Request) ad
 	if pol.Namespace == "" {
 		pol.Namespace = req.Namespace
 	}
-	return verdictResponse("Policy", h.Settings.Validator().Policy(&pol, h.Resolver).Findings)
+	v := h.Settings.Validator()
+	return verdictResponse("Policy", h.review(ctx, req, "Policy", pol.Namespace, nil, v.Policy(&pol, h.Resolver).Findings, v))
 }
 
 // ValidateConfigMap judges the controller ConfigMap and the policy ConfigMaps
@@ -169,7 +157,21 @@ func (h *Handlers) ValidateConfigMap(ctx context.Context, req admission.Request)
 		return admission.Allowed("")
 	}
 	_, verdict := validate.ConfigMap(&cm)
-	return verdictResponse("ConfigMap", verdict.Findings)
+	return verdictResponse("ConfigMap", h.review(ctx, req, "ConfigMap", cm.Namespace, nil, verdict.Findings, h.Settings.Validator()))
+}
+
+// review adds the Reviewer's findings to lib's, with the input the Rego
+// policies see (FEATURES.md §9).
+func (h *Handlers) review(ctx context.Context, req admission.Request, kind, namespace string, in *intent.Ingress, fs findings.Set, v *validate.Validator) findings.Set {
+	if h.Reviewer == nil {
+		return fs
+	}
+	fs.Merge(h.Reviewer.Review(ctx, policies.Request{
+		Operation: string(req.Operation), UserInfo: req.UserInfo, Kind: kind, Namespace: namespace,
+		Object: req.Object.Raw, OldObject: req.OldObject.Raw, Intent: in, Findings: fs,
+	}, v))
+	fs.Sort()
+	return fs
 }
 
 // forgivePreexisting demotes, on UPDATE, the errors the stored object already

@@ -69,3 +69,6 @@ func (s *Settings) SetBase(o validate.Options) {
 	defer s.mu.Unlock()
 	s.Base, s.current, s.version = o, nil, ""
 }
+
+// Certs is the certificate parse cache the Validators share.
+func (s *Settings) Certs() *certs.Cache { return &s.certs }

@@ -15,6 +15,7 @@ import (
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/policies"
 )
 
 // Options configure the admission handlers a manager serves.
@@ -24,11 +25,10 @@ type Options struct {
 	Validate validate.Options
 	// ConfigMap is the controller ConfigMap (FEATURES.md §6).
 	ConfigMap intent.ObjectRef
-	// Reviewer adds the Rego verdicts; nil means lib alone.
-	Reviewer Reviewer
-	// PolicyConfigMaps judges policy ConfigMaps (labelled
-	// portcullis.dev/policy: "true") at admission; nil allows them.
-	PolicyConfigMaps PolicyConfigMapJudge
+	// Policies is the Rego engine; nil means lib alone. Its set is kept equal
+	// to PolicyDir plus the policy ConfigMaps in ConfigMap.Namespace.
+	Policies  *policies.Engine
+	PolicyDir []policies.Module
 }
 
 // watched are the kinds lib looks up. Their informers are started with the
@@ -51,8 +51,23 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, erro
 	}
 	r := CacheResolver{Reader: mgr.GetCache()}
 	s := &Settings{Base: o.Validate, ConfigMap: o.ConfigMap, Getter: r}
-	h := NewHandlers(s, r, o.Reviewer)
-	h.PolicyConfigMaps = o.PolicyConfigMaps
+	h := NewHandlers(s, r, nil)
+	if o.Policies != nil {
+		h.Reviewer = &RegoReviewer{Engine: o.Policies, Resolver: r, Certs: s.Certs()}
+		lib := &PolicyLibrary{Engine: o.Policies, Namespace: o.ConfigMap.Namespace, Reader: mgr.GetCache(), Dir: o.PolicyDir,
+			Log: mgr.GetLogger().WithName("policies")}
+		h.PolicyConfigMaps = lib
+		informer, err := mgr.GetCache().GetInformer(ctx, &corev1.ConfigMap{})
+		if err != nil {
+			return nil, err
+		}
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			return lib.Watch(ctx, informer, mgr.GetCache().WaitForCacheSync)
+		})); err != nil {
+			return nil, err
+		}
+		h.Policies = lib
+	}
 	h.Register(mgr.GetWebhookServer())
 	return h, nil
 }

@@ -1,15 +1,25 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/seed-d040b84d/portcullis/lib/certs"
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/lint"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/policies"
 )
 
 // Exit codes of portcullis lint.
@@ -48,10 +58,13 @@ func (f refFlag) Set(v string) error {
 
 func runLint(args []string, stdout, stderr io.Writer) int {
 	var (
-		files      stringList
-		output     string
-		opts       lint.Options
-		defaultCrt intent.ObjectRef
+		files       stringList
+		policyDirs  stringList
+		output      string
+		opts        lint.Options
+		defaultCrt  intent.ObjectRef
+		timeout     time.Duration
+		timeoutOpen bool
 	)
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,6 +79,9 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	fs.Var(refFlag{&defaultCrt}, "default-ssl-certificate", "the default certificate secret, namespace/name")
 	fs.StringVar(&opts.IngressClass, "ingress-class", "portcullis", "the ingress class that is ours")
 	fs.StringVar(&opts.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "ingress-nginx annotation prefix")
+	fs.Var(&policyDirs, "policies", "a directory of Rego policies (.rego, recursively) to apply beside the built-ins (repeatable)")
+	fs.DurationVar(&timeout, "policy-timeout", policies.DefaultTimeout, "longest evaluation of the Rego policies for one object")
+	fs.BoolVar(&timeoutOpen, "policy-timeout-allows", false, "admit (with a warning) an object whose policy evaluation timed out")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return lintAllowed
@@ -88,6 +104,25 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
 		return lintBadInput
 	}
+	engine, err := policies.New(policies.Options{Timeout: timeout, AllowOnTimeout: timeoutOpen})
+	if err != nil {
+		fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
+		return lintBadInput
+	}
+	var user []policies.Module
+	for _, dir := range policyDirs {
+		mods, _, err := policies.FromDir(dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
+			return lintBadInput
+		}
+		user = append(user, mods...)
+	}
+	if err := engine.Load(context.Background(), user); err != nil {
+		fmt.Fprintf(stderr, "portcullis lint: --policies: %v\n", err)
+		return lintBadInput
+	}
+	opts.Review = regoReviewer(engine)
 	rep := lint.Judge(srcs, opts)
 	if output == "json" {
 		err = rep.WriteJSON(stdout)
@@ -112,4 +147,21 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// regoReviewer runs the policy engine on each object lint judges, with the
+// input the webhook builds (operation LINT, no userInfo).
+func regoReviewer(engine *policies.Engine) lint.Reviewer {
+	return func(s lint.Source, libFindings findings.Set, in *intent.Ingress, w world.Resolver, cfg config.Config, cache *certs.Cache) findings.Set {
+		obj := s.Typed.DeepCopyObject()
+		obj.GetObjectKind().SetGroupVersionKind(s.GVK)
+		raw, err := json.Marshal(obj)
+		if err != nil {
+			var fs findings.Set
+			fs.Errors = append(fs.Errors, &field.Error{Type: field.ErrorTypeInternal, Detail: "render the policy input: " + err.Error()})
+			return fs
+		}
+		req := policies.Request{Operation: policies.OperationLint, Kind: s.GVK.Kind, Namespace: s.Meta.GetNamespace(), Object: raw, Intent: in, Findings: libFindings}
+		return engine.Review(context.Background(), policies.InputFor(req, w, cache, cfg))
+	}
 }

@@ -20,6 +20,7 @@ type command struct {
 var commands = map[string]command{
 	"dev":     {"run a local kube-apiserver and etcd for trying portcullis out", runDev},
 	"manager": {"run the admission webhook server against a cluster", runManager},
+	"policy":  {"test Rego policies: portcullis policy test DIR", runPolicy},
 	"lint":    {"judge Ingresses, Policies, Secrets and the ConfigMap in YAML files, offline", runLint},
 	"version": {"print the version", runVersion},
 }

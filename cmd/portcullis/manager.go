@@ -23,6 +23,7 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/policies"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
@@ -45,6 +46,9 @@ type managerFlags struct {
 	webhookConfigs string
 	metricsAddr    string
 	probeAddr      string
+	policyDir      string
+	policyTimeout  time.Duration
+	timeoutAllows  bool
 }
 
 // Certificate modes of the webhook server.
@@ -73,6 +77,9 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.certMode, "webhook-cert-mode", certSelfSigned, "self-signed: make, store and rotate a CA and serving certificate and patch caBundle; files: use the files in --webhook-cert-dir as they are (cert-manager)")
 	fs.Var(&f.webhookHosts, "webhook-cert-host", "a DNS name or IP of the serving certificate (repeatable; default the portcullis-webhook Service's names)")
 	fs.StringVar(&f.webhookConfigs, "webhook-configurations", "portcullis", "comma-separated names of the Validating and Mutating webhook configurations whose caBundle is kept current")
+	fs.StringVar(&f.policyDir, "policy-dir", "", "a directory of Rego policies (.rego, recursively) applied beside the ConfigMaps labelled portcullis.dev/policy")
+	fs.DurationVar(&f.policyTimeout, "policy-timeout", policies.DefaultTimeout, "longest evaluation of the Rego policies for one object")
+	fs.BoolVar(&f.timeoutAllows, "policy-timeout-allows", false, "admit (with a warning) an object whose policy evaluation timed out; by default it is denied")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":10254", "metrics address (0 turns metrics off)")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":10256", "health and readiness probe address")
 }
@@ -179,7 +186,20 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 			return err
 		}
 	}
-	if _, err := webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap}); err != nil {
+	engine, err := policies.New(policies.Options{Timeout: f.policyTimeout, AllowOnTimeout: f.timeoutAllows})
+	if err != nil {
+		return err
+	}
+	var dir []policies.Module
+	if f.policyDir != "" {
+		if dir, _, err = policies.FromDir(f.policyDir); err != nil {
+			return err
+		}
+		if err := engine.Load(ctx, dir); err != nil {
+			return fmt.Errorf("--policy-dir: %w", err)
+		}
+	}
+	if _, err := webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap, Policies: engine, PolicyDir: dir}); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {

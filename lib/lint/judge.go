@@ -7,6 +7,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -30,7 +31,15 @@ type Options struct {
 	AnnotationsPrefix string
 	// Now is the clock certificates are judged by; time.Now if nil.
 	Now func() time.Time
+	// Review adds findings beyond lib's (the Rego policies of --policies);
+	// nil means lib alone.
+	Review Reviewer
 }
+
+// Reviewer judges one object after lib: it gets lib's verdict (and the
+// intent, for an Ingress of ours), the world, the ConfigMap in force and the
+// certificate cache, and returns more findings.
+type Reviewer func(s Source, libFindings findings.Set, in *intent.Ingress, w world.Resolver, cfg config.Config, cache *certs.Cache) findings.Set
 
 // Judge gives every Ingress of ours, Policy, TLS/CA Secret and the controller
 // ConfigMap among srcs the verdict the webhook would give, in input order. The
@@ -54,6 +63,7 @@ func Judge(srcs []Source, opts Options) Report {
 			cfg = parsed
 		}
 	}
+	cache := &certs.Cache{}
 	v := validate.New(validate.Options{
 		Config:                cfg,
 		Class:                 validate.ClassOptions{Name: opts.IngressClass},
@@ -61,18 +71,19 @@ func Judge(srcs []Source, opts Options) Report {
 		EnableSSLPassthrough:  opts.EnableSSLPassthrough,
 		DefaultSSLCertificate: opts.DefaultSSLCertificate,
 		Now:                   opts.Now,
-	}, nil)
+	}, cache)
 
 	var rep Report
 	for _, s := range srcs {
 		var fs findings.Set
+		var in *intent.Ingress
 		switch o := s.Typed.(type) {
 		case *networkingv1.Ingress:
 			verdict := v.Ingress(o, w)
 			if !verdict.Ours {
 				continue
 			}
-			fs = verdict.Findings
+			fs, in = verdict.Findings, verdict.Intent
 		case *nginxv1.Policy:
 			fs = v.Policy(o, w).Findings
 		case *corev1.Secret:
@@ -88,6 +99,10 @@ func Judge(srcs []Source, opts Options) Report {
 			fs = cmVerdict.Findings
 		default:
 			continue
+		}
+		if opts.Review != nil {
+			fs.Merge(opts.Review(s, fs, in, w, cfg, cache))
+			fs.Sort()
 		}
 		rep.Results = append(rep.Results, result(s, fs))
 	}

@@ -1,0 +1,5 @@
+package portcullis.broken
+
+deny contains msg if {
+	msg := 
+}

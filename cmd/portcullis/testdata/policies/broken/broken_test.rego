@@ -1,0 +1,3 @@
+package portcullis.broken_test
+
+test_nothing if true
