@@ -1,0 +1,556 @@
+package dataplane
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/seed-d040b84d/portcullis/lib/certs"
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/policy"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+// Ingress is one Ingress of ours and lib's verdict on it.
+type Ingress struct {
+	Object  *networkingv1.Ingress
+	Verdict validate.IngressVerdict
+}
+
+// Options are what a build depends on besides the Ingresses.
+type Options struct {
+	// Config is the controller ConfigMap in force.
+	Config config.Config
+	// Resolver looks up the Secrets the intents name.
+	Resolver world.Resolver
+	// Certs caches secret parses; nil gets a private cache.
+	Certs *certs.Cache
+	// Backends resolves paths to addresses.
+	Backends Backends
+	// DefaultCertificate is served by the default server and for TLS hosts
+	// without a usable certificate of their own. Required.
+	DefaultCertificate *certs.ServerCert
+	// Now is the clock CRLs and certificates are judged by; time.Now when nil.
+	Now func() time.Time
+}
+
+// Judge re-validates every Ingress r knows with v and returns those of ours:
+// the controller never trusts that the webhook saw them.
+func Judge(v *validate.Validator, r world.Resolver) []Ingress {
+	var out []Ingress
+	for _, ing := range r.Ingresses() {
+		verdict := v.Ingress(ing, r)
+		if verdict.Ours && verdict.Intent != nil {
+			out = append(out, Ingress{Object: ing, Verdict: verdict})
+		}
+	}
+	return out
+}
+
+// ErrNoDefaultCertificate is returned by Build without a default certificate.
+var ErrNoDefaultCertificate = errors.New("dataplane: no default certificate")
+
+// Build turns the Ingresses into the model. Ingresses lib refuses are left
+// out: their hosts fail closed (or, where other Ingresses serve the host,
+// their paths answer 503). The result does not depend on the order of ings.
+func Build(ings []Ingress, opts Options) (*Model, error) {
+	if opts.DefaultCertificate == nil {
+		return nil, ErrNoDefaultCertificate
+	}
+	if opts.Certs == nil {
+		opts.Certs = &certs.Cache{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	b := &builder{opts: opts, now: opts.Now(), files: map[string]File{}, upstreams: map[string]Upstream{}, hosts: map[string][]contribution{}}
+	b.collect(ings)
+	return b.model(), nil
+}
+
+type builder struct {
+	opts      Options
+	now       time.Time
+	files     map[string]File
+	upstreams map[string]Upstream
+	hosts     map[string][]contribution
+	refused   []Refusal
+}
+
+// contribution is what one Ingress says about one host.
+type contribution struct {
+	ref    intent.ObjectRef
+	host   intent.Host
+	valid  bool
+	master bool
+	why    string // for refused Ingresses
+}
+
+// collect orders the Ingresses oldest first (then by namespace/name), the
+// order in which they claim hosts and paths, and records each host's
+// contributions.
+func (b *builder) collect(ings []Ingress) {
+	ings = slices.Clone(ings)
+	slices.SortFunc(ings, func(x, y Ingress) int {
+		if c := x.Object.CreationTimestamp.Time.Compare(y.Object.CreationTimestamp.Time); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(x.Object.Namespace, y.Object.Namespace), cmp.Compare(x.Object.Name, y.Object.Name))
+	})
+	for _, ing := range ings {
+		in := ing.Verdict.Intent
+		if !ing.Verdict.Ours || in == nil {
+			continue
+		}
+		fs := ing.Verdict.Findings
+		c := contribution{ref: in.ObjectRef, valid: fs.Allowed(), master: in.Mergeable == "master"}
+		if !c.valid {
+			c.why = refusal(fs)
+			b.refused = append(b.refused, Refusal{Ingress: in.ObjectRef, Reason: c.why})
+		}
+		seen := map[string]bool{}
+		for _, h := range in.Hosts {
+			if h.Name != "" && !SafeHost(h.Name) {
+				continue
+			}
+			seen[h.Name] = true
+			c.host = h
+			b.hosts[h.Name] = append(b.hosts[h.Name], c)
+		}
+		if !c.valid {
+			// A refused Ingress still claims the hosts its rules name, so
+			// they fail closed instead of falling to the default server.
+			for _, r := range ing.Object.Spec.Rules {
+				if !seen[r.Host] && (r.Host == "" || SafeHost(r.Host)) {
+					seen[r.Host] = true
+					c.host = intent.Host{Name: r.Host}
+					b.hosts[r.Host] = append(b.hosts[r.Host], c)
+				}
+			}
+		}
+	}
+}
+
+func refusal(fs findings.Set) string {
+	if len(fs.Errors) == 0 {
+		return "refused"
+	}
+	e := fs.Errors[0]
+	return e.Field + ": " + findings.ErrorMessage(e)
+}
+
+func (b *builder) model() *Model {
+	cfg := b.opts.Config
+	m := &Model{
+		TLS: Global{
+			Protocols: cfg.SSLProtocols, Ciphers: cfg.SSLCiphers, PreferServerCiphers: cfg.SSLPreferServerCiphers,
+			ECDHCurve: cfg.SSLECDHCurve, SessionCache: cfg.SSLSessionCache, SessionCacheSize: cfg.SSLSessionCacheSize,
+			SessionTimeout: cfg.SSLSessionTimeout, SessionTickets: cfg.SSLSessionTickets, BufferSize: cfg.SSLBufferSize,
+		},
+		Default: DefaultServer{Cert: b.keyPair(b.opts.DefaultCertificate), RejectHandshake: cfg.SSLRejectHandshake},
+		Refused: b.refused,
+	}
+	names := make([]string, 0, len(b.hosts))
+	for h := range b.hosts {
+		names = append(names, h)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		cs := b.hosts[name]
+		if name == "" {
+			m.Default.Locations = b.locations(cs, nil)
+			continue
+		}
+		owner := pickOwner(cs)
+		if owner != nil && owner.host.Termination == intent.Passthrough {
+			m.Passthrough = append(m.Passthrough, b.passthrough(owner))
+			continue
+		}
+		m.Servers = append(m.Servers, b.server(name, cs, owner))
+	}
+	for _, u := range b.upstreams {
+		m.Upstreams = append(m.Upstreams, u)
+	}
+	slices.SortFunc(m.Upstreams, func(x, y Upstream) int { return cmp.Compare(x.Name, y.Name) })
+	for _, f := range b.files {
+		m.Files = append(m.Files, f)
+	}
+	slices.SortFunc(m.Files, func(x, y File) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(m.Refused, func(x, y Refusal) int { return cmp.Compare(x.Ingress.String(), y.Ingress.String()) })
+	return m
+}
+
+// pickOwner chooses the contribution whose host-level settings (certificate,
+// client auth, redirect, HSTS) the host gets: a mergeable master, else the
+// oldest valid Ingress with TLS for the host, else the oldest valid one. lib
+// refuses newer Ingresses that disagree with the owner, so they are not valid.
+func pickOwner(cs []contribution) *contribution {
+	var first, withTLS *contribution
+	for i := range cs {
+		c := &cs[i]
+		if !c.valid {
+			continue
+		}
+		if c.master {
+			return c
+		}
+		if first == nil {
+			first = c
+		}
+		if withTLS == nil && (c.host.TLS != nil || c.host.Termination == intent.Passthrough) {
+			withTLS = c
+		}
+	}
+	if withTLS != nil {
+		return withTLS
+	}
+	return first
+}
+
+func (b *builder) server(name string, cs []contribution, owner *contribution) Server {
+	s := Server{Host: name}
+	for _, c := range cs {
+		if !slices.Contains(s.Sources, c.ref) {
+			s.Sources = append(s.Sources, c.ref)
+		}
+	}
+	slices.SortFunc(s.Sources, func(x, y intent.ObjectRef) int { return cmp.Compare(x.String(), y.String()) })
+	if owner == nil {
+		s.Reject, s.Reason = true, "every Ingress naming the host is refused: "+cs[0].ref.String()+": "+cs[0].why
+		return s
+	}
+	h := owner.host
+	if err := b.hostTLS(&s, h); err != nil {
+		return rejected(s, err.Error())
+	}
+	if err := b.clientAuth(&s, h); err != nil {
+		return rejected(s, err.Error())
+	}
+	s.Redirect = Redirect{ToHTTPS: h.Redirect.ToHTTPS, Code: h.Redirect.Code}
+	for _, e := range h.Redirect.Exempt {
+		if SafePath(e) {
+			s.Redirect.Exempt = append(s.Redirect.Exempt, e)
+		}
+	}
+	if s.Redirect.ToHTTPS && !validRedirectCode(s.Redirect.Code) {
+		return rejected(s, "redirect code "+strconv.Itoa(s.Redirect.Code)+" is not 301, 302, 307 or 308")
+	}
+	if h.HSTS != nil && s.TLS != nil && !s.TLS.Default {
+		hsts := *h.HSTS
+		s.HSTS = &hsts
+	}
+	if fc := h.FailClosed; fc != nil {
+		if fc.Status == 0 {
+			return rejected(s, fc.Reason)
+		}
+		s.Status, s.Reason = fc.Status, fc.Reason
+		s.ClientAuth = nil
+	}
+	s.Locations = b.locations(cs, owner)
+	return s
+}
+
+// rejected refuses a host's TLS handshakes: nothing of what it asked for is kept.
+func rejected(s Server, reason string) Server {
+	return Server{Host: s.Host, Reject: true, Reason: reason, Sources: s.Sources}
+}
+
+func validRedirectCode(c int) bool { return c == 301 || c == 302 || c == 307 || c == 308 }
+
+// hostTLS resolves the host's certificate: its own secret, checked again now,
+// or the default certificate when the intent says so.
+func (b *builder) hostTLS(s *Server, h intent.Host) error {
+	t := h.TLS
+	if t == nil {
+		return nil
+	}
+	if err := checkWords("ssl protocol", t.Protocols...); err != nil {
+		return err
+	}
+	if err := checkWords("cipher string", t.Ciphers); err != nil {
+		return err
+	}
+	out := &TLS{Protocols: t.Protocols, Ciphers: t.Ciphers, PreferServerCiphers: t.PreferServerCiphers}
+	switch {
+	case t.Certificate == intent.CertSecret && t.Secret != nil:
+		sc, err := b.serverCert(*t.Secret)
+		if err != nil {
+			return err
+		}
+		out.Cert = b.keyPair(sc)
+	case t.Certificate == intent.CertSecret:
+		return errors.New("certificate secret not named")
+	default:
+		out.Cert = b.keyPair(b.opts.DefaultCertificate)
+		out.Default = true
+	}
+	s.TLS = out
+	return nil
+}
+
+func (b *builder) clientAuth(s *Server, h intent.Host) error {
+	a := h.ClientAuth
+	if a == nil || a.Verify == "off" {
+		return nil
+	}
+	if s.TLS == nil {
+		return errors.New("client authentication without TLS")
+	}
+	switch a.Verify {
+	case "on", "optional", "optional_no_ca":
+	default:
+		return fmt.Errorf("client verification %q is not on, optional or optional_no_ca", a.Verify)
+	}
+	if a.Depth < 0 || a.Depth > 100 {
+		return fmt.Errorf("client verification depth %d out of range", a.Depth)
+	}
+	out := &ClientAuth{Verify: a.Verify, Depth: a.Depth, PassCertificate: a.PassCertificate}
+	switch {
+	case a.CA.Name != "":
+		ca, crl, err := b.caFiles(a.CA)
+		if err != nil {
+			return err
+		}
+		out.CA, out.CRL = ca, crl
+	case a.Verify != "optional_no_ca":
+		return errors.New("client verification without a CA")
+	}
+	if a.ErrorPage != "" {
+		if !SafeText(a.ErrorPage) {
+			return errors.New("client auth error page is not a plain URL")
+		}
+		out.ErrorPage = a.ErrorPage
+	}
+	if a.MatchCN != "" {
+		if !SafeRegex(a.MatchCN) {
+			return errors.New("match-cn is not a usable regular expression")
+		}
+		out.MatchCN = a.MatchCN
+	}
+	s.ClientAuth = out
+	return nil
+}
+
+// locations claims every path of the valid contributions, oldest first; the
+// paths of refused Ingresses that no valid one serves answer 503.
+func (b *builder) locations(cs []contribution, owner *contribution) []Location {
+	type key struct {
+		path  string
+		match Match
+	}
+	claimed := map[key]bool{}
+	var out []Location
+	add := func(l Location) {
+		k := key{l.Path, l.Match}
+		if claimed[k] {
+			return
+		}
+		claimed[k] = true
+		out = append(out, l)
+	}
+	for _, c := range cs {
+		if !c.valid {
+			continue
+		}
+		var hostFail *intent.FailClosed
+		if owner != nil && c.ref != owner.ref && c.host.FailClosed != nil {
+			hostFail = c.host.FailClosed // not the owner: only its own paths fail
+		}
+		for _, p := range c.host.Paths {
+			if !SafePath(p.Path) {
+				continue
+			}
+			l := b.location(p)
+			if hostFail != nil && l.Status == 0 {
+				l = failed(l, hostFail)
+			}
+			add(l)
+		}
+	}
+	for _, c := range cs {
+		if c.valid {
+			continue
+		}
+		for _, p := range c.host.Paths {
+			if SafePath(p.Path) {
+				add(Location{Path: p.Path, Match: match(p.PathType), Status: 503, Reason: "Ingress " + c.ref.String() + " is refused: " + c.why, Source: c.ref})
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y Location) int { return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(x.Match, y.Match)) })
+	return out
+}
+
+func match(pathType string) Match {
+	if pathType == string(networkingv1.PathTypeExact) {
+		return MatchExact
+	}
+	return MatchPrefix
+}
+
+func failed(l Location, fc *intent.FailClosed) Location {
+	status := fc.Status
+	if status == 0 {
+		status = 503
+	}
+	return Location{Path: l.Path, Match: l.Match, Status: status, Reason: fc.Reason, Source: l.Source}
+}
+
+func (b *builder) location(p intent.Path) Location {
+	l := Location{Path: p.Path, Match: match(p.PathType), Protocol: p.Protocol, Source: p.Source}
+	if p.FailClosed != nil {
+		return failed(l, p.FailClosed)
+	}
+	switch p.Protocol {
+	case intent.ProtocolHTTP, intent.ProtocolHTTPS, intent.ProtocolGRPC, intent.ProtocolGRPCS:
+	default:
+		return failed(l, &intent.FailClosed{Reason: "backend protocol " + strconv.Quote(p.Protocol) + " is not supported"})
+	}
+	if p.Backend.Service == "" {
+		return failed(l, &intent.FailClosed{Reason: "the path has no service backend"})
+	}
+	servers, tlsName, err := b.opts.Backends.Addresses(p.Source.Namespace, p.Backend)
+	if err == nil && len(servers) == 0 {
+		err = errors.New("no addresses")
+	}
+	if err != nil {
+		return failed(l, &intent.FailClosed{Reason: "backend " + p.Backend.Service + ": " + err.Error()})
+	}
+	if p.Protocol == intent.ProtocolHTTPS || p.Protocol == intent.ProtocolGRPCS {
+		bt, err := b.backendTLS(p.BackendTLS, tlsName)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "backend TLS: " + err.Error()})
+		}
+		l.BackendTLS = bt
+	}
+	l.Upstream = b.upstream(p.Source.Namespace, p.Backend, servers)
+	return l
+}
+
+func (b *builder) backendTLS(t *intent.BackendTLS, defaultName string) (*BackendTLS, error) {
+	if t == nil {
+		t = &intent.BackendTLS{Depth: 1, Protocols: policy.DefaultProtocols(), Ciphers: "DEFAULT", SessionReuse: true}
+	}
+	out := &BackendTLS{
+		Verify: t.Verify, Depth: t.Depth, Name: cmp.Or(t.Name, defaultName), ServerName: t.ServerName,
+		Protocols: t.Protocols, Ciphers: cmp.Or(t.Ciphers, "DEFAULT"), SessionReuse: t.SessionReuse,
+	}
+	if len(out.Protocols) == 0 {
+		out.Protocols = policy.DefaultProtocols()
+	}
+	if err := checkWords("protocol", out.Protocols...); err != nil {
+		return nil, err
+	}
+	if err := checkWords("cipher string", out.Ciphers); err != nil {
+		return nil, err
+	}
+	if !SafeHost(out.Name) || out.Name[0] == '*' {
+		return nil, fmt.Errorf("backend name %q is not a host name", out.Name)
+	}
+	if out.Depth < 0 || out.Depth > 100 {
+		return nil, fmt.Errorf("verify depth %d out of range", out.Depth)
+	}
+	if t.TrustedCA != nil {
+		ca, _, err := b.caFiles(*t.TrustedCA)
+		if err != nil {
+			return nil, err
+		}
+		out.TrustedCA = ca
+	}
+	if out.Verify && out.TrustedCA == "" {
+		return nil, errors.New("verification without a trusted CA")
+	}
+	if t.ClientCertificate != nil {
+		sc, err := b.serverCert(*t.ClientCertificate)
+		if err != nil {
+			return nil, err
+		}
+		kp := b.keyPair(sc)
+		out.Client = &kp
+	}
+	return out, nil
+}
+
+func (b *builder) passthrough(c *contribution) PassthroughRoute {
+	r := PassthroughRoute{Host: c.host.Name, Source: c.ref}
+	if be := c.host.PassthroughBackend; be != nil && c.host.FailClosed == nil {
+		if servers, _, err := b.opts.Backends.Addresses(c.ref.Namespace, *be); err == nil {
+			r.Servers = slices.Sorted(slices.Values(servers))
+		}
+	}
+	return r
+}
+
+// upstream records the addresses of a backend under a name derived from a
+// hash of namespace, service and port (never "ns-name", which collides).
+func (b *builder) upstream(namespace string, be intent.Backend, servers []string) string {
+	name := "u" + shortHash("upstream", namespace, be.Service, strconv.Itoa(int(be.Port)), be.PortName)
+	servers = slices.Sorted(slices.Values(servers))
+	b.upstreams[name] = Upstream{Name: name, Servers: slices.Compact(servers)}
+	return name
+}
+
+// serverCert looks up and checks a certificate secret again: it may have
+// changed since the verdict.
+func (b *builder) serverCert(ref intent.ObjectRef) (*certs.ServerCert, error) {
+	sec, ok := b.opts.Resolver.Secret(ref.Namespace, ref.Name)
+	if !ok {
+		return nil, fmt.Errorf("secret %s not found", ref)
+	}
+	sc, fs := b.opts.Certs.TLS(sec, field.NewPath("secret"), certs.TLSOptions{Now: b.now})
+	if sc == nil || !fs.Allowed() {
+		return nil, fmt.Errorf("secret %s is not a usable certificate", ref)
+	}
+	return sc, nil
+}
+
+// caFiles looks up and checks a CA secret again and records its files.
+func (b *builder) caFiles(ref intent.ObjectRef) (ca, crl string, err error) {
+	sec, ok := b.opts.Resolver.Secret(ref.Namespace, ref.Name)
+	if !ok {
+		return "", "", fmt.Errorf("CA secret %s not found", ref)
+	}
+	bundle, fs := b.opts.Certs.CA(sec, field.NewPath("secret"), b.now)
+	if bundle == nil || !fs.Allowed() {
+		return "", "", fmt.Errorf("CA secret %s is not usable", ref)
+	}
+	ca = b.file("ca", bundle.PEM, false)
+	if len(bundle.CRLPEM) > 0 {
+		crl = b.file("crl", bundle.CRLPEM, false)
+	}
+	return ca, crl, nil
+}
+
+// keyPair records a certificate's chain (normalized, leaf first) and key.
+func (b *builder) keyPair(sc *certs.ServerCert) KeyPair {
+	return KeyPair{Cert: b.file("crt", sc.ChainPEM, false), Key: b.file("key", sc.KeyPEM(), true)}
+}
+
+// file records content under a name derived from its hash.
+func (b *builder) file(kind string, data []byte, private bool) string {
+	name := kind + "-" + shortHash(kind, string(data)) + ".pem"
+	b.files[name] = File{Name: name, Data: data, Private: private}
+	return name
+}
+
+// shortHash is 128 bits of SHA-256 over the length-prefixed parts, in hex.
+func shortHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p))))
+		h.Write([]byte{':'})
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}

@@ -1,0 +1,198 @@
+// Package dataplane owns the whole-world model the data plane serves: from the
+// validated intent of every Ingress it builds servers per host, locations,
+// upstreams and the certificate, CA and CRL files they reference (named by a
+// hash of their content), the default server, and the fail-closed hosts. The
+// model is deterministic (sorted), so the same world renders the same bytes.
+// It knows nothing about nginx syntax; controller/nginx renders it.
+package dataplane
+
+import (
+	"time"
+
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+)
+
+// Model is everything the data plane serves.
+type Model struct {
+	TLS     Global
+	Default DefaultServer
+	// Servers are the named hosts terminated or served over HTTP, sorted by Host.
+	Servers []Server
+	// Upstreams are sorted by Name.
+	Upstreams []Upstream
+	// Files are the certificate, key, CA and CRL files referenced by name,
+	// sorted by Name. Names are hashes of the content.
+	Files []File
+	// Passthrough are the hosts whose TLS goes untouched to a backend (served
+	// by the passthrough proxy, not by nginx), sorted by Host.
+	Passthrough []PassthroughRoute
+	// Refused are the Ingresses left out of the model, with why, sorted.
+	Refused []Refusal
+}
+
+// Global are the TLS settings of the whole data plane (the ConfigMap's).
+type Global struct {
+	Protocols           []string
+	Ciphers             string
+	PreferServerCiphers bool
+	ECDHCurve           string
+	SessionCache        bool
+	SessionCacheSize    int64 // bytes
+	SessionTimeout      time.Duration
+	SessionTickets      bool
+	BufferSize          int64 // bytes
+}
+
+// DefaultServer answers requests for unknown hosts, without SNI, and for the
+// rules of Ingresses that name no host.
+type DefaultServer struct {
+	Cert KeyPair
+	// RejectHandshake refuses TLS handshakes for unknown SNI (ssl-reject-handshake).
+	RejectHandshake bool
+	// Locations are the paths of rules without a host, sorted.
+	Locations []Location
+}
+
+// KeyPair names a certificate chain file and its private key file.
+type KeyPair struct {
+	Cert string
+	Key  string
+}
+
+// Server is one host.
+type Server struct {
+	// Host is a validated RFC 1123 name, possibly with one leading "*.".
+	Host string
+	// Reject refuses the host's TLS handshakes and answers 503 on plain HTTP:
+	// what it asked for cannot be honoured.
+	Reject bool
+	// Status, when not 0, answers every request of the host with it.
+	Status int
+	// Reason says why the host is refused (Reject or Status); for events and logs.
+	Reason string
+	// TLS is nil for a plain-HTTP host.
+	TLS        *TLS
+	ClientAuth *ClientAuth
+	Redirect   Redirect
+	// HSTS is nil when the header is not sent.
+	HSTS *intent.HSTS
+	// Locations are sorted by Path then Exact.
+	Locations []Location
+	// Sources are the Ingresses that contributed to the host, sorted.
+	Sources []intent.ObjectRef
+}
+
+// TLS is how a host terminates TLS.
+type TLS struct {
+	Cert KeyPair
+	// Default says Cert is the default certificate (no HSTS is sent then).
+	Default             bool
+	Protocols           []string
+	Ciphers             string
+	PreferServerCiphers bool
+}
+
+// ClientAuth is client-certificate verification for a host.
+type ClientAuth struct {
+	// CA is the CA bundle file ("" only with optional_no_ca).
+	CA string
+	// CRL is the CRL file, "" without one.
+	CRL string
+	// Verify is on, optional or optional_no_ca.
+	Verify string
+	Depth  int
+	// ErrorPage is an absolute http(s) URL clients are redirected to when their
+	// certificate is missing or refused; "" answers 400.
+	ErrorPage       string
+	PassCertificate bool
+	// MatchCN is a regular expression the subject CN must match (403 otherwise).
+	MatchCN string
+}
+
+// Redirect is the plain-HTTP behaviour of a host.
+type Redirect struct {
+	// ToHTTPS answers plain-HTTP requests with Code to the https:// URL.
+	ToHTTPS bool
+	Code    int
+	// Exempt are path prefixes served over plain HTTP anyway (ACME HTTP-01).
+	Exempt []string
+}
+
+// Match is how a location matches a request path.
+type Match string
+
+const (
+	// MatchPrefix matches the path and every path under it, by whole segments.
+	MatchPrefix Match = "prefix"
+	// MatchExact matches the path only.
+	MatchExact Match = "exact"
+)
+
+// Location is one path of a host.
+type Location struct {
+	// Path is validated: "/" followed by [A-Za-z0-9._~%/-].
+	Path  string
+	Match Match
+	// Status, when not 0, answers every request with it (fail closed).
+	Status int
+	Reason string
+	// Upstream names the upstream; "" when Status is set.
+	Upstream string
+	// Protocol is HTTP, HTTPS, GRPC or GRPCS.
+	Protocol   string
+	BackendTLS *BackendTLS
+	Source     intent.ObjectRef
+}
+
+// BackendTLS is how TLS is spoken to a location's backend.
+type BackendTLS struct {
+	Verify    bool
+	TrustedCA string // file, "" without
+	// Client is the certificate presented to the backend, nil without.
+	Client *KeyPair
+	Depth  int
+	// Name is the name the backend certificate is verified against and sent as
+	// SNI when ServerName is set; never empty.
+	Name         string
+	ServerName   bool
+	Protocols    []string
+	Ciphers      string
+	SessionReuse bool
+}
+
+// Upstream is a set of backend addresses.
+type Upstream struct {
+	// Name is derived from a hash of namespace, service and port.
+	Name string
+	// Servers are "host:port" with a validated host name or IP, sorted.
+	Servers []string
+}
+
+// File is one file the data plane reads.
+type File struct {
+	// Name is a hash of the content with a kind prefix: "crt-", "key-", "ca-", "crl-".
+	Name string
+	Data []byte
+	// Private marks key material: never logged, written 0600 like every file.
+	Private bool
+}
+
+// String never prints the content of a file.
+func (f File) String() string { return f.Name }
+
+// GoString never prints the content of a file.
+func (f File) GoString() string { return "dataplane.File{" + f.Name + "}" }
+
+// PassthroughRoute sends a host's TLS connections, by SNI, to an upstream.
+type PassthroughRoute struct {
+	Host string
+	// Servers are "host:port", sorted; empty refuses the host.
+	Servers []string
+	Source  intent.ObjectRef
+}
+
+// Refusal is an Ingress left out of the model: its hosts fail closed.
+type Refusal struct {
+	Ingress intent.ObjectRef
+	Reason  string
+}

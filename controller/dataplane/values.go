@@ -1,0 +1,58 @@
+package dataplane
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+)
+
+// The data plane re-checks every user-derived value it models, whatever lib
+// said: the renderer refuses anything else, and one refused value must cost
+// only its own host or path, never the whole configuration.
+
+// SafeText reports whether s may be written as an nginx argument that nginx
+// interpolates: printable ASCII, no "$" (a variable reference), no control
+// characters. Quoting makes the rest inert.
+func SafeText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '$' {
+			return false
+		}
+	}
+	return true
+}
+
+// SafeRegex reports whether s may be written as a regular expression nginx
+// compiles without interpolating (a map key): printable ASCII only.
+func SafeRegex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	_, err := regexp.Compile(s)
+	return err == nil
+}
+
+var pathRE = regexp.MustCompile(`^/[A-Za-z0-9._~%/-]*$`)
+
+// SafePath reports whether p is a path lib accepts (and nginx reads literally).
+func SafePath(p string) bool { return pathRE.MatchString(p) && validate.ValidPath(p) }
+
+// SafeHost reports whether h is an RFC 1123 host, with at most one leading "*.".
+func SafeHost(h string) bool {
+	_, ok := validate.ValidHost(h)
+	return ok && SafeText(h) && !strings.ContainsAny(h, "\"'\\ ")
+}
+
+// checkWords checks a list of protocol names or a cipher string.
+func checkWords(what string, words ...string) error {
+	for _, w := range words {
+		if !SafeText(w) || strings.ContainsAny(w, "\"'\\;{}#") {
+			return fmt.Errorf("%s %q is not a plain word", what, w)
+		}
+	}
+	return nil
+}

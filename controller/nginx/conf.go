@@ -1,0 +1,189 @@
+package nginx
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Arg is one argument of a directive. It is built only by the constructors
+// below, each of which says what the value may hold; Render writes every Arg
+// through quote, the one quoting function.
+type Arg struct {
+	s    string
+	kind argKind
+}
+
+type argKind uint8
+
+const (
+	// argLit is text written by this package, which may reference nginx
+	// variables ("$host").
+	argLit argKind = iota + 1
+	// argText is user-derived text: no "$", no control characters.
+	argText
+	// argRegex is a regular expression in a position nginx does not
+	// interpolate (a map key): "$" is an anchor there, not a variable.
+	argRegex
+)
+
+// lit is an argument this package writes itself. Never pass it user input.
+func lit(s string) Arg { return Arg{s: s, kind: argLit} }
+
+// text is a user-derived argument; Render refuses it with "$" or a control character.
+func text(s string) Arg { return Arg{s: s, kind: argText} }
+
+// regex is a user-derived regular expression for a map key.
+func regex(s string) Arg { return Arg{s: s, kind: argRegex} }
+
+func num[T ~int | ~int32 | ~int64](n T) Arg { return lit(strconv.FormatInt(int64(n), 10)) }
+
+func onOff(b bool) Arg {
+	if b {
+		return lit("on")
+	}
+	return lit("off")
+}
+
+// Node is a directive ("name args;"), a block ("name args { ... }") or, inside a
+// map block, an entry ("key value;", the name being an argument too).
+type Node struct {
+	Name     string
+	Args     []Arg
+	Children []*Node
+	block    bool
+	entry    bool
+}
+
+func d(name string, args ...Arg) *Node { return &Node{Name: name, Args: args} }
+
+func blk(name string, args []Arg, children ...*Node) *Node {
+	return &Node{Name: name, Args: args, Children: children, block: true}
+}
+
+func entry(key, value Arg) *Node { return &Node{Args: []Arg{key, value}, entry: true} }
+
+func (n *Node) add(children ...*Node) *Node {
+	n.Children = append(n.Children, children...)
+	return n
+}
+
+// Directives are the names the renderer may write, with the blocks each may
+// appear in ("" is the top level). The property test holds rendered
+// configurations to this table.
+var Directives = map[string][]string{
+	"load_module": {""}, "daemon": {""}, "master_process": {""}, "worker_processes": {""}, "pid": {""},
+	"error_log": {""}, "user": {""},
+	"events": {""}, "worker_connections": {"events"},
+	"http": {""},
+	// http
+	"access_log": {"http"}, "client_body_temp_path": {"http"}, "proxy_temp_path": {"http"},
+	"fastcgi_temp_path": {"http"}, "uwsgi_temp_path": {"http"}, "scgi_temp_path": {"http"},
+	"server_tokens": {"http"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
+	"ssl_session_cache": {"http"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},
+	"ssl_buffer_size": {"http"}, "ssl_ecdh_curve": {"http"}, "map": {"http"},
+	"upstream": {"http"}, "server": {"http", "upstream"}, "set_real_ip_from": {"http"}, "real_ip_header": {"http"},
+	// server
+	"listen": {"server"}, "server_name": {"server"}, "ssl_reject_handshake": {"server"},
+	"ssl_certificate": {"server"}, "ssl_certificate_key": {"server"}, "ssl_protocols": {"http", "server"},
+	"ssl_ciphers": {"http", "server"}, "ssl_prefer_server_ciphers": {"http", "server"},
+	"ssl_client_certificate": {"server"}, "ssl_verify_client": {"server"}, "ssl_verify_depth": {"server"},
+	"ssl_crl": {"server"}, "error_page": {"server"}, "add_header": {"server"},
+	"location": {"server"}, "if": {"server", "location"}, "return": {"server", "location", "if"},
+	// location
+	"proxy_pass": {"location"}, "grpc_pass": {"location"}, "proxy_http_version": {"location"},
+	"proxy_set_header": {"location"}, "grpc_set_header": {"location"},
+	"proxy_ssl_verify": {"location"}, "proxy_ssl_trusted_certificate": {"location"}, "proxy_ssl_verify_depth": {"location"},
+	"proxy_ssl_certificate": {"location"}, "proxy_ssl_certificate_key": {"location"}, "proxy_ssl_name": {"location"},
+	"proxy_ssl_server_name": {"location"}, "proxy_ssl_protocols": {"location"}, "proxy_ssl_ciphers": {"location"},
+	"proxy_ssl_session_reuse": {"location"},
+	"grpc_ssl_verify": {"location"}, "grpc_ssl_trusted_certificate": {"location"}, "grpc_ssl_verify_depth": {"location"},
+	"grpc_ssl_certificate": {"location"}, "grpc_ssl_certificate_key": {"location"}, "grpc_ssl_name": {"location"},
+	"grpc_ssl_server_name": {"location"}, "grpc_ssl_protocols": {"location"}, "grpc_ssl_ciphers": {"location"},
+	"grpc_ssl_session_reuse": {"location"},
+	// upstream ("server" above), stream
+	"keepalive": {"upstream"},
+	"stream": {""},
+}
+
+// quote is the one function that writes an argument: always double-quoted,
+// with backslash and double quote escaped. nginx unescapes exactly these
+// inside quotes, so the argument reads back as s and can never end its string.
+// Control characters are refused (Render reports them); "$" is refused unless
+// the argument is the package's own text or a regular expression.
+func quote(a Arg) (string, error) {
+	for i := 0; i < len(a.s); i++ {
+		c := a.s[i]
+		if c < 0x20 || c == 0x7f {
+			return "", fmt.Errorf("argument %q: control character at offset %d", a.s, i)
+		}
+		if c == '$' && a.kind == argText {
+			return "", fmt.Errorf("argument %q: \"$\" would reference an nginx variable", a.s)
+		}
+	}
+	if a.kind == 0 {
+		return "", fmt.Errorf("argument %q was not built by a constructor", a.s)
+	}
+	var b strings.Builder
+	b.Grow(len(a.s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(a.s); i++ {
+		if c := a.s[i]; c == '\\' || c == '"' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(a.s[i])
+	}
+	b.WriteByte('"')
+	return b.String(), nil
+}
+
+// Render writes the tree as nginx configuration. It refuses a directive not in
+// Directives (or outside its blocks) and any argument quote refuses.
+func Render(nodes []*Node) ([]byte, error) {
+	var b strings.Builder
+	if err := render(&b, nodes, "", 0); err != nil {
+		return nil, err
+	}
+	return []byte(b.String()), nil
+}
+
+func render(b *strings.Builder, nodes []*Node, parent string, depth int) error {
+	indent := strings.Repeat("    ", depth)
+	for _, n := range nodes {
+		b.WriteString(indent)
+		if n.entry {
+			if parent != "map" {
+				return fmt.Errorf("map entry outside a map block (in %q)", parent)
+			}
+		} else {
+			if !slices.Contains(Directives[n.Name], parent) {
+				return fmt.Errorf("directive %q is not allowed in %q", n.Name, parent)
+			}
+			b.WriteString(n.Name)
+		}
+		for i, a := range n.Args {
+			if a.kind == argRegex && !(n.entry && i == 0) && n.Name != "server_name" {
+				return fmt.Errorf("%s: a regular expression is allowed only as a map key or server name", n.Name)
+			}
+			q, err := quote(a)
+			if err != nil {
+				return fmt.Errorf("%s: %w", n.Name, err)
+			}
+			if i > 0 || !n.entry {
+				b.WriteByte(' ')
+			}
+			b.WriteString(q)
+		}
+		if !n.block {
+			b.WriteString(";\n")
+			continue
+		}
+		b.WriteString(" {\n")
+		if err := render(b, n.Children, n.Name, depth+1); err != nil {
+			return err
+		}
+		b.WriteString(indent + "}\n")
+	}
+	return nil
+}

@@ -1,0 +1,648 @@
+package nginx
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+)
+
+// Options are how the rendered nginx runs: where its files are and where it listens.
+type Options struct {
+	// Root is the absolute directory holding the model's files.
+	Root string
+	// Prefix is the absolute directory for the pid file, logs and temp files.
+	Prefix string
+	// Address is the listen address ("" listens on every IPv4 address).
+	Address   string
+	HTTPPort  int
+	HTTPSPort int
+	// PublicHTTPSPort is the port redirects send clients to (HTTPSPort when 0;
+	// the passthrough proxy's port when passthrough is on).
+	PublicHTTPSPort int
+	// Passthrough makes the TLS servers listen on FallbackPort with
+	// proxy_protocol, behind the passthrough proxy, trusting PROXY headers from
+	// loopback only.
+	Passthrough  bool
+	FallbackPort int
+	// User is written as the user directive when set (nginx run as root).
+	User             string
+	WorkerProcesses  int
+	ErrorLogLevel    string
+	AccessLog        bool
+	KeepaliveConns   int
+	WorkerConnection int
+}
+
+// Identity headers set from the verified client certificate on hosts with
+// client auth, and cleared everywhere else so a client cannot forge them.
+var identityHeaders = []struct{ name, variable string }{
+	{"ssl-client-verify", "$ssl_client_verify"},
+	{"ssl-client-subject-dn", "$ssl_client_s_dn"},
+	{"ssl-client-issuer-dn", "$ssl_client_i_dn"},
+	{"ssl-client-cert", "$ssl_client_escaped_cert"},
+}
+
+// RenderModel renders the model as a complete nginx.conf.
+func RenderModel(m *dataplane.Model, o Options) ([]byte, error) {
+	nodes, err := Tree(m, o)
+	if err != nil {
+		return nil, err
+	}
+	return Render(nodes)
+}
+
+// Tree builds the configuration tree of the model.
+func Tree(m *dataplane.Model, o Options) ([]*Node, error) {
+	if !filepath.IsAbs(o.Root) || !filepath.IsAbs(o.Prefix) {
+		return nil, errors.New("nginx: Root and Prefix must be absolute")
+	}
+	for _, dir := range []string{o.Root, o.Prefix} {
+		if !dataplane.SafeText(dir) || strings.ContainsAny(dir, "\"\\") {
+			return nil, fmt.Errorf("nginx: directory %q is not a plain path", dir)
+		}
+	}
+	if o.HTTPPort <= 0 || o.HTTPSPort <= 0 || (o.Passthrough && o.FallbackPort <= 0) {
+		return nil, errors.New("nginx: HTTPPort, HTTPSPort (and FallbackPort with passthrough) are required")
+	}
+	r := &renderer{o: o}
+	var top []*Node
+	if o.User != "" {
+		top = append(top, d("user", text(o.User)))
+	}
+	top = append(top,
+		d("daemon", lit("off")),
+		d("master_process", lit("on")),
+		d("worker_processes", num(max(o.WorkerProcesses, 1))),
+		d("pid", r.prefix("nginx.pid")),
+		d("error_log", r.prefix("error.log"), lit(cmpOr(o.ErrorLogLevel, "notice"))),
+		blk("events", nil, d("worker_connections", num(max(o.WorkerConnection, 1024)))),
+	)
+	http, err := r.http(m)
+	if err != nil {
+		return nil, err
+	}
+	return append(top, http), nil
+}
+
+type renderer struct {
+	o Options
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (r *renderer) prefix(name string) Arg { return lit(filepath.Join(r.o.Prefix, name)) }
+
+// file is the absolute path of a model file; the names are the model's own
+// (a kind and a hash), checked again here.
+func (r *renderer) file(name string) (Arg, error) {
+	if name == "" || strings.ContainsAny(name, "/\\\"$") || name[0] == '.' || !dataplane.SafeText(name) {
+		return Arg{}, fmt.Errorf("nginx: file name %q is not one the model makes", name)
+	}
+	return lit(filepath.Join(r.o.Root, name)), nil
+}
+
+func (r *renderer) http(m *dataplane.Model) (*Node, error) {
+	h := blk("http", nil)
+	if r.o.AccessLog {
+		h.add(d("access_log", r.prefix("access.log")))
+	} else {
+		h.add(d("access_log", lit("off")))
+	}
+	for _, t := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
+		h.add(d(t+"_temp_path", r.prefix(t+"_temp")))
+	}
+	g := m.TLS
+	h.add(
+		d("server_tokens", lit("off")),
+		d("server_names_hash_bucket_size", num(128)),
+		d("map_hash_bucket_size", num(128)),
+		d("ssl_protocols", texts(g.Protocols)...),
+		d("ssl_ciphers", text(g.Ciphers)),
+		d("ssl_prefer_server_ciphers", onOff(g.PreferServerCiphers)),
+	)
+	if g.ECDHCurve != "" {
+		h.add(d("ssl_ecdh_curve", text(g.ECDHCurve)))
+	}
+	if g.SessionCache {
+		h.add(d("ssl_session_cache", lit("shared:portcullis:"+strconv.FormatInt(max(g.SessionCacheSize/1024, 1), 10)+"k")))
+	} else {
+		h.add(d("ssl_session_cache", lit("off")))
+	}
+	if g.SessionTimeout > 0 {
+		h.add(d("ssl_session_timeout", lit(strconv.FormatInt(int64(g.SessionTimeout.Seconds()), 10)+"s")))
+	}
+	h.add(d("ssl_session_tickets", onOff(g.SessionTickets)))
+	if g.BufferSize > 0 {
+		h.add(d("ssl_buffer_size", num(g.BufferSize)))
+	}
+	if r.o.Passthrough {
+		h.add(d("set_real_ip_from", lit("127.0.0.1")), d("set_real_ip_from", lit("::1")), d("real_ip_header", lit("proxy_protocol")))
+	}
+	for _, s := range m.Servers {
+		if maps := r.maps(s); maps != nil {
+			h.add(maps...)
+		}
+	}
+	for _, u := range m.Upstreams {
+		up := blk("upstream", []Arg{text(u.Name)})
+		for _, addr := range u.Servers {
+			up.add(d("server", text(addr)))
+		}
+		up.add(d("keepalive", num(max(r.o.KeepaliveConns, 16))))
+		h.add(up)
+	}
+	def, err := r.defaultServers(m.Default)
+	if err != nil {
+		return nil, err
+	}
+	h.add(def...)
+	for _, s := range m.Servers {
+		nodes, err := r.server(s)
+		if err != nil {
+			return nil, fmt.Errorf("nginx: host %s: %w", s.Host, err)
+		}
+		h.add(nodes...)
+	}
+	return h, nil
+}
+
+func texts(ss []string) []Arg {
+	out := make([]Arg, len(ss))
+	for i, s := range ss {
+		out[i] = text(s)
+	}
+	return out
+}
+
+// varName is an nginx variable name for a host, derived from a hash of it.
+func varName(kind, host string) string {
+	sum := sha256.Sum256([]byte(host))
+	return "$portcullis_" + kind + "_" + hex.EncodeToString(sum[:8])
+}
+
+// maps are the http-level maps a host needs: the CN check of match-cn and the
+// HSTS header behind a proxy.
+func (r *renderer) maps(s dataplane.Server) []*Node {
+	var out []*Node
+	if a := s.ClientAuth; a != nil && a.MatchCN != "" && !s.Reject && s.Status == 0 {
+		// Anchored at the start of the RFC 2253 subject, where nginx puts the
+		// most specific RDN, the CN: "CN=<cn>," or "CN=<cn>" alone.
+		out = append(out, blk("map", []Arg{lit("$ssl_client_s_dn"), lit(varName("cn", s.Host))},
+			entry(regex("~^CN=(?:"+unanchor(a.MatchCN)+")(?:,|$)"), lit("1")),
+			entry(lit("default"), lit("0")),
+		))
+	}
+	if hs := s.HSTS; hs != nil && hs.BehindProxy && !s.Reject && s.Status == 0 {
+		out = append(out, blk("map", []Arg{lit("$http_x_forwarded_proto"), lit(varName("hsts", s.Host))},
+			entry(lit("https"), lit(hstsValue(hs))),
+			entry(lit("default"), lit("")),
+		))
+	}
+	return out
+}
+
+// unanchor drops one leading "^" and one trailing unescaped "$": the
+// expression is anchored by the map key around it.
+func unanchor(re string) string {
+	re = strings.TrimPrefix(re, "^")
+	if strings.HasSuffix(re, "$") {
+		n := 0
+		for i := len(re) - 2; i >= 0 && re[i] == '\\'; i-- {
+			n++
+		}
+		if n%2 == 0 {
+			re = re[:len(re)-1]
+		}
+	}
+	return re
+}
+
+func hstsValue(h *intent.HSTS) string {
+	v := "max-age=" + strconv.FormatInt(h.MaxAge, 10)
+	if h.IncludeSubdomains {
+		v += "; includeSubDomains"
+	}
+	if h.Preload {
+		v += "; preload"
+	}
+	return v
+}
+
+func (r *renderer) listenHTTP(extra ...string) *Node {
+	args := []Arg{lit(r.addr(r.o.HTTPPort))}
+	for _, e := range extra {
+		args = append(args, lit(e))
+	}
+	return d("listen", args...)
+}
+
+func (r *renderer) listenTLS(extra ...string) *Node {
+	port := r.o.HTTPSPort
+	args := []Arg{lit(""), lit("ssl"), lit("http2")}
+	if r.o.Passthrough {
+		port = r.o.FallbackPort
+		args = append(args, lit("proxy_protocol"))
+	}
+	args[0] = lit(r.addr(port))
+	for _, e := range extra {
+		args = append(args, lit(e))
+	}
+	return d("listen", args...)
+}
+
+func (r *renderer) addr(port int) string {
+	if r.o.Address == "" {
+		return strconv.Itoa(port)
+	}
+	return r.o.Address + ":" + strconv.Itoa(port)
+}
+
+func (r *renderer) keyPair(kp dataplane.KeyPair, cert, key string) ([]*Node, error) {
+	c, err := r.file(kp.Cert)
+	if err != nil {
+		return nil, err
+	}
+	k, err := r.file(kp.Key)
+	if err != nil {
+		return nil, err
+	}
+	return []*Node{d(cert, c), d(key, k)}, nil
+}
+
+// defaultServers answer unknown hosts: the default certificate (or a refused
+// handshake) and 404, or the paths of rules without a host.
+func (r *renderer) defaultServers(def dataplane.DefaultServer) ([]*Node, error) {
+	plain := blk("server", nil, r.listenHTTP("default_server"), d("server_name", lit("_")))
+	tls := blk("server", nil, r.listenTLS("default_server"), d("server_name", lit("_")))
+	if def.RejectHandshake {
+		tls.add(d("ssl_reject_handshake", lit("on")))
+	} else {
+		kp, err := r.keyPair(def.Cert, "ssl_certificate", "ssl_certificate_key")
+		if err != nil {
+			return nil, err
+		}
+		tls.add(kp...)
+	}
+	for _, s := range []*Node{plain, tls} {
+		if len(def.Locations) == 0 {
+			s.add(d("return", lit("404")))
+			continue
+		}
+		locs, err := r.locations(def.Locations, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.add(locs...)
+	}
+	return []*Node{plain, tls}, nil
+}
+
+// serverName is the host as nginx matches it: a one-label wildcard becomes a
+// regular expression (nginx's own "*." would match several labels).
+func serverName(host string) (*Node, error) {
+	if !dataplane.SafeHost(host) {
+		return nil, fmt.Errorf("host %q is not an RFC 1123 name", host)
+	}
+	if rest, ok := strings.CutPrefix(host, "*."); ok {
+		return d("server_name", regex(`~^[^.]+\.`+strings.ReplaceAll(rest, ".", `\.`)+`$`)), nil
+	}
+	return d("server_name", text(host)), nil
+}
+
+func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
+	name, err := serverName(s.Host)
+	if err != nil {
+		return nil, err
+	}
+	plain := blk("server", nil, r.listenHTTP(), name)
+	var tls *Node
+	if s.TLS != nil || s.Reject {
+		tls = blk("server", nil, r.listenTLS(), name)
+	}
+	switch {
+	case s.Reject:
+		tls.add(d("ssl_reject_handshake", lit("on")))
+		plain.add(d("return", lit("503")))
+		return []*Node{plain, tls}, nil
+	case s.Status != 0:
+		plain.add(d("return", num(s.Status)))
+	case s.Redirect.ToHTTPS:
+		locs, err := r.redirectLocations(s)
+		if err != nil {
+			return nil, err
+		}
+		plain.add(locs...)
+	default:
+		if err := r.addLocations(plain, s.Locations, nil); err != nil {
+			return nil, err
+		}
+	}
+	if tls == nil {
+		return []*Node{plain}, nil
+	}
+	t := s.TLS
+	kp, err := r.keyPair(t.Cert, "ssl_certificate", "ssl_certificate_key")
+	if err != nil {
+		return nil, err
+	}
+	tls.add(kp...)
+	tls.add(d("ssl_protocols", texts(t.Protocols)...), d("ssl_ciphers", text(t.Ciphers)), d("ssl_prefer_server_ciphers", onOff(t.PreferServerCiphers)))
+	if s.Status != 0 {
+		tls.add(d("return", num(s.Status)))
+		return []*Node{plain, tls}, nil
+	}
+	if s.ClientAuth != nil {
+		nodes, err := r.clientAuth(s)
+		if err != nil {
+			return nil, err
+		}
+		tls.add(nodes...)
+	}
+	if s.HSTS != nil {
+		tls.add(d("add_header", lit("Strict-Transport-Security"), lit(hstsValue(s.HSTS)), lit("always")))
+	}
+	if err := r.addLocations(tls, s.Locations, s.ClientAuth); err != nil {
+		return nil, err
+	}
+	if s.HSTS != nil && s.HSTS.BehindProxy {
+		plain.Children = append([]*Node{d("add_header", lit("Strict-Transport-Security"), lit(varName("hsts", s.Host)), lit("always"))}, plain.Children...)
+	}
+	return []*Node{plain, tls}, nil
+}
+
+func (r *renderer) clientAuth(s dataplane.Server) ([]*Node, error) {
+	a := s.ClientAuth
+	var out []*Node
+	if a.CA != "" {
+		ca, err := r.file(a.CA)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d("ssl_client_certificate", ca))
+	}
+	switch a.Verify {
+	case "on", "optional", "optional_no_ca":
+	default:
+		return nil, fmt.Errorf("client verification %q", a.Verify)
+	}
+	out = append(out, d("ssl_verify_client", lit(a.Verify)), d("ssl_verify_depth", num(a.Depth)))
+	if a.CRL != "" {
+		crl, err := r.file(a.CRL)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d("ssl_crl", crl))
+	}
+	if a.ErrorPage != "" {
+		// 495: the certificate failed verification; 496: none was sent.
+		out = append(out, d("error_page", lit("495"), lit("496"), text(a.ErrorPage)))
+	}
+	if a.MatchCN != "" {
+		out = append(out, blk("if", []Arg{lit("("), lit(varName("cn", s.Host)), lit("="), lit("0"), lit(")")},
+			d("return", lit("403"))))
+	}
+	return out, nil
+}
+
+func (r *renderer) addLocations(server *Node, locs []dataplane.Location, auth *dataplane.ClientAuth) error {
+	if len(locs) == 0 {
+		server.add(d("return", lit("404")))
+		return nil
+	}
+	nodes, err := r.locations(locs, auth)
+	if err != nil {
+		return err
+	}
+	server.add(nodes...)
+	return nil
+}
+
+// rendered is one nginx location: its modifier ("=", "^~" or "") and path.
+type rendered struct {
+	mod, path string
+	loc       dataplane.Location
+}
+
+// expand turns the model's locations into nginx locations. Kubernetes' Prefix
+// matches whole segments: "/foo" is "= /foo" and "/foo/". An exact location
+// wins over the exact half of a prefix one.
+func expand(locs []dataplane.Location) []rendered {
+	var out []rendered
+	seen := map[[2]string]bool{}
+	add := func(mod, path string, l dataplane.Location) {
+		k := [2]string{mod, path}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, rendered{mod, path, l})
+		}
+	}
+	for _, l := range locs {
+		if l.Match == dataplane.MatchExact {
+			add("=", l.Path, l)
+		}
+	}
+	for _, l := range locs {
+		if l.Match == dataplane.MatchExact {
+			continue
+		}
+		switch {
+		case l.Path == "/":
+			add("", "/", l)
+		case strings.HasSuffix(l.Path, "/"):
+			add("=", strings.TrimSuffix(l.Path, "/"), l)
+			add("", l.Path, l)
+		default:
+			add("=", l.Path, l)
+			add("", l.Path+"/", l)
+		}
+	}
+	return out
+}
+
+func (r *renderer) locations(locs []dataplane.Location, auth *dataplane.ClientAuth) ([]*Node, error) {
+	var out []*Node
+	for _, x := range expand(locs) {
+		n, err := r.location(x.mod, x.path, x.loc, auth)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func locationArgs(mod, path string) []Arg {
+	if mod == "" {
+		return []Arg{text(path)}
+	}
+	return []Arg{lit(mod), text(path)}
+}
+
+func (r *renderer) location(mod, path string, l dataplane.Location, auth *dataplane.ClientAuth) (*Node, error) {
+	if !dataplane.SafePath(path) && path != "" {
+		return nil, fmt.Errorf("path %q", path)
+	}
+	n := blk("location", locationArgs(mod, path))
+	if l.Status != 0 {
+		return n.add(d("return", num(l.Status))), nil
+	}
+	if l.Upstream == "" {
+		return nil, fmt.Errorf("path %s has no upstream", l.Path)
+	}
+	grpc := l.Protocol == intent.ProtocolGRPC || l.Protocol == intent.ProtocolGRPCS
+	pass, set, pfx := "proxy_pass", "proxy_set_header", "proxy_ssl_"
+	scheme := map[string]string{intent.ProtocolHTTP: "http://", intent.ProtocolHTTPS: "https://", intent.ProtocolGRPC: "grpc://", intent.ProtocolGRPCS: "grpcs://"}[l.Protocol]
+	if scheme == "" {
+		return nil, fmt.Errorf("protocol %q", l.Protocol)
+	}
+	if grpc {
+		pass, set, pfx = "grpc_pass", "grpc_set_header", "grpc_ssl_"
+	}
+	if !dataplane.SafeText(l.Upstream) || strings.ContainsAny(l.Upstream, "/:\"\\ ") {
+		return nil, fmt.Errorf("upstream name %q", l.Upstream)
+	}
+	n.add(d(pass, lit(scheme+l.Upstream)))
+	if !grpc {
+		n.add(d("proxy_http_version", lit("1.1")), d(set, lit("Connection"), lit("")))
+	}
+	n.add(
+		d(set, lit("Host"), lit("$host")),
+		d(set, lit("X-Real-IP"), lit("$remote_addr")),
+		d(set, lit("X-Forwarded-For"), lit("$proxy_add_x_forwarded_for")),
+		d(set, lit("X-Forwarded-Proto"), lit("$scheme")),
+		d(set, lit("X-Forwarded-Host"), lit("$host")),
+	)
+	for _, h := range identityHeaders {
+		v := ""
+		if auth != nil && (h.name != "ssl-client-cert" || auth.PassCertificate) {
+			v = h.variable
+		}
+		n.add(d(set, lit(h.name), lit(v)))
+	}
+	if t := l.BackendTLS; t != nil {
+		nodes, err := r.backendTLS(pfx, t)
+		if err != nil {
+			return nil, err
+		}
+		n.add(nodes...)
+	}
+	return n, nil
+}
+
+func (r *renderer) backendTLS(pfx string, t *dataplane.BackendTLS) ([]*Node, error) {
+	out := []*Node{d(pfx+"verify", onOff(t.Verify))}
+	if t.TrustedCA != "" {
+		ca, err := r.file(t.TrustedCA)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d(pfx+"trusted_certificate", ca))
+	}
+	out = append(out, d(pfx+"verify_depth", num(t.Depth)))
+	if t.Client != nil {
+		kp, err := r.keyPair(*t.Client, pfx+"certificate", pfx+"certificate_key")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, kp...)
+	}
+	out = append(out,
+		d(pfx+"name", text(t.Name)),
+		d(pfx+"server_name", onOff(t.ServerName)),
+		d(pfx+"protocols", texts(t.Protocols)...),
+		d(pfx+"ciphers", text(t.Ciphers)),
+		d(pfx+"session_reuse", onOff(t.SessionReuse)),
+	)
+	return out, nil
+}
+
+// redirectLocations are a plain-HTTP server's locations when the host
+// redirects to HTTPS: every path redirects except those under an exempt
+// prefix (ACME HTTP-01), which are served as over HTTPS.
+func (r *renderer) redirectLocations(s dataplane.Server) ([]*Node, error) {
+	target := "https://$host$request_uri"
+	if p := cmpInt(r.o.PublicHTTPSPort, r.o.HTTPSPort); p != 443 {
+		target = "https://$host:" + strconv.Itoa(p) + "$request_uri"
+	}
+	redirect := func(mod, path string) *Node {
+		return blk("location", locationArgs(mod, path), d("return", num(s.Redirect.Code), lit(target)))
+	}
+	var out []*Node
+	haveRoot := false
+	exp := expand(s.Locations)
+	for _, x := range exp {
+		if x.mod == "" && x.path == "/" {
+			haveRoot = true
+		}
+		if !exempt(x.path, s.Redirect.Exempt) {
+			out = append(out, redirect(x.mod, x.path))
+			continue
+		}
+		n, err := r.location(x.mod, x.path, x.loc, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	for _, e := range s.Redirect.Exempt {
+		if !dataplane.SafePath(e) {
+			continue
+		}
+		clash := false
+		for _, x := range exp {
+			clash = clash || (x.mod != "=" && x.path == e)
+		}
+		if clash {
+			continue
+		}
+		// The path an exempt request would otherwise match, served plainly.
+		var best *rendered
+		for i, x := range exp {
+			if x.mod == "" && strings.HasPrefix(e, x.path) && (best == nil || len(x.path) > len(best.path)) {
+				best = &exp[i]
+			}
+		}
+		if best == nil {
+			out = append(out, blk("location", locationArgs("^~", e), d("return", lit("404"))))
+			continue
+		}
+		n, err := r.location("^~", e, best.loc, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	if !haveRoot {
+		out = append(out, redirect("", "/"))
+	}
+	return out, nil
+}
+
+func cmpInt(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+func exempt(path string, prefixes []string) bool {
+	for _, e := range prefixes {
+		e = strings.TrimSuffix(e, "/")
+		if path == e || strings.HasPrefix(path, e+"/") {
+			return true
+		}
+	}
+	return false
+}
