@@ -98,13 +98,13 @@ var Directives = map[string][]string{
 	"proxy_ssl_certificate": {"location"}, "proxy_ssl_certificate_key": {"location"}, "proxy_ssl_name": {"location"},
 	"proxy_ssl_server_name": {"location"}, "proxy_ssl_protocols": {"location"}, "proxy_ssl_ciphers": {"location"},
 	"proxy_ssl_session_reuse": {"location"},
-	"grpc_ssl_verify": {"location"}, "grpc_ssl_trusted_certificate": {"location"}, "grpc_ssl_verify_depth": {"location"},
+	"grpc_ssl_verify":         {"location"}, "grpc_ssl_trusted_certificate": {"location"}, "grpc_ssl_verify_depth": {"location"},
 	"grpc_ssl_certificate": {"location"}, "grpc_ssl_certificate_key": {"location"}, "grpc_ssl_name": {"location"},
 	"grpc_ssl_server_name": {"location"}, "grpc_ssl_protocols": {"location"}, "grpc_ssl_ciphers": {"location"},
 	"grpc_ssl_session_reuse": {"location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
-	"stream": {""},
+	"stream":    {""},
 }
 
 // quote is the one function that writes an argument: always double-quoted,
