@@ -35,6 +35,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/policies"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
@@ -102,8 +103,13 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	engine, err := policies.New(policies.Options{})
+	if err != nil {
+		return err
+	}
 	handlers, err = webhook.Setup(ctx, mgr, webhook.Options{
 		ConfigMap: intent.ObjectRef{Namespace: "portcullis-system", Name: "portcullis"},
+		Policies:  engine,
 	})
 	if err != nil {
 		return err

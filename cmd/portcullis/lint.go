@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,14 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
-
-	"github.com/seed-d040b84d/portcullis/lib/certs"
-	"github.com/seed-d040b84d/portcullis/lib/config"
-	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/lint"
-	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/policies"
 )
 
@@ -122,7 +115,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "portcullis lint: --policies: %v\n", err)
 		return lintBadInput
 	}
-	opts.Review = regoReviewer(engine)
+	opts.Review = policies.LintReviewer(engine)
 	rep := lint.Judge(srcs, opts)
 	if output == "json" {
 		err = rep.WriteJSON(stdout)
@@ -147,21 +140,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// regoReviewer runs the policy engine on each object lint judges, with the
-// input the webhook builds (operation LINT, no userInfo).
-func regoReviewer(engine *policies.Engine) lint.Reviewer {
-	return func(s lint.Source, libFindings findings.Set, in *intent.Ingress, w world.Resolver, cfg config.Config, cache *certs.Cache) findings.Set {
-		obj := s.Typed.DeepCopyObject()
-		obj.GetObjectKind().SetGroupVersionKind(s.GVK)
-		raw, err := json.Marshal(obj)
-		if err != nil {
-			var fs findings.Set
-			fs.Errors = append(fs.Errors, &field.Error{Type: field.ErrorTypeInternal, Detail: "render the policy input: " + err.Error()})
-			return fs
-		}
-		req := policies.Request{Operation: policies.OperationLint, Kind: s.GVK.Kind, Namespace: s.Meta.GetNamespace(), Object: raw, Intent: in, Findings: libFindings}
-		return engine.Review(context.Background(), policies.InputFor(req, w, cache, cfg))
-	}
 }
