@@ -115,6 +115,19 @@ func TestGolden(t *testing.T) {
 	for _, in := range goldenInputs(t) {
 		gc := loadCase(t, in)
 		t.Run(gc.name, func(t *testing.T) {
+			for _, r := range gc.model.Refused {
+				t.Logf("refused %s: %s", r.Ingress, r.Reason)
+			}
+			for _, s := range gc.model.Servers {
+				if s.Reject || s.Status != 0 {
+					t.Logf("host %s fails closed (status %d): %s", s.Host, s.Status, s.Reason)
+				}
+				for _, l := range s.Locations {
+					if l.Status != 0 {
+						t.Logf("host %s path %s answers %d: %s", s.Host, l.Path, l.Status, l.Reason)
+					}
+				}
+			}
 			got, err := RenderModel(gc.model, gc.opts)
 			require.NoError(t, err)
 			again, err := RenderModel(loadCase(t, in).model, gc.opts)
