@@ -1,0 +1,318 @@
+package nginx
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+	"github.com/seed-d040b84d/portcullis/lib/certs"
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/goldencases"
+)
+
+// sameTree checks that configuration read back is exactly the tree rendered:
+// the same directives, in the same blocks, with the same arguments. An
+// argument that could end its string, its directive or its block would show
+// up here as an extra or a different directive.
+func sameTree(t assert.TestingT, want []*Node, got []*parsed, parent string) bool {
+	if !assert.Len(t, got, len(want), "directives in %q", parent) {
+		return false
+	}
+	for i, n := range want {
+		g := got[i]
+		name, args := n.Name, n.Args
+		if n.entry {
+			name, args = n.Args[0].s, n.Args[1:]
+		} else if !assert.Contains(t, Directives[g.name], parent, "directive %q in %q is not allow-listed", g.name, parent) {
+			return false
+		}
+		strs := make([]string, len(args))
+		for j, a := range args {
+			strs[j] = a.s
+		}
+		if !assert.Equal(t, name, g.name) || !assert.Equal(t, strs, g.args, "arguments of %s", name) ||
+			!assert.Equal(t, n.block, g.block, "block %s", name) {
+			return false
+		}
+		if n.block && !sameTree(t, n.Children, g.children, n.Name) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRendered renders the model, reads it back and holds it to the tree
+// and the allow-list; it also checks that no interpolated argument carries a
+// user-derived "$".
+func checkRendered(t testing.TB, m *dataplane.Model, o Options) []byte {
+	t.Helper()
+	tree, err := Tree(m, o)
+	require.NoError(t, err)
+	conf, err := Render(tree)
+	require.NoError(t, err)
+	back, err := parseConf(conf)
+	require.NoError(t, err, "rendered configuration does not parse:\n%s", conf)
+	require.True(t, sameTree(t, tree, back, ""), "configuration read back differs from the tree:\n%s", conf)
+	walk(tree, func(n *Node) {
+		for i, a := range n.Args {
+			switch a.kind {
+			case argText:
+				assert.NotContains(t, a.s, "$", "%s", n.Name)
+			case argRegex:
+				assert.True(t, (n.entry && i == 0) || n.Name == "server_name", "regex outside a map key: %s", n.Name)
+			case argLit:
+			default:
+				t.Errorf("%s: argument of no kind", n.Name)
+			}
+		}
+	})
+	return conf
+}
+
+func walk(nodes []*Node, f func(*Node)) {
+	for _, n := range nodes {
+		f(n)
+		walk(n.Children, f)
+	}
+}
+
+// hostile are the characters and shapes of nginx configuration injection
+// (ingress-nginx CVE-2021-25742, CVE-2023-5043, CVE-2025-1974 and kin).
+var hostile = []string{
+	";", "{", "}", "#", "\"", "'", "\n", "\r", "\t", "$", "\\", "\\\"", "${host}", "$remote_addr",
+	"};ssl_engine x;{", "\nload_module /tmp/x.so;\n", "\" ; return 200 \"", "# comment", "\\\n",
+	"$ssl_client_escaped_cert", " ", "`", "(a|b)", "{1,3}", "\\\\", "'';", "\x00",
+}
+
+func mutate(r *rand.Rand, base string) string {
+	switch r.IntN(4) {
+	case 0:
+		return base + hostile[r.IntN(len(hostile))]
+	case 1:
+		return hostile[r.IntN(len(hostile))] + base
+	case 2:
+		i := r.IntN(len(base) + 1)
+		return base[:i] + hostile[r.IntN(len(hostile))] + base[i:]
+	}
+	return base
+}
+
+// world of one Ingress whose user-written values are given, with a valid TLS
+// secret, a client CA and a backend CA.
+func injectionWorld(t testing.TB, host, path, matchCN, errorPage, sslName, ciphers, svcName string) (*world.Static, *networkingv1.Ingress) {
+	t.Helper()
+	w := world.NewStatic()
+	w.Add(
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "tls", Namespace: "default"}, Type: corev1.SecretTypeTLS,
+			Data: map[string][]byte{"tls.crt": fixture(t, "web-chain.pem"), "tls.key": fixture(t, "web.key.pem")}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "ca", Namespace: "default"}, Type: "nginx.org/ca",
+			Data: map[string][]byte{"ca.crt": fixture(t, "client-ca.pem")}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "backend-ca", Namespace: "default"}, Type: "nginx.org/ca",
+			Data: map[string][]byte{"ca.crt": fixture(t, "backend-ca.pem")}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: svcName, Namespace: "default"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: svcName}},
+	)
+	pt := networkingv1.PathTypePrefix
+	ing := &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Name: "inject", Namespace: "default", Annotations: map[string]string{
+			"nginx.ingress.kubernetes.io/auth-tls-secret":     "default/ca",
+			"nginx.ingress.kubernetes.io/auth-tls-match-cn":   matchCN,
+			"nginx.ingress.kubernetes.io/auth-tls-error-page": errorPage,
+			"nginx.ingress.kubernetes.io/backend-protocol":    "HTTPS",
+			"nginx.ingress.kubernetes.io/proxy-ssl-secret":    "default/backend-ca",
+			"nginx.ingress.kubernetes.io/proxy-ssl-verify":    "on",
+			"nginx.ingress.kubernetes.io/proxy-ssl-name":      sslName,
+			"nginx.ingress.kubernetes.io/ssl-ciphers":         ciphers,
+		}},
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: ptr("portcullis"),
+			TLS:              []networkingv1.IngressTLS{{Hosts: []string{host}, SecretName: "tls"}},
+			Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{Path: path, PathType: &pt, Backend: networkingv1.IngressBackend{
+					Service: &networkingv1.IngressServiceBackend{Name: svcName, Port: networkingv1.ServiceBackendPort{Number: 8443}},
+				}}},
+			}}}},
+		},
+	}
+	w.Add(ing)
+	return w, ing
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "certs", name))
+	require.NoError(t, err)
+	return b
+}
+
+// buildInjection judges the world with lib and renders it; it returns the
+// verdict's findings and the configuration.
+func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (bool, *dataplane.Model, []byte) {
+	t.Helper()
+	v := validate.New(validate.Options{Config: config.Default(), Now: func() time.Time { return goldencases.Now }}, nil)
+	verdict := v.Ingress(ing, w)
+	def := fixtureDefaultCertificate(t)
+	m, err := dataplane.Build([]dataplane.Ingress{{Object: ing, Verdict: verdict}}, dataplane.Options{
+		Config: config.Default(), Resolver: w, Certs: &certs.Cache{}, Backends: dataplane.ServiceBackends{Resolver: w},
+		DefaultCertificate: def, Now: func() time.Time { return goldencases.Now },
+	})
+	require.NoError(t, err)
+	conf := checkRendered(t, m, goldenOptions)
+	return verdict.Findings.Allowed(), m, conf
+}
+
+// TestInjectionProperty feeds hostile hosts, paths, match-cn expressions,
+// error pages, backend names, ciphers and service names through lib, the
+// model and the renderer: whatever lib accepts renders to exactly the tree
+// the model asked for, and what it refuses fails closed.
+func TestInjectionProperty(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
+	for i := range 600 {
+		host := "app.example.com"
+		path := "/api"
+		matchCN := `CN=(client|admin)\.example\.com`
+		errorPage := "https://errors.example.com/cert.html"
+		sslName := "backend.example.com"
+		ciphers := "HIGH:!aNULL"
+		svc := "backend"
+		switch i % 7 {
+		case 0:
+			host = mutate(r, host)
+		case 1:
+			path = mutate(r, path)
+		case 2:
+			matchCN = mutate(r, matchCN)
+		case 3:
+			errorPage = mutate(r, errorPage)
+		case 4:
+			sslName = mutate(r, sslName)
+		case 5:
+			ciphers = mutate(r, ciphers)
+		case 6:
+			svc = mutate(r, svc)
+		}
+		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
+		ok, m, conf := buildInjection(t, w, ing)
+		if t.Failed() {
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc)
+		}
+		if ok {
+			accepted++
+		}
+		for _, s := range m.Servers {
+			if s.Host == host && !ok {
+				assert.True(t, s.Reject || s.Status != 0, "refused Ingress's host %q is served", host)
+			}
+		}
+		assert.NotContains(t, string(conf), "ssl_engine \"x\"")
+		assert.NotContains(t, string(conf), "\nload_module")
+	}
+	assert.Greater(t, accepted, 100, "too few accepted worlds to say anything")
+}
+
+// TestRenderRefusesUnsafeArguments: the writer itself refuses what the model
+// should never hand it.
+func TestRenderRefusesUnsafeArguments(t *testing.T) {
+	for _, n := range []*Node{
+		d("server_name", text("a$host")),
+		d("server_name", text("a\nb")),
+		d("proxy_pass", regex("x")),
+		d("ssl_engine", lit("x")),
+		{Name: "server_name", Args: []Arg{{s: "raw"}}},
+	} {
+		_, err := Render([]*Node{blk("http", nil, blk("server", nil, n))})
+		assert.Error(t, err, "%s %v", n.Name, n.Args)
+	}
+	_, err := Render([]*Node{blk("http", nil, entry(lit("a"), lit("b")))})
+	assert.Error(t, err)
+}
+
+// FuzzRenderArgument: any string, written as any argument kind in any
+// position, either is refused or reads back as exactly itself.
+func FuzzRenderArgument(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	f.Add(`~^CN=(?:a)(?:,|$)`)
+	f.Fuzz(func(t *testing.T, s string) {
+		tree := []*Node{blk("http", nil,
+			blk("map", []Arg{lit("$ssl_client_s_dn"), lit("$x")}, entry(regex(s), lit("1")), entry(lit("default"), lit("0"))),
+			blk("server", nil, d("server_name", text(s)), d("add_header", lit("X"), text(s)),
+				blk("location", []Arg{text(s)}, d("return", lit("200"), text(s)))),
+		)}
+		conf, err := Render(tree)
+		if err != nil {
+			return
+		}
+		back, err := parseConf(conf)
+		require.NoError(t, err, "%q", conf)
+		require.True(t, sameTree(t, tree, back, ""), "%s", conf)
+	})
+}
+
+// FuzzIngressValues: hostile values in an Ingress's host, path and
+// annotations, judged by lib and rendered, never add a directive.
+func FuzzIngressValues(f *testing.F) {
+	f.Add("app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+	for _, h := range hostile {
+		f.Add("app.example.com"+h, "/a"+h, "CN=a"+h, "https://e.example.com/"+h, "b"+h, "HIGH"+h, "svc"+h)
+	}
+	f.Fuzz(func(t *testing.T, host, path, matchCN, errorPage, sslName, ciphers, svc string) {
+		if len(host)+len(path)+len(matchCN)+len(errorPage)+len(sslName)+len(ciphers)+len(svc) > 2000 {
+			return
+		}
+		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
+		buildInjection(t, w, ing)
+	})
+}
+
+// TestTokenizerReadsWhatNginxReads pins the tokenizer to nginx's rules, and
+// shows it catches a value pasted without quoting.
+func TestTokenizerReadsWhatNginxReads(t *testing.T) {
+	got, err := parseConf([]byte("a \"b;c\\\"d\" 'e}' f\\;g; # x; y;\nblk \"{\" {\n  inner \"\\\\\" \"\\n\";\n}\n"))
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, "a", got[0].name)
+	assert.Equal(t, []string{`b;c"d`, "e}", `f\;g`}, got[0].args)
+	assert.Equal(t, "blk", got[1].name)
+	assert.Equal(t, []string{"{"}, got[1].args)
+	require.Len(t, got[1].children, 1)
+	assert.Equal(t, []string{`\`, "\n"}, got[1].children[0].args)
+
+	for _, bad := range []string{"a \"b;", "a {", "}", "a;}", "\"x\"y;"} {
+		_, err := parseConf([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+
+	// A value pasted into a template unquoted adds a directive; the check sees it.
+	tree := []*Node{blk("http", nil, blk("server", nil, d("server_name", text("a.example.com"))))}
+	pasted := []byte("http {\n server {\n  server_name a.example.com; ssl_engine x;\n }\n}\n")
+	back, err := parseConf(pasted)
+	require.NoError(t, err)
+	var rec recorder
+	assert.False(t, sameTree(&rec, tree, back, ""))
+	assert.NotEmpty(t, rec.errors)
+}
+
+// recorder collects assertion failures that a test expects.
+type recorder struct{ errors []string }
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
