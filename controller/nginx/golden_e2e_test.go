@@ -62,4 +62,3 @@ func TestInjectionWorldsNginxAccepts(t *testing.T) {
 		}
 	}
 }
-
