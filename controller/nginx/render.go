@@ -344,6 +344,10 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 			return nil, err
 		}
 		plain.add(locs...)
+	case s.ClientAuth != nil:
+		// The host asked for client certificates, which plain HTTP cannot
+		// carry: never serve it there.
+		plain.add(d("return", lit("403")))
 	default:
 		if err := r.addLocations(plain, s.Locations, nil); err != nil {
 			return nil, err
@@ -610,6 +614,11 @@ func (r *renderer) redirectLocations(s dataplane.Server) ([]*Node, error) {
 		// The path an exempt request would otherwise match, served plainly.
 		var best *rendered
 		for i, x := range exp {
+			if s.ClientAuth != nil {
+				// Only the host's own paths under the prefix (a solver's) are
+				// served without a client certificate, never its other backends.
+				break
+			}
 			if x.mod == "" && strings.HasPrefix(e, x.path) && (best == nil || len(x.path) > len(best.path)) {
 				best = &exp[i]
 			}
