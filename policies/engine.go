@@ -118,8 +118,15 @@ func Compile(ctx context.Context, user []Module) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One generated rule gathers every decision: one reference to evaluate.
+	decision, err := ast.ParseModuleWithOpts("decision.rego", fmt.Sprintf("package %s\n\ndeny := [%s]\n\nwarn := [%s]\n",
+		decisionPackage, strings.Join(denies, ", "), strings.Join(warns, ", ")), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, err
+	}
 	opts := []func(*rego.Rego){
-		rego.Query(fmt.Sprintf("deny := [%s]; warn := [%s]", strings.Join(denies, ", "), strings.Join(warns, ", "))),
+		rego.Query("data." + decisionPackage),
+		rego.ParsedModule(decision),
 		rego.StrictBuiltinErrors(true),
 		rego.UnsafeBuiltins(unsafeBuiltins),
 		rego.SetRegoVersion(ast.RegoV1),
@@ -133,6 +140,10 @@ func Compile(ctx context.Context, user []Module) (*Set, error) {
 	}
 	return &Set{query: q, modules: names}, nil
 }
+
+// decisionPackage holds the generated rule that gathers the decisions; it is
+// outside data.portcullis, so no policy can define it.
+const decisionPackage = "portcullis_engine"
 
 // decisionRefs finds the deny and warn rules of every package under
 // data.portcullis. They must be multi-value rules (deny contains msg if ...):
@@ -201,10 +212,11 @@ func (e *Engine) Review(ctx context.Context, in Input) findings.Set {
 		fs.Errors = append(fs.Errors, denial("", "policy evaluation returned no decision"))
 		return fs
 	}
-	for _, v := range collect(rs[0].Bindings["deny"]) {
+	decision, _ := rs[0].Expressions[0].Value.(map[string]any)
+	for _, v := range collect(decision["deny"]) {
 		fs.Errors = append(fs.Errors, denial(v.field, v.msg))
 	}
-	for _, v := range collect(rs[0].Bindings["warn"]) {
+	for _, v := range collect(decision["warn"]) {
 		fs.Warnings = append(fs.Warnings, findings.Warning{Field: v.field, Message: v.msg})
 	}
 	fs.Sort()
