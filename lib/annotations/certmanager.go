@@ -76,9 +76,9 @@ var certManagerTable = (&Table{
 		},
 		{
 			Key: KeyCMIssuerKind, Default: "Issuer", Scope: ScopeIngress,
-			Doc:      "Kind of an external issuer, e.g. `AWSPCAClusterIssuer`.",
+			Doc:      "Kind of the issuer named by `issuer`: `Issuer` or `ClusterIssuer` for cert-manager's own issuers; another kind (an external issuer's, e.g. `AWSPCAClusterIssuer`) only with `issuer-group` naming its API group.",
 			Value:    grammar.Bind(grammar.Kind, func(p *Parsed, v string) { p.CertManager.IssuerKind = v }),
-			Examples: Examples{Good: good("AWSPCAIssuer", "Issuer"), Bad: bad("issuer", `did you mean "Issuer"?`, "", "must be a kind name")},
+			Examples: Examples{Good: good("AWSPCAIssuer", "Issuer"), Bad: bad("issuer", `did you mean "Issuer"?`, "", "must be a kind name"), With: map[string]string{KeyCMIssuer: "pca", KeyCMIssuerGroup: "awspca.cert-manager.io"}},
 		},
 		{
 			Key: KeyCMIssuerGroup, Default: "cert-manager.io", Scope: ScopeIngress,

@@ -76,9 +76,20 @@ func checkCertManager(p *Parsed, s *findings.Set) {
 			}
 		}
 	}
+	// Without an external issuer group, the issuer is cert-manager's own
+	// (group cert-manager.io), whose kinds are only Issuer and ClusterIssuer:
+	// cert-manager's webhook refuses the Certificate otherwise.
+	if p.Has(KeyCMIssuerKind) && !p.Has(KeyCMClusterIssuer) && (c.IssuerGroup == "" || c.IssuerGroup == certManagerGroup) &&
+		c.IssuerKind != cmapi.IssuerKind && c.IssuerKind != cmapi.ClusterIssuerKind {
+		s.Errorf(Path(KeyCMIssuerKind), c.IssuerKind, "cert-manager's own issuers (group %s) are of kind Issuer or ClusterIssuer, got %q; for an external issuer also set %s to its API group",
+			certManagerGroup, c.IssuerKind, KeyCMIssuerGroup)
+	}
 	checkKeySize(c, s)
 	checkRenewal(p, s)
 }
+
+// certManagerGroup is the API group of cert-manager's own issuers.
+const certManagerGroup = "cert-manager.io"
 
 func checkKeySize(c CertManager, s *findings.Set) {
 	if c.PrivateKeySize == nil {

@@ -411,6 +411,20 @@ func TestCertManagerCrossKeyRules(t *testing.T) {
 			anns: map[string]string{"cert-manager.io/issuer": "pca", "cert-manager.io/issuer-kind": "AWSPCAClusterIssuer", "cert-manager.io/issuer-group": "awspca.cert-manager.io"},
 		},
 		{
+			name:   "external issuer kind without its group",
+			anns:   map[string]string{"cert-manager.io/issuer": "pca", "cert-manager.io/issuer-kind": "AWSPCAClusterIssuer"},
+			errors: []finding{{"metadata.annotations[cert-manager.io/issuer-kind]", `are of kind Issuer or ClusterIssuer, got "AWSPCAClusterIssuer"; for an external issuer also set cert-manager.io/issuer-group`}},
+		},
+		{
+			name:   "external issuer kind in cert-manager's own group",
+			anns:   map[string]string{"cert-manager.io/issuer": "pca", "cert-manager.io/issuer-kind": "AWSPCAClusterIssuer", "cert-manager.io/issuer-group": "cert-manager.io"},
+			errors: []finding{{"metadata.annotations[cert-manager.io/issuer-kind]", "are of kind Issuer or ClusterIssuer"}},
+		},
+		{
+			name: "ClusterIssuer kind through issuer",
+			anns: map[string]string{"cert-manager.io/issuer": "ca", "cert-manager.io/issuer-kind": "ClusterIssuer"},
+		},
+		{
 			name:   "empty issuer name",
 			anns:   map[string]string{"cert-manager.io/cluster-issuer": ""},
 			errors: []finding{{"metadata.annotations[cert-manager.io/cluster-issuer]", "must not be empty"}},

@@ -23,8 +23,16 @@ func (b *builder) tls() {
 	certManager := b.ann.CertManagerTriggers()
 	sources := make([]intent.CertificateSource, len(b.ing.Spec.TLS))
 	issuer := b.issuerName()
+	firstUse := map[string]int{}
 	for i, t := range b.ing.Spec.TLS {
 		tp := spec.Index(i)
+		if j, dup := firstUse[t.SecretName]; dup && certManager && t.SecretName != "" {
+			b.fs.Errorf(tp.Child("secretName"), t.SecretName,
+				"spec.tls[%d] already names secret %q; cert-manager refuses an Ingress whose TLS entries share a secret and issues no certificate for it: list these hosts in spec.tls[%d], or use another secret name",
+				j, t.SecretName, j)
+		} else if !dup {
+			firstUse[t.SecretName] = i
+		}
 		switch {
 		case t.SecretName == "":
 			sources[i] = intent.CertDefault

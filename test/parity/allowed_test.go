@@ -376,34 +376,6 @@ type disagreementCase struct {
 
 var allowedDisagreements = []disagreementCase{
 	{
-		// portcullis does not check that secretNames are unique across TLS
-		// entries; the shim's validateIngressLike refuses the whole Ingress
-		// (checkForDuplicateSecretNames), so NO Certificate is created.
-		name: "the same secretName in two TLS entries",
-		ann:  withIssuer(),
-		tls: []networkingv1.IngressTLS{
-			{Hosts: []string{"shop.example.com"}, SecretName: "shop-tls"},
-			{Hosts: []string{"www.shop.example.com"}, SecretName: "shop-tls"},
-		},
-		cm: cmBadConfig, msg: "this secret name must only appear in a single TLS entry",
-	},
-	{
-		// issuer-kind without issuer-group keeps the shim's default group,
-		// cert-manager.io, and cert-manager's webhook (validateIssuerRef)
-		// allows only Issuer and ClusterIssuer in that group. portcullis
-		// admits any kind name here.
-		name: "issuer-kind of an external issuer without issuer-group",
-		ann:  map[string]string{an.KeyCMIssuer: "pca", an.KeyCMIssuerKind: "AWSPCAClusterIssuer"},
-		cm:   cmWebhookDenied, msg: "spec.issuerRef.kind: Invalid value: \"AWSPCAClusterIssuer\": must be one of Issuer or ClusterIssuer",
-	},
-	{
-		name: "issuer-kind of an external issuer with issuer-group cert-manager.io",
-		ann: map[string]string{
-			an.KeyCMIssuer: "pca", an.KeyCMIssuerKind: "AWSPCAClusterIssuer", an.KeyCMIssuerGroup: "cert-manager.io",
-		},
-		cm: cmWebhookDenied, msg: "must be one of Issuer or ClusterIssuer",
-	},
-	{
 		// cert-manager's own default: no --default-issuer-name. The shim then
 		// cannot pick an issuer for kubernetes.io/tls-acme: "true". portcullis
 		// cannot see cert-manager's flags (its mutating webhook may add an

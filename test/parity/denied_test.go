@@ -1,6 +1,7 @@
 package parity
 
 import (
+	networkingv1 "k8s.io/api/networking/v1"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,19 @@ var deniedCases = []deniedCase{
 		name: "issuer-kind in lower case", key: an.KeyCMIssuerKind,
 		ann: map[string]string{an.KeyCMIssuer: "ca", an.KeyCMIssuerKind: "issuer"},
 		cm:  cmWebhookDenied, msg: `spec.issuerRef.kind: Invalid value: "issuer": must be one of Issuer or ClusterIssuer`,
+	},
+	{
+		// issuer-kind without issuer-group keeps the shim's default group,
+		// cert-manager.io, where validateIssuerRef allows only Issuer and
+		// ClusterIssuer.
+		name: "issuer-kind of an external issuer without issuer-group", key: an.KeyCMIssuerKind,
+		ann: map[string]string{an.KeyCMIssuer: "pca", an.KeyCMIssuerKind: "AWSPCAClusterIssuer"},
+		cm:  cmWebhookDenied, msg: `spec.issuerRef.kind: Invalid value: "AWSPCAClusterIssuer": must be one of Issuer or ClusterIssuer`,
+	},
+	{
+		name: "issuer-kind of an external issuer with issuer-group cert-manager.io", key: an.KeyCMIssuerKind,
+		ann: map[string]string{an.KeyCMIssuer: "pca", an.KeyCMIssuerKind: "AWSPCAClusterIssuer", an.KeyCMIssuerGroup: "cert-manager.io"},
+		cm:  cmWebhookDenied, msg: "must be one of Issuer or ClusterIssuer",
 	},
 	{
 		// The webhook does not check groups other than cert-manager.io; no
@@ -506,6 +520,24 @@ func noEditInPlace(t *testing.T, r shimResult) {
 	crt := theCertificate(t, r)
 	assert.NotContains(t, crt.Annotations, cmacme.ACMECertificateHTTP01IngressNameOverride)
 	assert.NotContains(t, crt.Annotations, cmapi.IssueTemporaryCertificateAnnotation)
+}
+
+// TestCertManagerParityDuplicateSecretName: two TLS entries sharing a
+// secret. cert-manager's shim refuses the whole Ingress (validateIngressLike,
+// checkForDuplicateSecretNames) and creates no Certificate; portcullis refuses
+// it on the second entry's secretName.
+func TestCertManagerParityDuplicateSecretName(t *testing.T) {
+	w := startWebhook(t)
+	ing := newIngress(withIssuer(), []networkingv1.IngressTLS{
+		{Hosts: []string{"shop.example.com"}, SecretName: "shop-tls"},
+		{Hosts: []string{"www.shop.example.com"}, SecretName: "shop-tls"},
+	})
+	fs := portcullisVerdict(t, ing)
+	require.False(t, fs.Allowed())
+	assert.Equal(t, "spec.tls[1].secretName", fs.Errors[0].Field)
+	r := runShim(t, ing, shimDefaults())
+	assert.Empty(t, r.Certificates)
+	assertOutcome(t, w, r, cmBadConfig, "this secret name must only appear in a single TLS entry", nil)
 }
 
 func TestCertManagerParityDenied(t *testing.T) {
