@@ -40,12 +40,20 @@ func (r *Report) Allowed() bool {
 
 // WriteJSON writes the report as one JSON document.
 func (r *Report) WriteJSON(w io.Writer) error {
-	if r.Results == nil {
-		r.Results = []Result{}
+	// The shape is a contract: empty lists are [], never null.
+	out := Report{Results: make([]Result, len(r.Results))}
+	for i, res := range r.Results {
+		if res.Errors == nil {
+			res.Errors = []findings.Entry{}
+		}
+		if res.Warnings == nil {
+			res.Warnings = []findings.Entry{}
+		}
+		out.Results[i] = res
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(out)
 }
 
 // ANSI colours used on a terminal.

@@ -271,3 +271,13 @@ func TestWriteTextColour(t *testing.T) {
 	assert.Contains(t, lines[0], "\x1b[1mweb.yaml:Ingress/default/web\x1b[0m", "the object is bold")
 	assert.True(t, strings.HasSuffix(lines[1], "(warning)"), "the marker stays last: %q", lines[1])
 }
+
+func TestWriteJSONNeverWritesNullLists(t *testing.T) {
+	rep := Report{Results: []Result{{APIVersion: "v1", Kind: "Secret", Namespace: "default", Name: "s", Allowed: true}}}
+	var b bytes.Buffer
+	require.NoError(t, rep.WriteJSON(&b))
+	assert.Contains(t, b.String(), `"errors": []`)
+	assert.Contains(t, b.String(), `"warnings": []`)
+	assert.NotContains(t, b.String(), "null")
+	assert.Nil(t, rep.Results[0].Errors, "the report itself is not modified")
+}
