@@ -53,3 +53,11 @@ func TestRunTestsReportsFailures(t *testing.T) {
 	assert.Equal(t, "user/t_test.rego:3", byName["data.portcullis.user_test.test_wrong"].Location)
 	assert.True(t, byName["data.portcullis.user_test.test_right"].Pass)
 }
+
+// Tests run at admission of a policy ConfigMap: they may not reach the
+// network either.
+func TestRegoTestsCannotCallTheNetwork(t *testing.T) {
+	_, err := RunTests(context.Background(), []Module{{Name: "user/net_test.rego", Text: "package portcullis.net_test\n\ntest_call if {\n\thttp.send({\"method\": \"get\", \"url\": \"http://127.0.0.1:1\"})\n}\n"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "http.send")
+}

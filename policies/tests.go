@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -45,12 +46,21 @@ func RunTests(ctx context.Context, modules []Module) ([]TestResult, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	// Tests run in the webhook (a policy ConfigMap's tests decide its
+	// admission): the same built-ins are refused as in policies.
+	caps := ast.CapabilitiesForThisVersion()
+	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
+		_, unsafe := unsafeBuiltins[b.Name]
+		return unsafe
+	})
 	ch, err := tester.NewRunner().
+		SetCompiler(ast.NewCompiler().WithCapabilities(caps).WithDefaultRegoVersion(ast.RegoV1)).
 		SetDefaultRegoVersion(ast.RegoV1).
 		RaiseBuiltinErrors(true).
 		SetTimeout(testTimeout).
 		SetParallel(1).
-		Run(ctx, parsed)
+		SetModules(parsed).
+		RunTests(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

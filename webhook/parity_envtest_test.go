@@ -343,7 +343,7 @@ func compare(t *testing.T, key string, want lint.Result, got verdict) {
 	assert.Equal(t, wantErrs, got.errors, "%s: errors", key)
 	var ws []findings.Warning
 	for _, w := range want.Warnings {
-		ws = append(ws, findings.Warning{Field: w.Field, Message: w.Message})
+		ws = append(ws, findings.Warning(w))
 	}
 	assert.Equal(t, webhook.Warnings(ws), got.warnings, "%s: warnings", key)
 }

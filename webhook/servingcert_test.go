@@ -132,14 +132,13 @@ func TestRotatorRotatesTheCAWithAGracePeriod(t *testing.T) {
 	f := newRotatorFixture(t)
 	f.ensure()
 	oldCA := parsePEM(t, f.secret().Data["ca.crt"])[0]
-	serving := f.onDisk()
 
 	start := f.now
 	for _, day := range []int{60, 120, 180} { // serving certificates renewed by the first CA
 		f.now = start.Add(time.Duration(day) * 24 * time.Hour)
 		f.ensure()
 	}
-	serving = f.onDisk()
+	serving := f.onDisk()
 	require.NoError(t, serving.CheckSignatureFrom(oldCA))
 
 	f.now = start.Add(205 * 24 * time.Hour) // the CA has 95 of 300 days left
