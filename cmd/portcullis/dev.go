@@ -9,36 +9,53 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	"github.com/seed-d040b84d/portcullis/manifests/crds"
+	webhookmanifests "github.com/seed-d040b84d/portcullis/manifests/webhook"
+	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 type devFlags struct {
-	stateDir  string
-	readyFile string
-	fresh     bool
+	stateDir    string
+	readyFile   string
+	fresh       bool
+	noDemo      bool
+	webhookPort int
 }
 
 func runDev(args []string, stdout, stderr io.Writer) int {
 	var f devFlags
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.stateDir, "state-dir", ".portcullis-dev", "directory for the kubeconfig and logs")
-	fs.StringVar(&f.readyFile, "ready-file", "", "file written when the control plane serves")
+	fs.StringVar(&f.stateDir, "state-dir", ".portcullis-dev", "directory for the kubeconfig, the demo CA and client certificate, and the webhook's certificates")
+	fs.StringVar(&f.readyFile, "ready-file", "", "file written when everything serves")
 	fs.BoolVar(&f.fresh, "fresh", false, "remove the state directory first")
+	fs.BoolVar(&f.noDemo, "no-demo", false, "do not apply the demo objects")
+	fs.IntVar(&f.webhookPort, "webhook-port", 9443, "loopback port of the admission webhook server")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := dev(ctx, f, stdout); err != nil {
+	if err := dev(ctx, f, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "portcullis dev: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func dev(ctx context.Context, f devFlags, stdout io.Writer) error {
+// controllerNamespace is where dev runs the manager's settings, as a cluster
+// install does.
+const controllerNamespace = "portcullis-system"
+
+func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 	if f.fresh {
 		if err := os.RemoveAll(f.stateDir); err != nil {
 			return fmt.Errorf("remove state directory: %w", err)
@@ -47,7 +64,12 @@ func dev(ctx context.Context, f devFlags, stdout io.Writer) error {
 	if err := os.MkdirAll(f.stateDir, 0o700); err != nil {
 		return fmt.Errorf("create state directory: %w", err)
 	}
-	env, err := devenv.Start(devenv.Options{CRDDirs: crdDirs()})
+	crdObjs, err := devenv.EmbeddedCRDs(crds.FS)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "portcullis dev: starting kube-apiserver and etcd (binaries from %s)\n", devenv.AssetsDir())
+	env, err := devenv.Start(devenv.Options{CRDs: crdObjs})
 	if err != nil {
 		return err
 	}
@@ -56,21 +78,127 @@ func dev(ctx context.Context, f devFlags, stdout io.Writer) error {
 	if err := env.WriteKubeconfig(kubeconfig); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "portcullis dev: kube-apiserver is serving at %s\n\n  kubectl --kubeconfig %s get ingresses -A\n\nCtrl-C stops it.\n", env.Config.Host, kubeconfig)
+	c, err := client.New(env.Config, client.Options{Scheme: webhook.Scheme})
+	if err != nil {
+		return err
+	}
+	if err := installWebhook(ctx, c, f.webhookPort); err != nil {
+		return err
+	}
+
+	mf := managerFlags{
+		namespace: controllerNamespace, components: "webhook", class: "portcullis", prefix: "nginx.ingress.kubernetes.io",
+		passthrough: true, webhookHost: "127.0.0.1", webhookPort: f.webhookPort,
+		certDir: filepath.Join(f.stateDir, "webhook-certs"), certMode: certSelfSigned,
+		webhookHosts: stringList{"127.0.0.1"}, webhookConfigs: "portcullis",
+		metricsAddr: "0", probeAddr: "0",
+	}
+	serving := make(chan struct{})
+	done := make(chan error, 1)
+	mctx, stopManager := context.WithCancel(ctx)
+	defer stopManager()
+	go func() { done <- manage(mctx, env.Config, mf, func() { close(serving) }) }()
+	select {
+	case <-serving:
+	case err := <-done:
+		return fmt.Errorf("manager: %w", err)
+	case <-ctx.Done():
+		return nil
+	}
+	// The API server reads webhook configurations through an informer; wait
+	// until it calls the webhook with the patched caBundle.
+	if err := waitForAdmission(ctx, c); err != nil {
+		return err
+	}
+
+	var demo *demoFiles
+	if !f.noDemo {
+		if demo, err = applyDemo(ctx, c, f.stateDir); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	banner(stdout, env.Config.Host, kubeconfig, demo)
 	if f.readyFile != "" {
 		if err := os.WriteFile(f.readyFile, []byte(kubeconfig+"\n"), 0o600); err != nil {
 			return fmt.Errorf("write ready file: %w", err)
 		}
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintf(stderr, "portcullis dev: manager stopped: %v\n", err)
+		}
+	}
 	fmt.Fprintln(stdout, "portcullis dev: stopping")
+	stopManager()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+	}
 	return nil
 }
 
-// crdDirs returns manifests/crds when run from the repository root.
-func crdDirs() []string {
-	if fi, err := os.Stat(filepath.Join("manifests", "crds")); err == nil && fi.IsDir() {
-		return []string{filepath.Join("manifests", "crds")}
+// installWebhook creates the controller namespace and the shipped webhook
+// configurations, pointed at the local server.
+func installWebhook(ctx context.Context, c client.Client, port int) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}}
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create namespace %s: %w", controllerNamespace, err)
+	}
+	cfgs, err := devenv.WebhookConfigurations(webhookmanifests.Configurations, fmt.Sprintf("https://127.0.0.1:%d", port))
+	if err != nil {
+		return err
+	}
+	for _, cfg := range cfgs {
+		if err := c.Create(ctx, cfg); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("install webhook configuration %s: %w", cfg.GetName(), err)
+		}
 	}
 	return nil
+}
+
+// waitForAdmission returns once the API server gets verdicts from the
+// webhook: a dry-run of an Ingress the webhook refuses is refused.
+func waitForAdmission(ctx context.Context, c client.Client) error {
+	probe := brokenIngress("default", "probe")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := c.Create(ctx, probe.DeepCopy(), client.DryRunAll)
+		if apierrors.IsInvalid(err) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the API server does not call the webhook (last answer: %v)", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func banner(w io.Writer, host, kubeconfig string, demo *demoFiles) {
+	k := "kubectl --kubeconfig " + kubeconfig
+	fmt.Fprintf(w, `
+portcullis dev is running: kube-apiserver at %s, admission webhook on 127.0.0.1.
+
+  export KUBECONFIG=%s
+  %s get ingresses -A
+`, host, kubeconfig, k)
+	if demo != nil {
+		fmt.Fprintf(w, `
+The webhook refuses a broken Ingress, naming every field to fix:
+
+  %s apply -f %s
+
+It filled in the default cert-manager issuer on the demo Ingress demo/issued:
+
+  %s -n demo get ingress issued -o jsonpath='{.metadata.annotations}'
+
+The demo CA, client certificate and key are in %s.
+`, k, demo.broken, k, demo.dir)
+	}
+	fmt.Fprintln(w, "\nCtrl-C stops everything.")
 }

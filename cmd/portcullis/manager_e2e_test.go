@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	webhookmanifests "github.com/seed-d040b84d/portcullis/manifests/webhook"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -36,7 +36,7 @@ func TestManagerStartsFromNothing(t *testing.T) {
 	require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "portcullis-system"}}))
 
 	port := harness.FreePort(t)
-	cfgs, err := devenv.WebhookConfigurations(filepath.Join(harness.RepoRoot(), "manifests", "webhook"), fmt.Sprintf("https://127.0.0.1:%d", port))
+	cfgs, err := devenv.WebhookConfigurations(webhookmanifests.Configurations, fmt.Sprintf("https://127.0.0.1:%d", port))
 	require.NoError(t, err)
 	require.Len(t, cfgs, 2)
 	for _, c := range cfgs {

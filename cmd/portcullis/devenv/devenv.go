@@ -7,11 +7,13 @@ package devenv
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -55,6 +57,9 @@ func CheckAssets(dir string) error {
 type Options struct {
 	// CRDDirs are directories of CRD manifests installed before Start returns.
 	CRDDirs []string
+	// CRDs are more CRDs to install (the embedded ones, for a binary run
+	// outside the repository).
+	CRDs []*apiextensionsv1.CustomResourceDefinition
 	// Webhooks are webhook configurations installed once the API server runs;
 	// envtest rewrites their client config to point at LocalServingHost/Port.
 	Webhooks envtest.WebhookInstallOptions
@@ -75,6 +80,7 @@ func Start(opts Options) (*Env, error) {
 	te := &envtest.Environment{
 		BinaryAssetsDirectory: dir,
 		CRDDirectoryPaths:     opts.CRDDirs,
+		CRDs:                  opts.CRDs,
 		ErrorIfCRDPathMissing: len(opts.CRDDirs) > 0,
 		WebhookInstallOptions: opts.Webhooks,
 	}
@@ -114,18 +120,39 @@ func (e *Env) Stop() error {
 	return e.Environment.Stop()
 }
 
-// WebhookConfigurations reads the webhook configurations in dir (as shipped in
-// manifests/webhook) and points every webhook at baseURL plus its service
+// EmbeddedCRDs decodes the CRDs in fsys (manifests/crds).
+func EmbeddedCRDs(fsys fs.FS) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	files, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var out []*apiextensionsv1.CustomResourceDefinition
+	for _, f := range files {
+		raw, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		var crd apiextensionsv1.CustomResourceDefinition
+		if err := yaml.UnmarshalStrict(raw, &crd); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		out = append(out, &crd)
+	}
+	return out, nil
+}
+
+// WebhookConfigurations reads the webhook configurations in fsys (as shipped
+// in manifests/webhook) and points every webhook at baseURL plus its service
 // path, for a webhook server outside the cluster. caBundle is left for the
 // manager's certificate rotator to fill.
-func WebhookConfigurations(dir, baseURL string) ([]client.Object, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+func WebhookConfigurations(fsys fs.FS, baseURL string) ([]client.Object, error) {
+	files, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, err
 	}
 	var out []client.Object
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
+		raw, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,95 @@
+//go:build e2e
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/seed-d040b84d/portcullis/test/harness"
+	"github.com/seed-d040b84d/portcullis/webhook"
+)
+
+// TestDevServesTheWebhookAndTheDemo runs `portcullis dev` and uses it the
+// way the banner says: the kubeconfig it wrote, the broken Ingress it left
+// (refused, naming every field), the demo Ingress the mutating webhook gave
+// an issuer. Ctrl-C (here: cancellation) stops the API server.
+func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
+	state := t.TempDir()
+	ready := filepath.Join(state, "ready")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- dev(ctx, devFlags{stateDir: state, readyFile: ready, webhookPort: harness.FreePort(t)}, &out, &out)
+	}()
+	deadline := time.After(120 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("dev stopped before it was ready: %v\n%s", err, out.String())
+		case <-deadline:
+			t.Fatalf("dev was not ready within 120s:\n%s", out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	banner := out.String()
+	assert.Contains(t, banner, "kubectl --kubeconfig "+filepath.Join(state, "kubeconfig"))
+	assert.Contains(t, banner, filepath.Join(state, "broken-ingress.yaml"))
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(state, "kubeconfig"))
+	require.NoError(t, err)
+	c, err := client.New(cfg, client.Options{Scheme: webhook.Scheme})
+	require.NoError(t, err)
+
+	raw, err := os.ReadFile(filepath.Join(state, "broken-ingress.yaml"))
+	require.NoError(t, err)
+	var broken networkingv1.Ingress
+	require.NoError(t, yaml.UnmarshalStrict(raw, &broken))
+	err = c.Create(ctx, &broken)
+	require.Error(t, err)
+	for _, want := range []string{"auth-tls-verify-clinet", "did you mean", "proxy-ssl-verify", `"of"`, `namespace "kube-system"`, "(3 problems)"} {
+		assert.Contains(t, err.Error(), want)
+	}
+
+	var issued networkingv1.Ingress
+	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: "issued"}, &issued))
+	assert.Equal(t, "letsencrypt", issued.Annotations["cert-manager.io/cluster-issuer"], "the mutating webhook added the default issuer")
+
+	for _, f := range []string{"kubeconfig", "ca.crt", "client.crt", "client.key", "webhook-certs/tls.key"} {
+		fi, err := os.Stat(filepath.Join(state, f))
+		require.NoError(t, err, f)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), f)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("dev did not stop within 60s")
+	}
+	u, err := url.Parse(cfg.Host)
+	require.NoError(t, err)
+	_, err = net.DialTimeout("tcp", u.Host, time.Second)
+	assert.Error(t, err, "the API server still listens after dev stopped")
+	assert.True(t, strings.Contains(out.String(), "stopping"))
+}

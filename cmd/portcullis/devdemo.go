@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// demoNamespace holds the demo objects.
+const demoNamespace = "demo"
+
+// demoFiles are what the demo leaves in the state directory.
+type demoFiles struct {
+	dir, broken string
+}
+
+// demoCert is a certificate and its key, in PEM.
+type demoCert struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pem  []byte
+	kpem []byte
+}
+
+func newDemoCert(tmpl *x509.Certificate, parent *demoCert) (*demoCert, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	sn, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, err
+	}
+	tmpl.SerialNumber = sn
+	tmpl.NotBefore = time.Now().Add(-time.Hour)
+	tmpl.NotAfter = time.Now().Add(90 * 24 * time.Hour)
+	signer, signerKey := tmpl, key
+	if parent != nil {
+		signer, signerKey = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return &demoCert{cert: cert, key: key,
+		pem:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		kpem: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})}, nil
+}
+
+// demoCerts makes the demo CA, a server certificate for the demo hosts and a
+// client certificate.
+func demoCerts() (ca, server, clientCert *demoCert, err error) {
+	if ca, err = newDemoCert(&x509.Certificate{
+		Subject: pkix.Name{CommonName: "portcullis dev demo CA"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}, nil); err != nil {
+		return
+	}
+	if server, err = newDemoCert(&x509.Certificate{
+		Subject: pkix.Name{CommonName: "tls.demo.test"}, DNSNames: []string{"tls.demo.test", "mtls.demo.test"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, ca); err != nil {
+		return
+	}
+	clientCert, err = newDemoCert(&x509.Certificate{
+		Subject:  pkix.Name{CommonName: "demo-client"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, ca)
+	return
+}
+
+func demoIngress(name, host, secret string, ann map[string]string) *networkingv1.Ingress {
+	class := "portcullis"
+	prefix := networkingv1.PathTypePrefix
+	return &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: name, Annotations: ann},
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: &class,
+			TLS:              []networkingv1.IngressTLS{{Hosts: []string{host}, SecretName: secret}},
+			Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{
+				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
+					Path: "/", PathType: &prefix,
+					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+						Name: "echo", Port: networkingv1.ServiceBackendPort{Number: 8081}}},
+				}}},
+			}}},
+		},
+	}
+}
+
+// brokenIngress has three mistakes ingress-nginx would have accepted
+// silently: a misspelt key, a misspelt value, and a CA secret in another
+// namespace.
+func brokenIngress(ns, name string) *networkingv1.Ingress {
+	ing := demoIngress(name, "broken.demo.test", "broken-tls", map[string]string{
+		"nginx.ingress.kubernetes.io/auth-tls-verify-clinet": "on",
+		"nginx.ingress.kubernetes.io/auth-tls-secret":        "kube-system/demo-ca",
+		"nginx.ingress.kubernetes.io/backend-protocol":       "HTTPS",
+		"nginx.ingress.kubernetes.io/proxy-ssl-verify":       "of",
+	})
+	ing.Namespace = ns
+	return ing
+}
+
+// applyDemo creates the demo objects and writes the demo CA, client
+// certificate and key (0600) and the broken Ingress to dir.
+func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, error) {
+	ca, server, clientCert, err := demoCerts()
+	if err != nil {
+		return nil, err
+	}
+	objs := []client.Object{
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: "portcullis"},
+			Data: map[string]string{"default-issuer": "ClusterIssuer/letsencrypt"}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: demoNamespace}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "demo-tls"}, Type: corev1.SecretTypeTLS,
+			Data: map[string][]byte{"tls.crt": server.pem, "tls.key": server.kpem}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "demo-ca"},
+			Data: map[string][]byte{"ca.crt": ca.pem}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "echo"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
+				Ports: []corev1.ServicePort{{Name: "http", Port: 8081}}}},
+		demoIngress("tls", "tls.demo.test", "demo-tls", nil),
+		demoIngress("mtls", "mtls.demo.test", "demo-tls", map[string]string{
+			"nginx.ingress.kubernetes.io/auth-tls-secret":        demoNamespace + "/demo-ca",
+			"nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
+		}),
+		demoIngress("issued", "issued.demo.test", "issued-tls", nil),
+	}
+	for _, o := range objs {
+		if err := c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("create %T %s/%s: %w", o, o.GetNamespace(), o.GetName(), err)
+		}
+	}
+	files := map[string][]byte{"ca.crt": ca.pem, "client.crt": clientCert.pem, "client.key": clientCert.kpem}
+	broken, err := yaml.Marshal(brokenIngress(demoNamespace, "broken"))
+	if err != nil {
+		return nil, err
+	}
+	files["broken-ingress.yaml"] = broken
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return &demoFiles{dir: dir, broken: filepath.Join(dir, "broken-ingress.yaml")}, nil
+}
