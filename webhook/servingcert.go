@@ -452,45 +452,48 @@ func (r *CertRotator) patchCABundle(ctx context.Context, bundle []byte) error {
 	var errs []error
 	for _, name := range r.o.ValidatingConfigs {
 		cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
-		if err := r.o.Client.Get(ctx, client.ObjectKey{Name: name}, cfg); err != nil {
-			if !apierrors.IsNotFound(err) {
-				errs = append(errs, fmt.Errorf("read ValidatingWebhookConfiguration %s: %w", name, err))
+		errs = append(errs, r.patchOne(ctx, "ValidatingWebhookConfiguration", name, cfg, bundle, func() []*admissionregistrationv1.WebhookClientConfig {
+			out := make([]*admissionregistrationv1.WebhookClientConfig, len(cfg.Webhooks))
+			for i := range cfg.Webhooks {
+				out[i] = &cfg.Webhooks[i].ClientConfig
 			}
-			continue
-		}
-		patch := client.MergeFrom(cfg.DeepCopy())
-		changed := false
-		for i := range cfg.Webhooks {
-			if !bytes.Equal(cfg.Webhooks[i].ClientConfig.CABundle, bundle) {
-				cfg.Webhooks[i].ClientConfig.CABundle, changed = bundle, true
-			}
-		}
-		if changed {
-			if err := r.o.Client.Patch(ctx, cfg, patch); err != nil {
-				errs = append(errs, fmt.Errorf("patch caBundle of ValidatingWebhookConfiguration %s: %w", name, err))
-			}
-		}
+			return out
+		}))
 	}
 	for _, name := range r.o.MutatingConfigs {
 		cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
-		if err := r.o.Client.Get(ctx, client.ObjectKey{Name: name}, cfg); err != nil {
-			if !apierrors.IsNotFound(err) {
-				errs = append(errs, fmt.Errorf("read MutatingWebhookConfiguration %s: %w", name, err))
+		errs = append(errs, r.patchOne(ctx, "MutatingWebhookConfiguration", name, cfg, bundle, func() []*admissionregistrationv1.WebhookClientConfig {
+			out := make([]*admissionregistrationv1.WebhookClientConfig, len(cfg.Webhooks))
+			for i := range cfg.Webhooks {
+				out[i] = &cfg.Webhooks[i].ClientConfig
 			}
-			continue
-		}
-		patch := client.MergeFrom(cfg.DeepCopy())
-		changed := false
-		for i := range cfg.Webhooks {
-			if !bytes.Equal(cfg.Webhooks[i].ClientConfig.CABundle, bundle) {
-				cfg.Webhooks[i].ClientConfig.CABundle, changed = bundle, true
-			}
-		}
-		if changed {
-			if err := r.o.Client.Patch(ctx, cfg, patch); err != nil {
-				errs = append(errs, fmt.Errorf("patch caBundle of MutatingWebhookConfiguration %s: %w", name, err))
-			}
-		}
+			return out
+		}))
 	}
 	return errors.Join(errs...)
+}
+
+// patchOne reads the configuration name into cfg and patches bundle into the
+// client configs clients returns, when any differs.
+func (r *CertRotator) patchOne(ctx context.Context, kind, name string, cfg client.Object, bundle []byte, clients func() []*admissionregistrationv1.WebhookClientConfig) error {
+	if err := r.o.Client.Get(ctx, client.ObjectKey{Name: name}, cfg); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("read %s %s: %w", kind, name, err)
+	}
+	patch := client.MergeFrom(cfg.DeepCopyObject().(client.Object))
+	changed := false
+	for _, cc := range clients() {
+		if !bytes.Equal(cc.CABundle, bundle) {
+			cc.CABundle, changed = bundle, true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	if err := r.o.Client.Patch(ctx, cfg, patch); err != nil {
+		return fmt.Errorf("patch caBundle of %s %s: %w", kind, name, err)
+	}
+	return nil
 }

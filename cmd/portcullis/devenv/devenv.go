@@ -160,30 +160,36 @@ func WebhookConfigurations(fsys fs.FS, baseURL string) ([]client.Object, error) 
 		if err := yaml.Unmarshal(raw, &meta); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
+		var obj client.Object
+		var clients []*admissionregistrationv1.WebhookClientConfig
 		switch meta.Kind {
 		case "ValidatingWebhookConfiguration":
-			var cfg admissionregistrationv1.ValidatingWebhookConfiguration
-			if err := yaml.UnmarshalStrict(raw, &cfg); err != nil {
+			cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
+			if err := yaml.UnmarshalStrict(raw, cfg); err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
 			for i := range cfg.Webhooks {
-				if err := pointAt(&cfg.Webhooks[i].ClientConfig, baseURL); err != nil {
-					return nil, fmt.Errorf("%s: webhook %s: %w", f, cfg.Webhooks[i].Name, err)
-				}
+				clients = append(clients, &cfg.Webhooks[i].ClientConfig)
 			}
-			out = append(out, &cfg)
+			obj = cfg
 		case "MutatingWebhookConfiguration":
-			var cfg admissionregistrationv1.MutatingWebhookConfiguration
-			if err := yaml.UnmarshalStrict(raw, &cfg); err != nil {
+			cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
+			if err := yaml.UnmarshalStrict(raw, cfg); err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
 			for i := range cfg.Webhooks {
-				if err := pointAt(&cfg.Webhooks[i].ClientConfig, baseURL); err != nil {
-					return nil, fmt.Errorf("%s: webhook %s: %w", f, cfg.Webhooks[i].Name, err)
-				}
+				clients = append(clients, &cfg.Webhooks[i].ClientConfig)
 			}
-			out = append(out, &cfg)
+			obj = cfg
+		default:
+			continue
 		}
+		for _, cc := range clients {
+			if err := pointAt(cc, baseURL); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+		}
+		out = append(out, obj)
 	}
 	return out, nil
 }
