@@ -1,0 +1,385 @@
+package passthrough
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-d040b84d/portcullis/test/certgen"
+)
+
+// backend is a TLS server with its own certificate. It answers each
+// connection with its name and what it knows of the client, after reading
+// the client's line (or, for "half-close", everything until EOF).
+type backend struct {
+	name string
+	addr string
+	ca   *certgen.Cert
+}
+
+func startBackend(t *testing.T, name string, proxyProtocol bool, hosts ...string) *backend {
+	t.Helper()
+	ca, err := certgen.NewCA()
+	require.NoError(t, err)
+	leaf, err := ca.NewLeaf(certgen.DNSNames(hosts...))
+	require.NoError(t, err)
+	cert, err := tls.X509KeyPair(leaf.ChainPEM(), leaf.KeyPEM())
+	require.NoError(t, err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				from := c.RemoteAddr().String()
+				var raw io.Reader = c
+				if proxyProtocol {
+					br := bufio.NewReader(c)
+					addr, err := ReadProxyHeader(br)
+					if err != nil {
+						return
+					}
+					from = addr.String()
+					raw = br
+				}
+				tc := tls.Server(&readerConn{Conn: c, r: raw}, cfg)
+				line, err := bufio.NewReader(tc).ReadString('\n')
+				if err != nil && line == "" {
+					return
+				}
+				_, _ = fmt.Fprintf(tc, "%s saw %q from %s\n", name, strings.TrimSpace(line), from)
+				_ = tc.CloseWrite()
+				_, _ = io.Copy(io.Discard, tc)
+			}(c)
+		}
+	}()
+	return &backend{name: name, addr: l.Addr().String(), ca: ca}
+}
+
+// readerConn reads from r (which may hold bytes already buffered).
+type readerConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *readerConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// startProxy serves a proxy on a loopback port.
+func startProxy(t *testing.T, o Options) (*Proxy, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := New(o)
+	go func() { _ = p.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.Shutdown(ctx)
+	})
+	return p, l.Addr().String()
+}
+
+// dialTLS connects through addr with SNI name, trusting ca, sends line and
+// returns the answer and the certificate seen.
+func dialTLS(t *testing.T, addr, name string, ca *certgen.Cert, line string, wrap func(net.Conn) net.Conn) (string, *x509.Certificate) {
+	t.Helper()
+	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err)
+	defer raw.Close()
+	_ = raw.SetDeadline(time.Now().Add(10 * time.Second))
+	var c net.Conn = raw
+	if wrap != nil {
+		c = wrap(raw)
+	}
+	tc := tls.Client(c, &tls.Config{ServerName: name, RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12})
+	require.NoError(t, tc.Handshake(), "handshake for %s", name)
+	_, err = fmt.Fprintln(tc, line)
+	require.NoError(t, err)
+	answer, err := bufio.NewReader(tc).ReadString('\n')
+	require.NoError(t, err)
+	return strings.TrimSpace(answer), tc.ConnectionState().PeerCertificates[0]
+}
+
+// byteWriter writes one byte per TCP segment.
+type byteWriter struct{ net.Conn }
+
+func (w byteWriter) Write(b []byte) (int, error) {
+	for i := range b {
+		if _, err := w.Conn.Write(b[i : i+1]); err != nil {
+			return i, err
+		}
+	}
+	return len(b), nil
+}
+
+func TestPassthroughAndFallback(t *testing.T) {
+	pass := startBackend(t, "pass", false, "pass.example.com", "a.apps.example.com")
+	fallback := startBackend(t, "nginx", true, "other.example.com", "b.a.apps.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr})
+	p.SetRoutes(NewRoutes(map[string]string{"pass.example.com": pass.addr, "*.apps.example.com": pass.addr}))
+
+	answer, cert := dialTLS(t, addr, "pass.example.com", pass.ca, "hello", nil)
+	assert.Contains(t, answer, `pass saw "hello"`, "the backend terminates TLS itself")
+	assert.Equal(t, []string{"pass.example.com", "a.apps.example.com"}, cert.DNSNames)
+
+	answer, _ = dialTLS(t, addr, "PASS.example.com", pass.ca, "upper", nil)
+	assert.Contains(t, answer, "pass saw")
+	answer, _ = dialTLS(t, addr, "a.apps.example.com", pass.ca, "wild", nil)
+	assert.Contains(t, answer, "pass saw")
+	answer, _ = dialTLS(t, addr, "pass.example.com", pass.ca, "one byte at a time", func(c net.Conn) net.Conn { return byteWriter{c} })
+	assert.Contains(t, answer, `pass saw "one byte at a time"`)
+
+	raw, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	local := raw.LocalAddr().String()
+	_ = raw.Close()
+	answer, cert = dialTLS(t, addr, "other.example.com", fallback.ca, "fallback", nil)
+	assert.Contains(t, answer, `nginx saw "fallback" from 127.0.0.1:`, "the fallback gets the client's address in a PROXY v2 header")
+	assert.NotContains(t, answer, local)
+	assert.Equal(t, []string{"other.example.com", "b.a.apps.example.com"}, cert.DNSNames)
+	answer, _ = dialTLS(t, addr, "b.a.apps.example.com", fallback.ca, "two labels", nil)
+	assert.Contains(t, answer, "nginx saw", "a wildcard covers one label only")
+
+	s := p.Stats()
+	assert.Equal(t, int64(4), s.Passthrough)
+	assert.Equal(t, int64(2), s.Fallback)
+}
+
+func TestNoSNIGoesToTheFallback(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "127.0.0.1")
+	_, addr := startProxy(t, Options{Fallback: fallback.addr})
+	raw, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer raw.Close()
+	tc := tls.Client(raw, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the fallback's certificate is not what is tested
+	require.NoError(t, tc.Handshake())
+	fmt.Fprintln(tc, "no sni")
+	answer, err := bufio.NewReader(tc).ReadString('\n')
+	require.NoError(t, err)
+	assert.Contains(t, answer, "nginx saw")
+}
+
+func TestBadClientsAreClosedAndCounted(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "x.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr, HelloTimeout: 300 * time.Millisecond})
+	expectClosed := func(what string, send []byte) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		if send != nil {
+			_, _ = c.Write(send)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		start := time.Now()
+		n, err := c.Read(make([]byte, 1))
+		assert.Equal(t, 0, n, what)
+		assert.Error(t, err, what)
+		assert.Less(t, time.Since(start), 4*time.Second, "%s: closed, not left hanging", what)
+	}
+	expectClosed("garbage", []byte{0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0})
+	expectClosed("an HTTP request", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	expectClosed("a stalled client", []byte{recordTypeHandshake, 3, 1})
+	require.Eventually(t, func() bool { return p.Stats().HelloFailures == 3 }, 2*time.Second, 10*time.Millisecond)
+	answer, _ := dialTLS(t, addr, "x.example.com", fallback.ca, "still serving", nil)
+	assert.Contains(t, answer, "nginx saw", "the process is unharmed")
+}
+
+func TestUnreachableBackendClosesTheClient(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := l.Addr().String()
+	_ = l.Close()
+	p, addr := startProxy(t, Options{Fallback: dead, DialTimeout: time.Second})
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write(clientHello(t, &tls.Config{ServerName: "x.example.com"}))
+	require.NoError(t, err)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, int64(1), p.Stats().DialFailures)
+}
+
+func TestRemovedRouteKeepsOpenConnections(t *testing.T) {
+	pass := startEcho(t)
+	fallback := startBackend(t, "nginx", true, "pass.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr})
+	p.SetRoutes(NewRoutes(map[string]string{"pass.example.com": pass}))
+
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	hello := clientHello(t, &tls.Config{ServerName: "pass.example.com"})
+	_, err = c.Write(hello)
+	require.NoError(t, err)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = io.ReadFull(c, make([]byte, len(hello))) // the echo: the connection is established
+	require.NoError(t, err)
+
+	p.SetRoutes(NewRoutes(nil))
+	_, err = c.Write([]byte("still here\n"))
+	require.NoError(t, err)
+	got := make([]byte, len("still here\n"))
+	_, err = io.ReadFull(c, got)
+	require.NoError(t, err)
+	assert.Equal(t, "still here\n", string(got), "the open connection continues")
+
+	answer, _ := dialTLS(t, addr, "pass.example.com", fallback.ca, "new", nil)
+	assert.Contains(t, answer, "nginx saw", "new connections follow the new table")
+}
+
+// startEcho is a plain TCP server that echoes everything back.
+func startEcho(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
+		}
+	}()
+	return l.Addr().String()
+}
+
+func TestHalfCloseDeliversTheWholeResponse(t *testing.T) {
+	// The backend reads until the client's EOF, then answers with 1 MiB.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	const size = 1 << 20
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		n, _ := io.Copy(io.Discard, c)
+		_, _ = c.Write([]byte(fmt.Sprintf("%08d", n)))
+		_, _ = c.Write(make([]byte, size))
+	}()
+	p, addr := startProxy(t, Options{Fallback: "127.0.0.1:1"})
+	p.SetRoutes(NewRoutes(map[string]string{"half.example.com": l.Addr().String()}))
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	hello := clientHello(t, &tls.Config{ServerName: "half.example.com"})
+	_, err = c.Write(hello)
+	require.NoError(t, err)
+	require.NoError(t, c.(*net.TCPConn).CloseWrite())
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(c)
+	require.NoError(t, err)
+	require.Len(t, got, 8+size, "the whole response arrives after the client's half-close")
+	assert.Equal(t, fmt.Sprintf("%08d", len(hello)), string(got[:8]), "the backend saw the client's EOF")
+}
+
+func TestConnectionCap(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "x.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr, MaxConns: 1, HelloTimeout: 5 * time.Second})
+	hold, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer hold.Close()
+	require.Eventually(t, func() bool { return p.Stats().Active == 1 }, 2*time.Second, 5*time.Millisecond)
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	assert.Error(t, err, "over the cap: closed at once")
+	assert.Equal(t, int64(1), p.Stats().Refused)
+}
+
+func TestShutdownDrains(t *testing.T) {
+	echo := startEcho(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := New(Options{Fallback: "127.0.0.1:1"})
+	p.SetRoutes(NewRoutes(map[string]string{"drain.example.com": echo}))
+	served := make(chan error, 1)
+	go func() { served <- p.Serve(l) }()
+	c, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	_, err = c.Write(clientHello(t, &tls.Config{ServerName: "drain.example.com"}))
+	require.NoError(t, err)
+	_, err = bufio.NewReader(c).Peek(1)
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	var shutdownErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		shutdownErr = p.Shutdown(ctx)
+	}()
+	require.ErrorIs(t, <-served, ErrClosed, "Serve returns once shutdown begins")
+	_, err = net.DialTimeout("tcp", l.Addr().String(), time.Second)
+	assert.Error(t, err, "no new connections")
+	_, err = c.Write([]byte("open connections still work\n"))
+	assert.NoError(t, err)
+	_ = c.Close()
+	wg.Wait()
+	assert.NoError(t, shutdownErr, "the drain ends when the last connection does")
+}
+
+func TestIncomingProxyProtocol(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "x.example.com")
+	_, addr := startProxy(t, Options{Fallback: fallback.addr, ProxyProtocol: true})
+	wrap := func(c net.Conn) net.Conn {
+		_, err := c.Write([]byte("PROXY TCP4 203.0.113.7 10.0.0.1 40000 443\r\n"))
+		require.NoError(t, err)
+		return c
+	}
+	answer, _ := dialTLS(t, addr, "x.example.com", fallback.ca, "via a load balancer", wrap)
+	assert.Contains(t, answer, "from 203.0.113.7:40000", "the load balancer's client address is passed on")
+
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, _ = c.Write(clientHello(t, &tls.Config{ServerName: "x.example.com"}))
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	assert.Error(t, err, "without the header the connection is refused")
+}
+
+func TestIdleConnectionsAreClosed(t *testing.T) {
+	echo := startEcho(t)
+	p, addr := startProxy(t, Options{Fallback: "127.0.0.1:1", IdleTimeout: 400 * time.Millisecond})
+	p.SetRoutes(NewRoutes(map[string]string{"idle.example.com": echo}))
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write(clientHello(t, &tls.Config{ServerName: "idle.example.com"}))
+	require.NoError(t, err)
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	_, err = io.ReadAll(c) // the echo, then EOF when the proxy closes the idle connection
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
+}
