@@ -1,0 +1,67 @@
+package passthrough
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+func passthroughIngress(name, host, service string, port networkingv1.ServiceBackendPort) *networkingv1.Ingress {
+	class := "portcullis"
+	prefix := networkingv1.PathTypePrefix
+	return &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: name, Annotations: map[string]string{"nginx.ingress.kubernetes.io/ssl-passthrough": "true"}},
+		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{
+			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix,
+				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: service, Port: port}}}}},
+		}}}},
+	}
+}
+
+// TestBuildRoutesFromLibsIntent: the routes come from what lib decided, for
+// each kind of Service a passthrough host may name.
+func TestBuildRoutesFromLibsIntent(t *testing.T) {
+	w := world.NewStatic()
+	w.Add(
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "vault"}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10", Ports: []corev1.ServicePort{{Name: "https", Port: 8200}}}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "external"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "headless"}, Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Ports: []corev1.ServicePort{{Port: 443}}}},
+	)
+	ings := []*networkingv1.Ingress{
+		passthroughIngress("vault", "vault.example.com", "vault", networkingv1.ServiceBackendPort{Name: "https"}),
+		passthroughIngress("ext", "ext.example.com", "external", networkingv1.ServiceBackendPort{Number: 9443}),
+		passthroughIngress("headless", "headless.example.com", "headless", networkingv1.ServiceBackendPort{Number: 443}),
+		passthroughIngress("missing", "missing.example.com", "nowhere", networkingv1.ServiceBackendPort{Number: 443}),
+	}
+	for _, ing := range ings {
+		w.Add(ing)
+	}
+	v := validate.New(validate.Options{Config: config.Default(), EnableSSLPassthrough: true}, nil)
+	var intents []*intent.Ingress
+	for _, ing := range ings {
+		verdict := v.Ingress(ing, w)
+		require.True(t, verdict.Ours)
+		intents = append(intents, verdict.Intent)
+	}
+	routes, problems := BuildRoutes(intents, w)
+	got, ok := routes.Lookup("vault.example.com")
+	assert.True(t, ok)
+	assert.Equal(t, "10.96.0.10:8200", got, "the ClusterIP and the named port")
+	got, _ = routes.Lookup("ext.example.com")
+	assert.Equal(t, "localhost:9443", got, "the external name on the Ingress's port")
+	assert.Equal(t, []string{"ext.example.com", "vault.example.com"}, routes.Hosts())
+	require.Len(t, problems, 2)
+	assert.Equal(t, "headless.example.com", problems[0].Host)
+	assert.Contains(t, problems[0].Reason, "headless")
+	assert.Equal(t, "missing.example.com", problems[1].Host)
+	assert.Contains(t, problems[1].Reason, "not found")
+}
