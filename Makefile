@@ -52,6 +52,8 @@ fuzz: ## each fuzz target for FUZZTIME (default 30s)
 
 manifests: ## regenerate generated docs and manifests
 	$(GO) test ./lib/annotations/docgen -run TestAnnotationsDocUpToDate -update
+	$(GO) test ./policies -run TestPoliciesDocInputExample -update
+	$(GO) test ./manifests/install -run TestInstallYAMLIsCurrent -update
 
 envtest-bin: $(ENVTEST_DIR)/kube-apiserver $(ENVTEST_DIR)/etcd ## build kube-apiserver and etcd; print KUBEBUILDER_ASSETS
 	@echo $(ENVTEST_DIR)
