@@ -8,6 +8,10 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,4 +263,28 @@ func FuzzClientHello(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestClientHelloFromCurlAndOpenSSL reads the ClientHellos captured from
+// curl 7.88 and OpenSSL 3.0 (testdata/fuzz/FuzzClientHello, also the fuzz
+// seeds): other TLS stacks than Go's are read the same way.
+func TestClientHelloFromCurlAndOpenSSL(t *testing.T) {
+	for file, want := range map[string]string{
+		"curl-sni-alpn":             "shop.example.com",
+		"curl-tls12-no-sni":         "",
+		"openssl-tls13-sni":         "api.example.com",
+		"openssl-tls12-no-sni-alpn": "",
+	} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzClientHello", file))
+		require.NoError(t, err)
+		lines := strings.SplitN(string(raw), "\n", 3)
+		require.Equal(t, "go test fuzz v1", lines[0])
+		quoted := strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")")
+		hello, err := strconv.Unquote(quoted)
+		require.NoError(t, err)
+		h, err := ReadClientHello(bytes.NewReader([]byte(hello)))
+		require.NoError(t, err, file)
+		assert.Equal(t, want, h.ServerName, file)
+		assert.Equal(t, []byte(hello), h.Raw, file)
+	}
 }
