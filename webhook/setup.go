@@ -31,9 +31,9 @@ type Options struct {
 	PolicyDir []policies.Module
 }
 
-// watched are the kinds lib looks up. Their informers are started with the
+// Watched are the kinds lib looks up. Their informers are started with the
 // manager, so the first admission does not wait for a cache to fill.
-func watched() []client.Object {
+func Watched() []client.Object {
 	return []client.Object{
 		&corev1.Secret{}, &corev1.ConfigMap{}, &corev1.Namespace{}, &corev1.Service{},
 		&networkingv1.Ingress{}, &networkingv1.IngressClass{}, &nginxv1.Policy{},
@@ -44,7 +44,7 @@ func watched() []client.Object {
 // manager's webhook server. The manager's scheme must know lib's kinds (use
 // Scheme).
 func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, error) {
-	for _, obj := range watched() {
+	for _, obj := range Watched() {
 		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
 			return nil, fmt.Errorf("watch %T: %w", obj, err)
 		}

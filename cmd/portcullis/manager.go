@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -19,8 +20,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -29,26 +33,28 @@ import (
 
 // managerFlags are the flags of portcullis manager.
 type managerFlags struct {
-	kubeconfig     string
-	namespace      string
-	components     string
-	configMap      intent.ObjectRef
-	class          string
-	withoutClass   bool
-	prefix         string
-	passthrough    bool
-	defaultCert    intent.ObjectRef
-	webhookHost    string
-	webhookPort    int
-	certDir        string
-	certMode       string
-	webhookHosts   stringList
-	webhookConfigs string
-	metricsAddr    string
-	probeAddr      string
-	policyDir      string
-	policyTimeout  time.Duration
-	timeoutAllows  bool
+	kubeconfig          string
+	namespace           string
+	components          string
+	configMap           intent.ObjectRef
+	class               string
+	withoutClass        bool
+	prefix              string
+	passthrough         bool
+	defaultCert         intent.ObjectRef
+	webhookHost         string
+	webhookPort         int
+	certDir             string
+	certMode            string
+	webhookHosts        stringList
+	webhookConfigs      string
+	metricsAddr         string
+	probeAddr           string
+	policyDir           string
+	policyTimeout       time.Duration
+	timeoutAllows       bool
+	httpsAddr           string
+	passthroughFallback string
 }
 
 // Certificate modes of the webhook server.
@@ -64,7 +70,7 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&f.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (in a cluster: the service account)")
 	fs.StringVar(&f.namespace, "namespace", ns, "the controller's namespace ($POD_NAMESPACE)")
-	fs.StringVar(&f.components, "components", "webhook", "what this process runs: webhook (the controller joins when it lands)")
+	fs.StringVar(&f.components, "components", "webhook", "what this process runs, comma-separated: webhook (admission), controller (the data plane: in this build the passthrough proxy, with --enable-ssl-passthrough)")
 	fs.Var(refFlag{&f.configMap}, "configmap", "the controller ConfigMap, namespace/name (default NAMESPACE/portcullis)")
 	fs.StringVar(&f.class, "ingress-class", "portcullis", "the ingress class that is ours")
 	fs.BoolVar(&f.withoutClass, "watch-ingress-without-class", false, "also serve Ingresses that name no class")
@@ -80,6 +86,8 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.policyDir, "policy-dir", "", "a directory of Rego policies (.rego, recursively) applied beside the ConfigMaps labelled portcullis.dev/policy")
 	fs.DurationVar(&f.policyTimeout, "policy-timeout", policies.DefaultTimeout, "longest evaluation of the Rego policies for one object")
 	fs.BoolVar(&f.timeoutAllows, "policy-timeout-allows", false, "admit (with a warning) an object whose policy evaluation timed out; by default it is denied")
+	fs.StringVar(&f.httpsAddr, "https-address", ":443", "where the passthrough proxy listens (the HTTPS port)")
+	fs.StringVar(&f.passthroughFallback, "ssl-passthrough-fallback", "127.0.0.1:442", "nginx's TLS listener (with proxy_protocol) for connections that are not passed through")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":10254", "metrics address (0 turns metrics off)")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":10256", "health and readiness probe address")
 }
@@ -135,85 +143,188 @@ func (f *managerFlags) validateOptions() validate.Options {
 	return o
 }
 
+// Components of the manager.
+const (
+	componentWebhook    = "webhook"
+	componentController = "controller"
+)
+
 // manage runs the manager until ctx ends. started, when set, is called once
-// the webhook server serves.
+// the webhook server serves (with the webhook component) or the caches have
+// synced (without it).
 func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func()) error {
-	if f.components != "webhook" {
-		return fmt.Errorf("--components: only \"webhook\" is available in this build, got %q", f.components)
+	components := map[string]bool{}
+	for _, c := range splitList(f.components) {
+		if c != componentWebhook && c != componentController {
+			return fmt.Errorf("--components: %q is not one of %q, %q", c, componentWebhook, componentController)
+		}
+		components[c] = true
+	}
+	if len(components) == 0 {
+		return fmt.Errorf("--components: name at least one of %q, %q", componentWebhook, componentController)
 	}
 	if f.configMap.Name == "" {
 		f.configMap = intent.ObjectRef{Namespace: f.namespace, Name: "portcullis"}
 	}
-	if f.certMode != certSelfSigned && f.certMode != certFiles {
-		return fmt.Errorf("--webhook-cert-mode must be %q or %q, got %q", certSelfSigned, certFiles, f.certMode)
-	}
-	var rotator *webhook.CertRotator
-	if f.certMode == certSelfSigned {
-		direct, err := client.New(cfg, client.Options{Scheme: webhook.Scheme})
-		if err != nil {
-			return fmt.Errorf("kubernetes client: %w", err)
-		}
-		hosts := []string(f.webhookHosts)
-		if len(hosts) == 0 {
-			svc := "portcullis-webhook." + f.namespace
-			hosts = []string{svc + ".svc", svc + ".svc.cluster.local", svc}
-		}
-		names := splitList(f.webhookConfigs)
-		rotator, err = webhook.NewCertRotator(webhook.CertOptions{
-			Client: direct, Namespace: f.namespace, Hosts: hosts, CertDir: f.certDir,
-			ValidatingConfigs: names, MutatingConfigs: names,
-		})
-		if err != nil {
-			return err
-		}
-		// The files must exist before the webhook server starts.
-		if err := rotator.Ensure(ctx); err != nil {
-			return fmt.Errorf("webhook serving certificate: %w", err)
-		}
-	}
-	srv := webhook.NewServer(webhook.ServerOptions{Host: f.webhookHost, Port: f.webhookPort, CertDir: f.certDir})
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	opts := ctrl.Options{
 		Scheme:                 webhook.Scheme,
-		WebhookServer:          srv,
 		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress: f.probeAddr,
-	})
+	}
+	var srv ctrlwebhook.Server
+	var rotator *webhook.CertRotator
+	if components[componentWebhook] {
+		var err error
+		if rotator, err = certRotator(ctx, cfg, f); err != nil {
+			return err
+		}
+		srv = webhook.NewServer(webhook.ServerOptions{Host: f.webhookHost, Port: f.webhookPort, CertDir: f.certDir})
+		opts.WebhookServer = srv
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return fmt.Errorf("manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
 	}
 	if rotator != nil {
 		if err := mgr.Add(rotator); err != nil {
 			return err
 		}
 	}
-	engine, err := policies.New(policies.Options{Timeout: f.policyTimeout, AllowOnTimeout: f.timeoutAllows})
-	if err != nil {
-		return err
-	}
-	var dir []policies.Module
-	if f.policyDir != "" {
-		if dir, _, err = policies.FromDir(f.policyDir); err != nil {
+	var settings *webhook.Settings
+	if components[componentWebhook] {
+		h, err := setupWebhook(ctx, mgr, f)
+		if err != nil {
 			return err
 		}
-		if err := engine.Load(ctx, dir); err != nil {
-			return fmt.Errorf("--policy-dir: %w", err)
+		settings = h.Settings
+		if err := mgr.AddReadyzCheck("webhook", srv.StartedChecker()); err != nil {
+			return err
 		}
 	}
-	if _, err := webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap, Policies: engine, PolicyDir: dir}); err != nil {
-		return err
-	}
-	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
-		return err
-	}
-	if err := mgr.AddReadyzCheck("webhook", srv.StartedChecker()); err != nil {
-		return err
+	if components[componentController] {
+		if settings == nil {
+			settings = &webhook.Settings{Base: f.validateOptions(), ConfigMap: f.configMap, Getter: webhook.CacheResolver{Reader: mgr.GetCache()}}
+		}
+		if err := setupController(ctx, mgr, f, settings); err != nil {
+			return err
+		}
 	}
 	if started != nil {
-		if err := mgr.Add(whenServing(srv, started)); err != nil {
+		ready := func(ctx context.Context) error {
+			if mgr.GetCache().WaitForCacheSync(ctx) {
+				started()
+			}
+			<-ctx.Done()
+			return nil
+		}
+		if srv != nil {
+			ready = whenServing(srv, started)
+		}
+		if err := mgr.Add(manager.RunnableFunc(ready)); err != nil {
 			return err
 		}
 	}
 	return mgr.Start(ctx)
+}
+
+// certRotator makes the webhook's serving certificate (self-signed mode)
+// before the server starts, and returns the rotator that keeps it current.
+func certRotator(ctx context.Context, cfg *rest.Config, f managerFlags) (*webhook.CertRotator, error) {
+	if f.certMode != certSelfSigned && f.certMode != certFiles {
+		return nil, fmt.Errorf("--webhook-cert-mode must be %q or %q, got %q", certSelfSigned, certFiles, f.certMode)
+	}
+	if f.certMode != certSelfSigned {
+		return nil, nil
+	}
+	direct, err := client.New(cfg, client.Options{Scheme: webhook.Scheme})
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	hosts := []string(f.webhookHosts)
+	if len(hosts) == 0 {
+		svc := "portcullis-webhook." + f.namespace
+		hosts = []string{svc + ".svc", svc + ".svc.cluster.local", svc}
+	}
+	names := splitList(f.webhookConfigs)
+	rotator, err := webhook.NewCertRotator(webhook.CertOptions{
+		Client: direct, Namespace: f.namespace, Hosts: hosts, CertDir: f.certDir,
+		ValidatingConfigs: names, MutatingConfigs: names,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The files must exist before the webhook server starts.
+	if err := rotator.Ensure(ctx); err != nil {
+		return nil, fmt.Errorf("webhook serving certificate: %w", err)
+	}
+	return rotator, nil
+}
+
+// setupWebhook registers the admission handlers with the Rego engine.
+func setupWebhook(ctx context.Context, mgr manager.Manager, f managerFlags) (*webhook.Handlers, error) {
+	engine, err := policies.New(policies.Options{Timeout: f.policyTimeout, AllowOnTimeout: f.timeoutAllows})
+	if err != nil {
+		return nil, err
+	}
+	var dir []policies.Module
+	if f.policyDir != "" {
+		if dir, _, err = policies.FromDir(f.policyDir); err != nil {
+			return nil, err
+		}
+		if err := engine.Load(ctx, dir); err != nil {
+			return nil, fmt.Errorf("--policy-dir: %w", err)
+		}
+	}
+	return webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap, Policies: engine, PolicyDir: dir})
+}
+
+// setupController starts the data-plane pieces of this build: with
+// --enable-ssl-passthrough, the passthrough proxy on --https-address, its
+// routes kept equal to lib's verdicts on the Ingresses in the cluster.
+func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, settings *webhook.Settings) error {
+	if !f.passthrough {
+		return nil
+	}
+	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
+	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: mgr.GetLogger().WithName("passthrough"),
+		ProxyProtocol: settings.Validator().Options().Config.UseProxyProtocol})
+	if err := ctrlmetrics.Registry.Register(proxy); err != nil {
+		return err
+	}
+	var sources []passthrough.EventSource
+	for _, obj := range webhook.Watched() {
+		inf, err := mgr.GetCache().GetInformer(ctx, obj)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, inf)
+	}
+	sync := &passthrough.Syncer{Proxy: proxy, Resolver: resolver, Validator: settings.Validator, Log: mgr.GetLogger().WithName("passthrough")}
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		return sync.Run(ctx, mgr.GetCache().WaitForCacheSync, sources...)
+	})); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", f.httpsAddr)
+	if err != nil {
+		return fmt.Errorf("passthrough listener: %w", err)
+	}
+	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		errc := make(chan error, 1)
+		go func() { errc <- proxy.Serve(l) }()
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		drain, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = proxy.Shutdown(drain)
+		return nil
+	}))
 }
 
 func splitList(s string) []string {

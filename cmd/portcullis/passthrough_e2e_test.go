@@ -1,0 +1,107 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/harness"
+)
+
+// TestManagerPassesThroughBySNI runs `portcullis manager --components=controller
+// --enable-ssl-passthrough` against a real API server: an Ingress with
+// ssl-passthrough, whose ExternalName Service points at a local TLS backend,
+// makes the proxy route that host to the backend untouched; deleting the
+// Ingress takes the route away.
+func TestManagerPassesThroughBySNI(t *testing.T) {
+	api, err := harness.StartAPI()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = api.Env.Stop() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	ca, err := certgen.NewCA()
+	require.NoError(t, err)
+	leaf, err := ca.NewLeaf(certgen.DNSNames("pass.example.com"))
+	require.NoError(t, err)
+	cert, err := tls.X509KeyPair(leaf.ChainPEM(), leaf.KeyPEM())
+	require.NoError(t, err)
+	backend, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	require.NoError(t, err)
+	defer backend.Close()
+	go func() {
+		for {
+			c, err := backend.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _ = io.WriteString(c, "from the backend\n") }()
+		}
+	}()
+	backendPort := backend.Addr().(*net.TCPAddr).Port
+
+	class := "portcullis"
+	prefix := networkingv1.PathTypePrefix
+	require.NoError(t, api.Client.Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "vault"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}}))
+	ing := &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "vault", Annotations: map[string]string{"nginx.ingress.kubernetes.io/ssl-passthrough": "true"}},
+		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: "pass.example.com", IngressRuleValue: networkingv1.IngressRuleValue{
+			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix,
+				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "vault", Port: networkingv1.ServiceBackendPort{Number: int32(backendPort)}}}}}},
+		}}}},
+	}
+	require.NoError(t, api.Client.Create(ctx, ing))
+
+	https := "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	var f managerFlags
+	f.namespace, f.components, f.class, f.prefix = "portcullis-system", "controller", "portcullis", "nginx.ingress.kubernetes.io"
+	f.passthrough, f.httpsAddr, f.passthroughFallback = true, https, "127.0.0.1:1"
+	f.metricsAddr, f.probeAddr = "0", "0"
+	done := make(chan error, 1)
+	go func() { done <- manage(ctx, api.Config, f, nil) }()
+
+	dial := func() (string, error) {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}, "tcp", https, &tls.Config{ServerName: "pass.example.com", RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12})
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, err := io.ReadAll(c)
+		return string(b), err
+	}
+	var got string
+	require.Eventually(t, func() bool {
+		got, err = dial()
+		return err == nil
+	}, 30*time.Second, 100*time.Millisecond, "the proxy never routed pass.example.com: %v", err)
+	assert.Equal(t, "from the backend\n", got, "the backend's own certificate verified: TLS passed through untouched")
+
+	require.NoError(t, api.Client.Delete(ctx, ing))
+	require.Eventually(t, func() bool {
+		_, err := dial()
+		return err != nil
+	}, 30*time.Second, 100*time.Millisecond, "the route outlived its Ingress")
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the manager did not stop")
+	}
+}
