@@ -45,7 +45,7 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "IngressClass":
-			require.NoError(t, api.Client.Patch(ctx, o, client.Apply, client.FieldOwner("rbac-test"), client.ForceOwnership), o.GetKind())
+			require.NoError(t, api.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("rbac-test"), client.ForceOwnership), o.GetKind())
 		}
 	}
 	port := harness.FreePort(t)

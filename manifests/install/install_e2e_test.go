@@ -26,9 +26,9 @@ func TestInstallIsAcceptedByARealAPIServer(t *testing.T) {
 	objs := objects(t)
 	require.Equal(t, "Namespace", objs[0].GetKind())
 	// The namespace for real: namespaced dry-runs need it to exist.
-	require.NoError(t, api.Client.Patch(ctx, objs[0], client.Apply, client.FieldOwner("install-test"), client.ForceOwnership))
+	require.NoError(t, api.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(objs[0]), client.FieldOwner("install-test"), client.ForceOwnership))
 	for _, o := range objs[1:] {
-		err := api.Client.Patch(ctx, o, client.Apply, client.FieldOwner("install-test"), client.ForceOwnership, client.DryRunAll)
+		err := api.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("install-test"), client.ForceOwnership, client.DryRunAll)
 		require.NoError(t, err, "%s %s", o.GetKind(), o.GetName())
 	}
 }
