@@ -28,6 +28,8 @@ type devFlags struct {
 	fresh       bool
 	noDemo      bool
 	webhookPort int
+	httpsPort   int
+	passthrough bool
 }
 
 func runDev(args []string, stdout, stderr io.Writer) int {
@@ -39,6 +41,8 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.fresh, "fresh", false, "remove the state directory first")
 	fs.BoolVar(&f.noDemo, "no-demo", false, "do not apply the demo objects")
 	fs.IntVar(&f.webhookPort, "webhook-port", 9443, "loopback port of the admission webhook server")
+	fs.IntVar(&f.httpsPort, "https-port", 8443, "loopback HTTPS port (the passthrough proxy)")
+	fs.BoolVar(&f.passthrough, "enable-ssl-passthrough", true, "run the SNI passthrough proxy on --https-port")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -87,8 +91,9 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 	}
 
 	mf := managerFlags{
-		namespace: controllerNamespace, components: "webhook", class: "portcullis", prefix: "nginx.ingress.kubernetes.io",
-		passthrough: true, webhookHost: "127.0.0.1", webhookPort: f.webhookPort,
+		namespace: controllerNamespace, components: "webhook,controller", class: "portcullis", prefix: "nginx.ingress.kubernetes.io",
+		passthrough: f.passthrough, httpsAddr: fmt.Sprintf("127.0.0.1:%d", f.httpsPort), passthroughFallback: "127.0.0.1:1",
+		webhookHost: "127.0.0.1", webhookPort: f.webhookPort,
 		certDir: filepath.Join(f.stateDir, "webhook-certs"), certMode: certSelfSigned,
 		webhookHosts: stringList{"127.0.0.1"}, webhookConfigs: "portcullis",
 		metricsAddr: "0", probeAddr: "0",
@@ -117,7 +122,7 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
-	banner(stdout, env.Config.Host, kubeconfig, demo)
+	banner(stdout, env.Config.Host, kubeconfig, demo, f)
 	if f.readyFile != "" {
 		if err := os.WriteFile(f.readyFile, []byte(kubeconfig+"\n"), 0o600); err != nil {
 			return fmt.Errorf("write ready file: %w", err)
@@ -179,7 +184,7 @@ func waitForAdmission(ctx context.Context, c client.Client) error {
 	}
 }
 
-func banner(w io.Writer, host, kubeconfig string, demo *demoFiles) {
+func banner(w io.Writer, host, kubeconfig string, demo *demoFiles, f devFlags) {
 	k := "kubectl --kubeconfig " + kubeconfig
 	fmt.Fprintf(w, `
 portcullis dev is running: kube-apiserver at %s, admission webhook on 127.0.0.1.
@@ -199,6 +204,13 @@ It filled in the default cert-manager issuer on the demo Ingress demo/issued:
 
 The demo CA, client certificate and key are in %s.
 `, k, demo.broken, k, demo.dir)
+		if f.passthrough {
+			fmt.Fprintf(w, `
+The passthrough proxy on 127.0.0.1:%d sends %s, untouched, to a backend with its own certificate:
+
+  curl --resolve %s:%d:127.0.0.1 --cacert %s https://%s:%d/
+`, f.httpsPort, passthroughHost, passthroughHost, f.httpsPort, filepath.Join(demo.dir, "ca.crt"), passthroughHost, f.httpsPort)
+		}
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops everything.")
 }

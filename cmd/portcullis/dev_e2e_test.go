@@ -5,7 +5,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,8 +40,9 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	done := make(chan error, 1)
+	https := harness.FreePort(t)
 	go func() {
-		done <- dev(ctx, devFlags{stateDir: state, readyFile: ready, webhookPort: harness.FreePort(t)}, &out, &out)
+		done <- dev(ctx, devFlags{stateDir: state, readyFile: ready, webhookPort: harness.FreePort(t), httpsPort: https, passthrough: true}, &out, &out)
 	}()
 	deadline := time.After(120 * time.Second)
 	for {
@@ -73,6 +79,32 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	var issued networkingv1.Ingress
 	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: "issued"}, &issued))
 	assert.Equal(t, "letsencrypt", issued.Annotations["cert-manager.io/cluster-issuer"], "the mutating webhook added the default issuer")
+
+	// The banner's curl for the passthrough host, with Go's client: the demo
+	// CA verifies the backend's own certificate through the proxy.
+	assert.Contains(t, banner, fmt.Sprintf("curl --resolve pass.demo.test:%d:127.0.0.1", https))
+	caPEM, err := os.ReadFile(filepath.Join(state, "ca.crt"))
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(caPEM))
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, fmt.Sprintf("127.0.0.1:%d", https))
+		},
+	}}
+	var body []byte
+	require.Eventually(t, func() bool {
+		resp, err := hc.Get(fmt.Sprintf("https://pass.demo.test:%d/", https))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ = io.ReadAll(resp.Body)
+		return resp.StatusCode == 200
+	}, 20*time.Second, 100*time.Millisecond)
+	assert.Contains(t, string(body), "passed this TLS connection through untouched")
+	hc.CloseIdleConnections()
 
 	for _, f := range []string{"kubeconfig", "ca.crt", "client.crt", "client.key", "webhook-certs/tls.key"} {
 		fi, err := os.Stat(filepath.Join(state, f))

@@ -5,11 +5,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -113,6 +116,14 @@ func demoIngress(name, host, secret string, ann map[string]string) *networkingv1
 	}
 }
 
+// passthroughIngress sends passthroughHost, untouched, to the backend port.
+func passthroughIngress(port int) *networkingv1.Ingress {
+	ing := demoIngress("pass", passthroughHost, "", map[string]string{"nginx.ingress.kubernetes.io/ssl-passthrough": "true"})
+	ing.Spec.TLS = nil
+	ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service = &networkingv1.IngressServiceBackend{Name: "pass", Port: networkingv1.ServiceBackendPort{Number: int32(port)}}
+	return ing
+}
+
 // brokenIngress has three mistakes ingress-nginx would have accepted
 // silently: a misspelt key, a misspelt value, and a CA secret in another
 // namespace.
@@ -127,10 +138,45 @@ func brokenIngress(ns, name string) *networkingv1.Ingress {
 	return ing
 }
 
-// applyDemo creates the demo objects and writes the demo CA, client
-// certificate and key (0600) and the broken Ingress to dir.
+// passthroughHost is the demo host the passthrough proxy sends, untouched, to
+// a backend in the dev process that holds its own certificate.
+const passthroughHost = "pass.demo.test"
+
+// startPassthroughBackend serves HTTPS for passthroughHost on loopback with a
+// certificate from the demo CA, until ctx ends; it returns the port.
+func startPassthroughBackend(ctx context.Context, ca *demoCert) (int, error) {
+	leaf, err := newDemoCert(&x509.Certificate{
+		Subject: pkix.Name{CommonName: passthroughHost}, DNSNames: []string{passthroughHost},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, ca)
+	if err != nil {
+		return 0, err
+	}
+	cert, err := tls.X509KeyPair(leaf.pem, leaf.kpem)
+	if err != nil {
+		return 0, err
+	}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello from %s: portcullis passed this TLS connection through untouched; this backend holds its own certificate\n", passthroughHost)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// applyDemo creates the demo objects, starts the passthrough backend, and
+// writes the demo CA, client certificate and key (0600) and the broken
+// Ingress to dir.
 func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, error) {
 	ca, server, clientCert, err := demoCerts()
+	if err != nil {
+		return nil, err
+	}
+	passPort, err := startPassthroughBackend(ctx, ca)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +197,9 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 			"nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
 		}),
 		demoIngress("issued", "issued.demo.test", "issued-tls", nil),
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "pass"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
+		passthroughIngress(passPort),
 	}
 	for _, o := range objs {
 		if err := c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
