@@ -11,17 +11,22 @@ package webhook_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,6 +34,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -36,6 +42,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/policies"
+	"github.com/seed-d040b84d/portcullis/test/goldencases"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
@@ -57,7 +64,12 @@ var (
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
+// managerLog collects everything the manager logs during the suite, debug
+// level included, for the secret-hygiene check at the end.
+var managerLog = &syncBuffer{}
+
 func run(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(managerLog), zap.Level(zapcore.Level(-5))))
 	root := harness.RepoRoot()
 	a, err := harness.StartAPIWith(devenv.Options{Webhooks: envtest.WebhookInstallOptions{
 		Paths: []string{filepath.Join(root, "manifests", "webhook", "validating.yaml")},
@@ -85,7 +97,85 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "webhook suite: %v\n", err)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if code == 0 {
+		if leak := keyMaterialIn(managerLog.String()); leak != "" {
+			fmt.Fprintf(os.Stderr, "webhook suite: private key material in the manager's log: %s\n", leak)
+			return 1
+		}
+	}
+	return code
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// keyMaterialIn looks in text for private keys: PEM headers (also
+// base64-encoded, as in a Secret's data), and the body of every private key
+// the suite's fixtures put in Secrets. It names what it found, or "".
+func keyMaterialIn(text string) string {
+	for _, marker := range []string{"PRIVATE KEY", "LS0tLS1CRUdJTi"} {
+		if strings.Contains(text, marker) {
+			return marker
+		}
+	}
+	keys, _ := filepath.Glob(filepath.Join(goldencases.Dir(), "certs", "*.key.pem"))
+	for _, k := range keys {
+		raw, err := os.ReadFile(k)
+		if err != nil {
+			continue
+		}
+		block, _ := pem.Decode(raw)
+		if block == nil || len(block.Bytes) < 48 {
+			continue
+		}
+		// 18 bytes past the ASN.1 header, at a multiple of 3 so that their
+		// base64 is a substring of the PEM body's first line.
+		body := block.Bytes[15:33]
+		for _, enc := range []string{base64.StdEncoding.EncodeToString(body), hex.EncodeToString(body)} {
+			if strings.Contains(text, enc) {
+				return filepath.Base(k)
+			}
+		}
+	}
+	return ""
+}
+
+// TestKeyMaterialCheckFindsKeys: the hygiene check is not blind.
+func TestKeyMaterialCheckFindsKeys(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(goldencases.Dir(), "certs", "web.key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keyMaterialIn("secret data: "+base64.StdEncoding.EncodeToString(raw)) == "" {
+		t.Fatal("a base64 PEM key was not found")
+	}
+	body := strings.Join(strings.Split(string(raw), "\n")[1:3], "")
+	if keyMaterialIn("key body without its header: "+body) == "" {
+		t.Fatal("a PEM body without its header was not found")
+	}
+	block, _ := pem.Decode(raw)
+	if keyMaterialIn(fmt.Sprintf("%x", block.Bytes)) == "" {
+		t.Fatal("a hex DER key was not found")
+	}
+	if keyMaterialIn(managerLog.String()) != "" {
+		t.Fatal("key material in the manager's log so far")
+	}
 }
 
 func startManager(ctx context.Context) error {
