@@ -288,3 +288,30 @@ func TestClientHelloFromCurlAndOpenSSL(t *testing.T) {
 		assert.Equal(t, []byte(hello), h.Raw, file)
 	}
 }
+
+// FuzzProxyHeader: whatever a load balancer (or anyone) sends first, the
+// PROXY header parser never panics, never reads past its bound, and an
+// address it accepts survives a round trip through the v2 encoder.
+func FuzzProxyHeader(f *testing.F) {
+	f.Add([]byte("PROXY TCP4 203.0.113.7 10.0.0.1 40000 443\r\n"))
+	f.Add([]byte("PROXY TCP6 2001:db8::7 2001:db8::1 40000 443\r\n"))
+	f.Add([]byte("PROXY UNKNOWN\r\n"))
+	f.Add(AppendProxyV2(nil, &net.TCPAddr{IP: net.ParseIP("192.0.2.10"), Port: 1}, &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 443}))
+	f.Add(AppendProxyV2(nil, &net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 2}, &net.TCPAddr{IP: net.ParseIP("::1"), Port: 443}))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r := bytes.NewReader(in)
+		br := bufio.NewReaderSize(r, 4096)
+		addr, err := ReadProxyHeader(br)
+		if err != nil || addr == nil {
+			return
+		}
+		consumed := len(in) - r.Len() - br.Buffered()
+		if consumed > 16+maxProxyV2Payload && consumed > maxProxyV1 {
+			t.Fatalf("read %d bytes for one header", consumed)
+		}
+		again, err := ReadProxyHeader(bufio.NewReader(bytes.NewReader(AppendProxyV2(nil, addr, addr))))
+		if err != nil || again.String() != addr.String() {
+			t.Fatalf("%v did not survive a round trip: %v, %v", addr, again, err)
+		}
+	})
+}
