@@ -163,7 +163,7 @@ func BenchmarkPassthroughConnect(b *testing.B) {
 	cfg := &tls.Config{ServerName: "tls.example.com", RootCAs: ca.Pool(), MinVersion: tls.VersionTLS13}
 	handshake := func(addr string) time.Duration {
 		start := time.Now()
-		c, err := tls.Dial("tcp", addr, cfg)
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, cfg)
 		require.NoError(b, err)
 		d := time.Since(start)
 		_ = c.Close()
@@ -197,7 +197,7 @@ func idleCost(b *testing.B, direct, proxied string, cfg *tls.Config) float64 {
 		runtime.ReadMemStats(&before)
 		conns := make([]net.Conn, 0, n)
 		for i := 0; i < n; i++ {
-			c, err := tls.Dial("tcp", addr, cfg)
+			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, cfg)
 			require.NoError(b, err)
 			conns = append(conns, c)
 		}

@@ -130,9 +130,13 @@ func (p *Proxy) Serve(l net.Listener) error {
 			if closing {
 				return ErrClosed
 			}
+			// Out of descriptors, or a timeout: wait and accept again, so a
+			// flood of connections never stops the proxy for good.
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
+			if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ECONNABORTED) ||
+				(errors.As(err, &ne) && ne.Timeout()) {
+				p.o.Log.V(1).Info("accept failed; retrying", "error", err.Error())
+				time.Sleep(10 * time.Millisecond)
 				continue
 			}
 			return err

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -382,4 +384,43 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
+}
+
+// TestRunningOutOfDescriptorsDoesNotStopTheProxy: when accept fails for lack
+// of file descriptors, the proxy waits and accepts again once there are some.
+func TestRunningOutOfDescriptorsDoesNotStopTheProxy(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "x.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr, HelloTimeout: 10 * time.Second})
+	var lim syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	low := lim
+	low.Cur = uint64(len(fds) + 8)
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low))
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+		}
+	}
+	defer restore()
+	// Hold connections until the process runs out of descriptors.
+	var held []net.Conn
+	for i := 0; i < 32; i++ {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		held = append(held, c)
+	}
+	time.Sleep(100 * time.Millisecond) // the proxy meets EMFILE on accept
+	for _, c := range held {
+		_ = c.Close()
+	}
+	restore()
+	answer, _ := dialTLS(t, addr, "x.example.com", fallback.ca, "after the shortage", nil)
+	assert.Contains(t, answer, "nginx saw", "the proxy accepts again")
+	assert.GreaterOrEqual(t, p.Stats().HelloFailures+p.Stats().Fallback, int64(1))
 }
