@@ -93,25 +93,9 @@ var unsafeBuiltins = map[string]struct{}{
 // Compile parses and compiles the built-ins and the user's modules into a
 // Set. Every problem is reported with its module name and line.
 func Compile(ctx context.Context, user []Module) (*Set, error) {
-	mods := append(Builtins(), user...)
-	parsed := make(map[string]*ast.Module, len(mods))
-	var names []string
-	var errs []error
-	for _, m := range mods {
-		if _, dup := parsed[m.Name]; dup {
-			errs = append(errs, fmt.Errorf("%s: two modules have this name", m.Name))
-			continue
-		}
-		pm, err := ast.ParseModuleWithOpts(m.Name, m.Text, ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		parsed[m.Name] = pm
-		names = append(names, m.Name)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	parsed, names, err := parseModules(append(Builtins(), user...))
+	if err != nil {
+		return nil, err
 	}
 	sort.Strings(names)
 	denies, warns, err := decisionRefs(parsed)
@@ -139,6 +123,32 @@ func Compile(ctx context.Context, user []Module) (*Set, error) {
 		return nil, err
 	}
 	return &Set{query: q, modules: names}, nil
+}
+
+// parseModules parses Rego v1 modules by name, reporting every syntax error
+// and duplicated name at once; names come back sorted.
+func parseModules(mods []Module) (map[string]*ast.Module, []string, error) {
+	parsed := make(map[string]*ast.Module, len(mods))
+	var names []string
+	var errs []error
+	for _, m := range mods {
+		if _, dup := parsed[m.Name]; dup {
+			errs = append(errs, fmt.Errorf("%s: two modules have this name", m.Name))
+			continue
+		}
+		pm, err := ast.ParseModuleWithOpts(m.Name, m.Text, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		parsed[m.Name] = pm
+		names = append(names, m.Name)
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	sort.Strings(names)
+	return parsed, names, nil
 }
 
 // decisionPackage holds the generated rule that gathers the decisions; it is

@@ -2,7 +2,6 @@ package policies
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -28,23 +27,9 @@ const testTimeout = 10 * time.Second
 // so user tests can exercise the built-in helpers) with OPA's test runner.
 // The error is for modules that do not compile; failing tests are results.
 func RunTests(ctx context.Context, modules []Module) ([]TestResult, error) {
-	all := append(Builtins(), modules...)
-	parsed := make(map[string]*ast.Module, len(all))
-	var errs []error
-	for _, m := range all {
-		if _, dup := parsed[m.Name]; dup {
-			errs = append(errs, fmt.Errorf("%s: two modules have this name", m.Name))
-			continue
-		}
-		pm, err := ast.ParseModuleWithOpts(m.Name, m.Text, ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		parsed[m.Name] = pm
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	parsed, _, err := parseModules(append(Builtins(), modules...))
+	if err != nil {
+		return nil, err
 	}
 	// Tests run in the webhook (a policy ConfigMap's tests decide its
 	// admission): the same built-ins are refused as in policies.

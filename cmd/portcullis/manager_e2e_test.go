@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
-	webhookmanifests "github.com/seed-d040b84d/portcullis/manifests/webhook"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -28,36 +25,13 @@ import (
 // certificate, patches caBundle, and the API server then calls it for
 // admission. Cancelling the context stops it cleanly.
 func TestManagerStartsFromNothing(t *testing.T) {
-	api, err := harness.StartAPI()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = api.Env.Stop() })
+	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "portcullis-system"}}))
-
 	port := harness.FreePort(t)
-	cfgs, err := devenv.WebhookConfigurations(webhookmanifests.Configurations, fmt.Sprintf("https://127.0.0.1:%d", port))
-	require.NoError(t, err)
-	require.Len(t, cfgs, 2)
-	for _, c := range cfgs {
-		require.NoError(t, api.Client.Create(ctx, c))
-	}
-
-	var f managerFlags
-	f.namespace, f.components, f.class, f.prefix = "portcullis-system", "webhook", "portcullis", "nginx.ingress.kubernetes.io"
-	f.webhookHost, f.webhookPort, f.certDir, f.certMode = "127.0.0.1", port, t.TempDir(), certSelfSigned
-	f.webhookHosts = stringList{"127.0.0.1"}
-	f.webhookConfigs, f.metricsAddr, f.probeAddr = "portcullis", "0", "0"
-	serving := make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- manage(ctx, api.Config, f, func() { close(serving) }) }()
-	select {
-	case <-serving:
-	case err := <-done:
-		t.Fatalf("manager stopped: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("the webhook server did not serve within 60s")
-	}
+	installWebhookAt(ctx, t, api, port)
+	done := managerRunning(ctx, t, api.Config, testFlags(t, "webhook", port))
 
 	class := "portcullis"
 	bad := &networkingv1.Ingress{
@@ -88,13 +62,7 @@ func TestManagerStartsFromNothing(t *testing.T) {
 	require.NoError(t, api.Client.Get(ctx, client.ObjectKey{Namespace: "portcullis-system", Name: "portcullis-webhook-tls"}, &sec))
 	assert.NotEmpty(t, sec.Data["ca.crt"])
 
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the manager did not stop within 30s of cancellation")
-	}
+	stopsCleanly(t, cancel, done)
 }
 
 func TestManagerRefusesBadFlags(t *testing.T) {

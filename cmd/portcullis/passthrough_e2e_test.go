@@ -27,9 +27,7 @@ import (
 // makes the proxy route that host to the backend untouched; deleting the
 // Ingress takes the route away.
 func TestManagerPassesThroughBySNI(t *testing.T) {
-	api, err := harness.StartAPI()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = api.Env.Stop() })
+	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -67,12 +65,9 @@ func TestManagerPassesThroughBySNI(t *testing.T) {
 	require.NoError(t, api.Client.Create(ctx, ing))
 
 	https := "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
-	var f managerFlags
-	f.namespace, f.components, f.class, f.prefix = "portcullis-system", "controller", "portcullis", "nginx.ingress.kubernetes.io"
+	f := testFlags(t, "controller", 0)
 	f.passthrough, f.httpsAddr, f.passthroughFallback = true, https, "127.0.0.1:1"
-	f.metricsAddr, f.probeAddr = "0", "0"
-	done := make(chan error, 1)
-	go func() { done <- manage(ctx, api.Config, f, nil) }()
+	done := managerRunning(ctx, t, api.Config, f)
 
 	dial := func() (string, error) {
 		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}, "tcp", https, &tls.Config{ServerName: "pass.example.com", RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12})
@@ -97,11 +92,5 @@ func TestManagerPassesThroughBySNI(t *testing.T) {
 		return err != nil
 	}, 30*time.Second, 100*time.Millisecond, "the route outlived its Ingress")
 
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the manager did not stop")
-	}
+	stopsCleanly(t, cancel, done)
 }

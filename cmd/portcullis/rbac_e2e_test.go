@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,9 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
-	webhookmanifests "github.com/seed-d040b84d/portcullis/manifests/webhook"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
@@ -32,9 +29,7 @@ import (
 // server with install.yaml's RBAC: the permissions are enough to start from
 // nothing and judge, and no more than the manager needs.
 func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
-	api, err := harness.StartAPI()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = api.Env.Stop() })
+	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -49,28 +44,11 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 		}
 	}
 	port := harness.FreePort(t)
-	cfgs, err := devenv.WebhookConfigurations(webhookmanifests.Configurations, fmt.Sprintf("https://127.0.0.1:%d", port))
-	require.NoError(t, err)
-	for _, c := range cfgs {
-		require.NoError(t, api.Client.Create(ctx, c))
-	}
+	installWebhookAt(ctx, t, api, port)
 
 	asSA := rest.CopyConfig(api.Config)
 	asSA.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:portcullis-system:portcullis"}
-	var f managerFlags
-	f.namespace, f.components, f.class, f.prefix = "portcullis-system", "webhook", "portcullis", "nginx.ingress.kubernetes.io"
-	f.webhookHost, f.webhookPort, f.certDir, f.certMode = "127.0.0.1", port, t.TempDir(), certSelfSigned
-	f.webhookHosts, f.webhookConfigs, f.metricsAddr, f.probeAddr = stringList{"127.0.0.1"}, "portcullis", "0", "0"
-	serving := make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- manage(ctx, asSA, f, func() { close(serving) }) }()
-	select {
-	case <-serving:
-	case err := <-done:
-		t.Fatalf("the manager could not start under the installed RBAC: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("the webhook server did not serve within 60s")
-	}
+	done := managerRunning(ctx, t, asSA, testFlags(t, "webhook", port))
 	class := "portcullis"
 	bad := &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "typo", Annotations: map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"}},
@@ -92,11 +70,5 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 	assert.True(t, apierrors.IsForbidden(sa.Delete(ctx, &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "any"}})), "it never deletes Ingresses")
 	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.PodList{})), "it has no business with Pods")
 	assert.True(t, apierrors.IsForbidden(sa.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "planted"}})), "it creates Secrets in its own namespace only")
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the manager did not stop")
-	}
+	stopsCleanly(t, cancel, done)
 }

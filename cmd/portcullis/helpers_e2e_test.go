@@ -1,0 +1,78 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"k8s.io/client-go/rest"
+
+	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	webhookmanifests "github.com/seed-d040b84d/portcullis/manifests/webhook"
+	"github.com/seed-d040b84d/portcullis/test/harness"
+)
+
+// testAPI starts a real kube-apiserver and etcd for one test.
+func testAPI(t *testing.T) *harness.API {
+	t.Helper()
+	api, err := harness.StartAPI()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = api.Env.Stop() })
+	return api
+}
+
+// installWebhookAt creates the shipped webhook configurations pointed at a
+// manager on 127.0.0.1:port, with no caBundle (the manager fills it in).
+func installWebhookAt(ctx context.Context, t *testing.T, api *harness.API, port int) {
+	t.Helper()
+	cfgs, err := devenv.WebhookConfigurations(webhookmanifests.Configurations, fmt.Sprintf("https://127.0.0.1:%d", port))
+	require.NoError(t, err)
+	require.Len(t, cfgs, 2)
+	for _, c := range cfgs {
+		require.NoError(t, api.Client.Create(ctx, c))
+	}
+}
+
+// testFlags are the manager's flags for a test: the given components, the
+// webhook (if any) on 127.0.0.1:port with a self-signed certificate, no
+// metrics or probe listeners.
+func testFlags(t *testing.T, components string, port int) managerFlags {
+	var f managerFlags
+	f.namespace, f.components, f.class, f.prefix = "portcullis-system", components, "portcullis", "nginx.ingress.kubernetes.io"
+	f.webhookHost, f.webhookPort, f.certDir, f.certMode = "127.0.0.1", port, t.TempDir(), certSelfSigned
+	f.webhookHosts, f.webhookConfigs, f.metricsAddr, f.probeAddr = stringList{"127.0.0.1"}, "portcullis", "0", "0"
+	return f
+}
+
+// managerRunning runs manage in the background and returns once it is ready
+// (the webhook serves, or the caches synced); the channel gets its result.
+func managerRunning(ctx context.Context, t *testing.T, cfg *rest.Config, f managerFlags) <-chan error {
+	t.Helper()
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- manage(ctx, cfg, f, func() { close(ready) }) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("the manager stopped before it was ready: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("the manager was not ready within 60s")
+	}
+	return done
+}
+
+// stopsCleanly cancels the manager's context and waits for it to return nil.
+func stopsCleanly(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the manager did not stop within 30s of cancellation")
+	}
+}
