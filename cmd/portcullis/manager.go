@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -292,7 +293,16 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: mgr.GetLogger().WithName("passthrough"),
 		ProxyProtocol: settings.Validator().Options().Config.UseProxyProtocol})
 	if err := ctrlmetrics.Registry.Register(proxy); err != nil {
-		return err
+		// A manager started again in the same process (portcullis dev, tests)
+		// replaces the previous proxy's metrics.
+		var already prometheus.AlreadyRegisteredError
+		if !errors.As(err, &already) {
+			return err
+		}
+		ctrlmetrics.Registry.Unregister(already.ExistingCollector)
+		if err := ctrlmetrics.Registry.Register(proxy); err != nil {
+			return err
+		}
 	}
 	var sources []passthrough.EventSource
 	for _, obj := range webhook.Watched() {
