@@ -1,5 +1,7 @@
 // Package webhook owns portcullis's admission webhooks: validating Ingresses,
-// Secrets, ConfigMaps and k8s.nginx.org Policies with lib (and Rego), and
-// mutating Ingresses to fill in cert-manager issuer defaults. It has no side
-// effects: it never writes files or runs nginx.
+// Secrets, ConfigMaps and k8s.nginx.org Policies with lib and the Rego
+// policies, and mutating Ingresses to fill in cert-manager issuer defaults.
+// The handlers have no side effects: they never write files or run programs.
+// Outside the request path, the serving-certificate rotator keeps the
+// webhook's own certificate in a Secret, on disk and in caBundle.
 package webhook
