@@ -17,13 +17,17 @@ NGINX_MODULES ?= $(or $(PORTCULLIS_NGINX_MODULES),/usr/lib/nginx/modules)
 
 export KUBEBUILDER_ASSETS ?= $(ENVTEST_DIR)
 
-.PHONY: build test test-unit run lint bench fuzz manifests envtest-bin deps nginx-deps clean
+.PHONY: build test test-unit run lint bench bench-smoke fuzz manifests envtest-bin deps nginx-deps clean
 
 build: ## build bin/portcullis
 	$(GO) build -o $(BIN)/portcullis ./cmd/portcullis
 
-test: deps ## everything: unit, envtest integration, nginx end-to-end
+test: deps ## everything: unit, envtest integration, nginx end-to-end, one iteration of each benchmark
 	$(GO) test -tags e2e -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
+	$(MAKE) --no-print-directory bench-smoke
+
+bench-smoke: ## each benchmark for one iteration, so none rots (no timing is checked)
+	$(GO) test -tags e2e -count=1 -run '^$$' -bench . -benchtime 1x -timeout $(GO_TEST_TIMEOUT) ./...
 
 test-unit: ## unit tests only; no kube-apiserver, etcd or nginx needed
 	$(GO) test -count=1 ./...
@@ -39,8 +43,19 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(STATICCHECK) -tags e2e ./...
 
-bench: deps ## every benchmark, with baselines measured in the same run
-	$(GO) test -tags e2e -run '^$$' -bench . -benchmem ./...
+BENCH   ?= .
+PKG     ?= ./...
+PROFILE ?=
+
+bench: deps ## every benchmark (BENCH=regexp PKG=./dir to choose; PROFILE=1 with one PKG writes bench-profiles/)
+	@if [[ -n "$(PROFILE)" ]]; then \
+	  mkdir -p bench-profiles; \
+	  $(GO) test -tags e2e -run '^$$' -bench '$(BENCH)' -benchmem $(PKG) \
+	    -cpuprofile bench-profiles/cpu.out -memprofile bench-profiles/mem.out -o bench-profiles/bench.test; \
+	  echo "profiles: go tool pprof bench-profiles/bench.test bench-profiles/cpu.out (or mem.out)"; \
+	else \
+	  $(GO) test -tags e2e -run '^$$' -bench '$(BENCH)' -benchmem $(PKG); \
+	fi
 
 fuzz: ## each fuzz target for FUZZTIME (default 30s)
 	@for pkg in $$($(GO) list ./...); do \
