@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -78,4 +79,20 @@ func (r CacheResolver) Ingresses() []*networkingv1.Ingress {
 func (r CacheResolver) ConfigMap(namespace, name string) (*corev1.ConfigMap, bool) {
 	var o corev1.ConfigMap
 	return &o, r.get(namespace, name, &o)
+}
+
+// EndpointSlices returns a Service's EndpointSlices (label
+// kubernetes.io/service-name), for the passthrough proxy's endpoints mode.
+func (r CacheResolver) EndpointSlices(namespace, service string) []*discoveryv1.EndpointSlice {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	var list discoveryv1.EndpointSliceList
+	if err := r.Reader.List(ctx, &list, client.InNamespace(namespace), client.MatchingLabels{discoveryv1.LabelServiceName: service}); err != nil {
+		return nil
+	}
+	out := make([]*discoveryv1.EndpointSlice, len(list.Items))
+	for i := range list.Items {
+		out[i] = &list.Items[i]
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -56,6 +57,7 @@ type managerFlags struct {
 	timeoutAllows       bool
 	httpsAddr           string
 	passthroughFallback string
+	passthroughUpstream string
 }
 
 // Certificate modes of the webhook server.
@@ -89,6 +91,7 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.timeoutAllows, "policy-timeout-allows", false, "admit (with a warning) an object whose policy evaluation timed out; by default it is denied")
 	fs.StringVar(&f.httpsAddr, "https-address", ":443", "where the passthrough proxy listens (the HTTPS port)")
 	fs.StringVar(&f.passthroughFallback, "ssl-passthrough-fallback", "127.0.0.1:442", "nginx's TLS listener (with proxy_protocol) for connections that are not passed through")
+	fs.StringVar(&f.passthroughUpstream, "passthrough-upstream", passthrough.UpstreamService, "where passed-through connections go: service (the Service's ClusterIP) or endpoints (its ready EndpointSlice addresses)")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":10254", "metrics address (0 turns metrics off)")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":10256", "health and readiness probe address")
 }
@@ -304,15 +307,25 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 			return err
 		}
 	}
+	build := passthrough.BuildOptions{Upstream: f.passthroughUpstream}
+	watched := webhook.Watched()
+	switch f.passthroughUpstream {
+	case "", passthrough.UpstreamService:
+	case passthrough.UpstreamEndpoints:
+		build.Endpoints = resolver
+		watched = append(watched, &discoveryv1.EndpointSlice{})
+	default:
+		return fmt.Errorf("--passthrough-upstream must be %q or %q, got %q", passthrough.UpstreamService, passthrough.UpstreamEndpoints, f.passthroughUpstream)
+	}
 	var sources []passthrough.EventSource
-	for _, obj := range webhook.Watched() {
+	for _, obj := range watched {
 		inf, err := mgr.GetCache().GetInformer(ctx, obj)
 		if err != nil {
 			return err
 		}
 		sources = append(sources, inf)
 	}
-	sync := &passthrough.Syncer{Proxy: proxy, Resolver: resolver, Validator: settings.Validator, Log: mgr.GetLogger().WithName("passthrough")}
+	sync := &passthrough.Syncer{Proxy: proxy, Resolver: resolver, Validator: settings.Validator, Build: build, Log: mgr.GetLogger().WithName("passthrough")}
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		return sync.Run(ctx, mgr.GetCache().WaitForCacheSync, sources...)
 	})); err != nil {

@@ -24,9 +24,16 @@ import (
 // TestManagerPassesThroughBySNI runs `portcullis manager --components=controller
 // --enable-ssl-passthrough` against a real API server: an Ingress with
 // ssl-passthrough, whose ExternalName Service points at a local TLS backend,
-// makes the proxy route that host to the backend untouched; deleting the
-// Ingress takes the route away.
+// makes the proxy route that host to the backend untouched (an ExternalName
+// Service is addressed by its name in both upstream modes; the endpoints mode
+// also watches EndpointSlices); deleting the Ingress takes the route away.
 func TestManagerPassesThroughBySNI(t *testing.T) {
+	for _, upstream := range []string{"service", "endpoints"} {
+		t.Run("upstream="+upstream, func(t *testing.T) { passesThroughBySNI(t, upstream) })
+	}
+}
+
+func passesThroughBySNI(t *testing.T, upstream string) {
 	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -66,7 +73,7 @@ func TestManagerPassesThroughBySNI(t *testing.T) {
 
 	https := "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
 	f := testFlags(t, "controller", 0)
-	f.passthrough, f.httpsAddr, f.passthroughFallback = true, https, "127.0.0.1:1"
+	f.passthrough, f.httpsAddr, f.passthroughFallback, f.passthroughUpstream = true, https, "127.0.0.1:1", upstream
 	done := managerRunning(ctx, t, api.Config, f)
 
 	dial := func() (string, error) {

@@ -3,10 +3,12 @@ package passthrough
 import (
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/world"
@@ -18,12 +20,36 @@ type Problem struct {
 	Host, Reason string
 }
 
+// Upstream modes (--passthrough-upstream).
+const (
+	// UpstreamService sends a host to its Service's ClusterIP (or an
+	// ExternalName Service's external name).
+	UpstreamService = "service"
+	// UpstreamEndpoints sends a host to the ready addresses of its Service's
+	// EndpointSlices.
+	UpstreamEndpoints = "endpoints"
+)
+
+// EndpointLookup finds the EndpointSlices of a Service (label
+// kubernetes.io/service-name).
+type EndpointLookup interface {
+	EndpointSlices(namespace, service string) []*discoveryv1.EndpointSlice
+}
+
+// BuildOptions choose how backends are addressed.
+type BuildOptions struct {
+	// Upstream is UpstreamService (the default) or UpstreamEndpoints.
+	Upstream  string
+	Endpoints EndpointLookup
+}
+
 // BuildRoutes makes the routing table for the passthrough hosts of the
-// Ingresses' intents: each to its Service's ClusterIP and port, or to an
-// ExternalName Service's external name on the port the Ingress names. The
-// same input gives the same table; hosts that cannot be routed are listed.
-func BuildRoutes(ings []*intent.Ingress, r world.Resolver) (*Routes, []Problem) {
-	hosts := map[string]string{}
+// Ingresses' intents: each to its Service's ClusterIP and port (or, with
+// UpstreamEndpoints, its ready endpoints), or to an ExternalName Service's
+// external name on the port the Ingress names. The same input gives the same
+// table; hosts that cannot be routed are listed.
+func BuildRoutes(ings []*intent.Ingress, r world.Resolver, o BuildOptions) (*Routes, []Problem) {
+	hosts := map[string][]string{}
 	var problems []Problem
 	for _, ing := range ings {
 		for _, h := range ing.Hosts {
@@ -34,50 +60,93 @@ func BuildRoutes(ings []*intent.Ingress, r world.Resolver) (*Routes, []Problem) 
 				problems = append(problems, Problem{h.Name, "no backend"})
 				continue
 			}
-			addr, err := backendAddress(ing.Namespace, *h.PassthroughBackend, r)
+			addrs, err := backendAddresses(ing.Namespace, *h.PassthroughBackend, r, o)
 			if err != nil {
 				problems = append(problems, Problem{h.Name, err.Error()})
 				continue
 			}
-			if prev, dup := hosts[h.Name]; dup && prev != addr {
+			sort.Strings(addrs)
+			if prev, dup := hosts[h.Name]; dup && !slices.Equal(prev, addrs) {
 				problems = append(problems, Problem{h.Name, "two Ingresses pass it through to different backends"})
 				delete(hosts, h.Name)
 				continue
 			}
-			hosts[h.Name] = addr
+			hosts[h.Name] = addrs
 		}
 	}
 	sort.Slice(problems, func(i, j int) bool { return problems[i].Host < problems[j].Host })
-	return NewRoutes(hosts), problems
+	return NewRoutesMulti(hosts), problems
 }
 
-func backendAddress(namespace string, b intent.Backend, r world.Resolver) (string, error) {
+func backendAddresses(namespace string, b intent.Backend, r world.Resolver, o BuildOptions) ([]string, error) {
 	svc, ok := r.Service(namespace, b.Service)
 	if !ok {
-		return "", fmt.Errorf("service %s/%s not found", namespace, b.Service)
+		return nil, fmt.Errorf("service %s/%s not found", namespace, b.Service)
 	}
-	port := b.Port
-	if b.PortName != "" {
-		if svc.Spec.Type == corev1.ServiceTypeExternalName {
-			return "", fmt.Errorf("service %s/%s is ExternalName: a named port cannot be resolved", namespace, b.Service)
+	name := namespace + "/" + b.Service
+	port, portName := b.Port, ""
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		if b.PortName != "" {
+			return nil, fmt.Errorf("service %s is ExternalName: a named port cannot be resolved", name)
 		}
-		for _, p := range svc.Spec.Ports {
-			if p.Name == b.PortName {
-				port = p.Port
+		if port <= 0 {
+			return nil, fmt.Errorf("service %s: no port", name)
+		}
+		return []string{net.JoinHostPort(svc.Spec.ExternalName, strconv.Itoa(int(port)))}, nil
+	}
+	found := false
+	for _, p := range svc.Spec.Ports {
+		if (b.PortName != "" && p.Name == b.PortName) || (b.PortName == "" && p.Port == b.Port) {
+			port, portName, found = p.Port, p.Name, true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("service %s has no port %s", name, portLabel(b))
+	}
+	if o.Upstream == UpstreamEndpoints {
+		return endpointAddresses(namespace, b.Service, portName, o.Endpoints)
+	}
+	if svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == corev1.ClusterIPNone {
+		return nil, fmt.Errorf("service %s has no cluster IP (headless): use --passthrough-upstream=endpoints", name)
+	}
+	return []string{net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(port)))}, nil
+}
+
+func portLabel(b intent.Backend) string {
+	if b.PortName != "" {
+		return fmt.Sprintf("named %q", b.PortName)
+	}
+	return strconv.Itoa(int(b.Port))
+}
+
+// endpointAddresses are the ready addresses of a Service's EndpointSlices on
+// the endpoint port named like the Service port.
+func endpointAddresses(namespace, service, portName string, lookup EndpointLookup) ([]string, error) {
+	if lookup == nil {
+		return nil, fmt.Errorf("service %s/%s: endpoints are not watched", namespace, service)
+	}
+	var out []string
+	for _, slice := range lookup.EndpointSlices(namespace, service) {
+		var port int32
+		for _, p := range slice.Ports {
+			if p.Port != nil && (p.Name == nil && portName == "" || p.Name != nil && *p.Name == portName) {
+				port = *p.Port
 			}
 		}
 		if port == 0 {
-			return "", fmt.Errorf("service %s/%s has no port named %q", namespace, b.Service, b.PortName)
+			continue
+		}
+		for _, ep := range slice.Endpoints {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			for _, a := range ep.Addresses {
+				out = append(out, net.JoinHostPort(a, strconv.Itoa(int(port))))
+			}
 		}
 	}
-	if port <= 0 {
-		return "", fmt.Errorf("service %s/%s: no port", namespace, b.Service)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("service %s/%s has no ready endpoints", namespace, service)
 	}
-	switch {
-	case svc.Spec.Type == corev1.ServiceTypeExternalName:
-		return net.JoinHostPort(svc.Spec.ExternalName, strconv.Itoa(int(port))), nil
-	case svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != corev1.ClusterIPNone:
-		return net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(port))), nil
-	}
-	return "", fmt.Errorf("service %s/%s has no cluster IP (headless)", namespace, b.Service)
+	return out, nil
 }

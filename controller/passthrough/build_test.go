@@ -1,11 +1,16 @@
 package passthrough
 
 import (
+	"crypto/tls"
+	"io"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -52,7 +57,7 @@ func TestBuildRoutesFromLibsIntent(t *testing.T) {
 		require.True(t, verdict.Ours)
 		intents = append(intents, verdict.Intent)
 	}
-	routes, problems := BuildRoutes(intents, w)
+	routes, problems := BuildRoutes(intents, w, BuildOptions{})
 	got, ok := routes.Lookup("vault.example.com")
 	assert.True(t, ok)
 	assert.Equal(t, "10.96.0.10:8200", got, "the ClusterIP and the named port")
@@ -64,4 +69,67 @@ func TestBuildRoutesFromLibsIntent(t *testing.T) {
 	assert.Contains(t, problems[0].Reason, "headless")
 	assert.Equal(t, "missing.example.com", problems[1].Host)
 	assert.Contains(t, problems[1].Reason, "not found")
+}
+
+// fixedSlices is an EndpointLookup over fixed EndpointSlices.
+type fixedSlices map[string][]*discoveryv1.EndpointSlice
+
+func (s fixedSlices) EndpointSlices(namespace, service string) []*discoveryv1.EndpointSlice {
+	return s[namespace+"/"+service]
+}
+
+func TestBuildRoutesToEndpoints(t *testing.T) {
+	ready, notReady := true, false
+	https := "https"
+	w := world.NewStatic()
+	w.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "vault"}, Spec: corev1.ServiceSpec{
+		ClusterIP: corev1.ClusterIPNone, Ports: []corev1.ServicePort{{Name: "https", Port: 8200}}}})
+	ing := passthroughIngress("vault", "vault.example.com", "vault", networkingv1.ServiceBackendPort{Number: 8200})
+	w.Add(ing)
+	verdict := validate.New(validate.Options{Config: config.Default(), EnableSSLPassthrough: true}, nil).Ingress(ing, w)
+	require.True(t, verdict.Ours)
+	eps := fixedSlices{"apps/vault": {{
+		Ports: []discoveryv1.EndpointPort{{Name: &https, Port: ptr(int32(8201))}},
+		Endpoints: []discoveryv1.Endpoint{
+			{Addresses: []string{"10.1.0.2"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}},
+			{Addresses: []string{"10.1.0.1"}},
+			{Addresses: []string{"10.1.0.3"}, Conditions: discoveryv1.EndpointConditions{Ready: &notReady}},
+		},
+	}}}
+	routes, problems := BuildRoutes([]*intent.Ingress{verdict.Intent}, w, BuildOptions{Upstream: UpstreamEndpoints, Endpoints: eps})
+	assert.Empty(t, problems)
+	assert.Equal(t, []string{"10.1.0.1:8201", "10.1.0.2:8201"}, routes.Backends("vault.example.com"),
+		"the ready endpoints, on the target port named like the Service port")
+
+	_, problems = BuildRoutes([]*intent.Ingress{verdict.Intent}, w, BuildOptions{Upstream: UpstreamEndpoints, Endpoints: fixedSlices{}})
+	require.Len(t, problems, 1)
+	assert.Contains(t, problems[0].Reason, "no ready endpoints")
+	_, problems = BuildRoutes([]*intent.Ingress{verdict.Intent}, w, BuildOptions{})
+	require.Len(t, problems, 1)
+	assert.Contains(t, problems[0].Reason, "--passthrough-upstream=endpoints", "a headless Service says what would route it")
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestDialMovesOnToTheNextEndpoint: a backend that does not answer is skipped.
+func TestDialMovesOnToTheNextEndpoint(t *testing.T) {
+	echo := startEcho(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := l.Addr().String()
+	_ = l.Close()
+	p, addr := startProxy(t, Options{Fallback: "127.0.0.1:1"})
+	p.SetRoutes(NewRoutesMulti(map[string][]string{"multi.example.com": {dead, echo}}))
+	hello := clientHello(t, &tls.Config{ServerName: "multi.example.com"})
+	for i := 0; i < 8; i++ { // whichever endpoint the proxy starts with
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		_, err = c.Write(hello)
+		require.NoError(t, err)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.ReadFull(c, make([]byte, len(hello)))
+		require.NoError(t, err, "the live endpoint answered")
+		_ = c.Close()
+	}
+	assert.Zero(t, p.Stats().DialFailures)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -238,14 +239,15 @@ func (p *Proxy) handle(c net.Conn) {
 		rest, _ := br.Peek(br.Buffered())
 		first = append(first, rest...)
 	}
-	backend, passthrough := p.routes.Load().Lookup(hello.ServerName)
+	backends := p.routes.Load().Backends(hello.ServerName)
+	passthrough := len(backends) > 0
 	if !passthrough {
-		backend = p.o.Fallback
+		backends = []string{p.o.Fallback}
 	}
-	up, err := net.DialTimeout("tcp", backend, p.o.DialTimeout)
+	up, err := dialOne(backends, p.o.DialTimeout)
 	if err != nil {
 		p.dialFailures.Add(1)
-		p.o.Log.V(1).Info("backend unreachable", "backend", backend, "server name", hello.ServerName, "error", err.Error())
+		p.o.Log.V(1).Info("backend unreachable", "backends", backends, "server name", hello.ServerName, "error", err.Error())
 		return
 	}
 	defer up.Close()
@@ -262,6 +264,29 @@ func (p *Proxy) handle(c net.Conn) {
 	_ = up.SetWriteDeadline(time.Time{})
 	_ = c.SetDeadline(time.Time{})
 	p.pipe(c, up)
+}
+
+// dialOne connects to one of the backends, starting at a random one and
+// trying the next while they do not answer, within timeout in all.
+func dialOne(backends []string, timeout time.Duration) (net.Conn, error) {
+	deadline := time.Now().Add(timeout)
+	start := rand.IntN(len(backends))
+	var errs []error
+	for i := range backends {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		c, err := net.DialTimeout("tcp", backends[(start+i)%len(backends)], left)
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, errors.New("dial timeout")
+	}
+	return nil, errors.Join(errs...)
 }
 
 // pipe copies both ways until both directions end, passing each half-close

@@ -21,7 +21,9 @@ type Syncer struct {
 	Resolver world.Resolver
 	// Validator is the Validator for the ConfigMap in force.
 	Validator func() *validate.Validator
-	Log       logr.Logger
+	// Build chooses how backends are addressed.
+	Build BuildOptions
+	Log   logr.Logger
 }
 
 // Sync rebuilds and swaps the routing table once.
@@ -33,7 +35,7 @@ func (s *Syncer) Sync() {
 			intents = append(intents, verdict.Intent)
 		}
 	}
-	routes, problems := BuildRoutes(intents, s.Resolver)
+	routes, problems := BuildRoutes(intents, s.Resolver, s.Build)
 	s.Proxy.SetRoutes(routes)
 	for _, p := range problems {
 		s.Log.Info("passthrough host has no route; its connections go to nginx", "host", p.Host, "reason", p.Reason)
