@@ -31,6 +31,11 @@ type Options struct {
 	// loopback only.
 	Passthrough  bool
 	FallbackPort int
+	// StatusAddress, when set ("127.0.0.1:port"), gets a server answering
+	// GenerationPath with Generation: how the supervisor knows a reload took.
+	StatusAddress string
+	// Generation names the configuration (hex); see StatusAddress.
+	Generation string
 	// User is written as the user directive when set (nginx run as root).
 	User             string
 	WorkerProcesses  int
@@ -168,6 +173,13 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 		return nil, err
 	}
 	h.add(def...)
+	if r.o.StatusAddress != "" {
+		status, err := r.statusServer()
+		if err != nil {
+			return nil, err
+		}
+		h.add(status)
+	}
 	for _, s := range m.Servers {
 		nodes, err := r.server(s)
 		if err != nil {
@@ -654,4 +666,23 @@ func exempt(path string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+// GenerationPath is where the status server answers the configuration's generation.
+const GenerationPath = "/portcullis/generation"
+
+func (r *renderer) statusServer() (*Node, error) {
+	for _, c := range r.o.Generation {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return nil, fmt.Errorf("nginx: generation %q is not hex", r.o.Generation)
+		}
+	}
+	if !dataplane.SafeText(r.o.StatusAddress) || strings.ContainsAny(r.o.StatusAddress, "\"\\ ;{}#") {
+		return nil, fmt.Errorf("nginx: status address %q", r.o.StatusAddress)
+	}
+	return blk("server", nil,
+		d("listen", text(r.o.StatusAddress)),
+		blk("location", []Arg{lit("="), lit(GenerationPath)}, d("return", lit("200"), lit(r.o.Generation))),
+		blk("location", []Arg{lit("/")}, d("return", lit("404"))),
+	), nil
 }

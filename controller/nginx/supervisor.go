@@ -1,0 +1,351 @@
+package nginx
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+)
+
+// Supervisor runs nginx as a child process and programs it with models:
+// it stages the whole tree, checks it once with nginx -t, swaps it in,
+// reloads gracefully and confirms the new generation serves, keeping the last
+// good tree when anything fails. It reloads only when the bytes nginx reads
+// (configuration, certificates, CA bundles, CRLs) changed.
+//
+// Layout under Dir (0700): files/ (the model's files, 0600, named by content
+// hash), run/ (pid, logs, temp files), nginx.conf (the configuration in force).
+type Supervisor struct {
+	cfg SupervisorConfig
+
+	mu         sync.Mutex // serializes Apply and Stop
+	generation string     // of the configuration in force, "" before the first
+	live       map[string]bool
+	cmd        *exec.Cmd
+	exited     chan struct{}
+	stopping   bool
+	restarts   int
+}
+
+// SupervisorConfig configures a Supervisor.
+type SupervisorConfig struct {
+	// Binary is nginx; FindBinary() when empty.
+	Binary string
+	// Dir is the private state directory (created 0700).
+	Dir string
+	// Render are the listen settings; Root, Prefix, Generation and (when
+	// empty) User are filled in by the supervisor. StatusAddress is required.
+	Render Options
+	// ConfirmTimeout bounds the wait for a new generation to serve (5 s when 0).
+	ConfirmTimeout time.Duration
+	Log            logr.Logger
+}
+
+// ErrNotConfirmed is returned when nginx did not start serving a generation.
+var ErrNotConfirmed = errors.New("nginx did not serve the new configuration")
+
+// NewSupervisor prepares the state directory. nginx starts on the first Apply.
+func NewSupervisor(cfg SupervisorConfig) (*Supervisor, error) {
+	if cfg.Binary == "" {
+		bin, err := FindBinary()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Binary = bin
+	}
+	if !filepath.IsAbs(cfg.Dir) {
+		return nil, fmt.Errorf("nginx supervisor: state directory %q must be absolute", cfg.Dir)
+	}
+	if cfg.Render.StatusAddress == "" {
+		return nil, errors.New("nginx supervisor: a status address is required to confirm reloads")
+	}
+	if cfg.ConfirmTimeout == 0 {
+		cfg.ConfirmTimeout = 5 * time.Second
+	}
+	if cfg.Render.User == "" && os.Geteuid() == 0 {
+		// Workers must read the 0600 files the supervisor writes.
+		cfg.Render.User = "root"
+	}
+	cfg.Render.Root, cfg.Render.Prefix = filepath.Join(cfg.Dir, "files"), filepath.Join(cfg.Dir, "run")
+	for _, dir := range []string{cfg.Dir, cfg.Render.Root, cfg.Render.Prefix} {
+		if err := PrivateDir(dir); err != nil {
+			return nil, fmt.Errorf("nginx supervisor: %w", err)
+		}
+	}
+	return &Supervisor{cfg: cfg}, nil
+}
+
+func (s *Supervisor) confPath() string { return filepath.Join(s.cfg.Dir, "nginx.conf") }
+
+// Generation is the generation of the configuration in force.
+func (s *Supervisor) Generation() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.generation
+}
+
+// Apply programs nginx with the model. It reports whether nginx was reloaded
+// (false when nothing nginx reads changed). On any error the previous
+// configuration stays in force and keeps serving.
+func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return false, errors.New("nginx supervisor: stopped")
+	}
+	gen, conf, err := s.render(m)
+	if err != nil {
+		return false, err
+	}
+	if gen == s.generation && s.running() {
+		return false, nil
+	}
+	if err := WriteFiles(s.cfg.Render.Root, m.Files); err != nil {
+		return false, fmt.Errorf("nginx supervisor: stage files: %w", err)
+	}
+	staged := s.confPath() + ".staged"
+	if err := writeAtomic(staged, conf); err != nil {
+		return false, fmt.Errorf("nginx supervisor: stage configuration: %w", err)
+	}
+	if out, err := s.nginx("-t", "-q", "-c", staged).CombinedOutput(); err != nil {
+		os.Remove(staged)
+		return false, fmt.Errorf("nginx supervisor: generation %s refused by nginx -t: %w: %s", gen, err, strings.TrimSpace(string(out)))
+	}
+	previous, _ := os.ReadFile(s.confPath())
+	if err := os.Rename(staged, s.confPath()); err != nil {
+		return false, fmt.Errorf("nginx supervisor: swap configuration: %w", err)
+	}
+	if err := s.activate(ctx, gen); err != nil {
+		s.restore(previous)
+		return false, err
+	}
+	s.cfg.Log.Info("nginx configuration in force", "generation", gen, "servers", len(m.Servers), "files", len(m.Files))
+	s.generation = gen
+	s.collect(m.Files)
+	return true, nil
+}
+
+// render renders the model with its generation: a hash of every byte nginx
+// reads (the configuration without the generation, and each file's name and
+// content).
+func (s *Supervisor) render(m *dataplane.Model) (string, []byte, error) {
+	o := s.cfg.Render
+	o.Generation = ""
+	conf, err := RenderModel(m, o)
+	if err != nil {
+		return "", nil, err
+	}
+	h := sha256.New()
+	h.Write(conf)
+	for _, f := range m.Files {
+		fmt.Fprintf(h, "\x00%s\x00%d\x00", f.Name, len(f.Data))
+		h.Write(f.Data)
+	}
+	o.Generation = hex.EncodeToString(h.Sum(nil)[:16])
+	conf, err = RenderModel(m, o)
+	return o.Generation, conf, err
+}
+
+// activate starts nginx, or reloads it, and waits for gen to serve.
+func (s *Supervisor) activate(ctx context.Context, gen string) error {
+	if !s.running() {
+		if err := s.start(); err != nil {
+			return err
+		}
+	} else if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		return fmt.Errorf("nginx supervisor: reload: %w", err)
+	}
+	return s.confirm(ctx, gen)
+}
+
+// restore puts the previous configuration back in place: it is what nginx
+// still serves after a reload that did not take, and what a restart must read.
+func (s *Supervisor) restore(previous []byte) {
+	if previous == nil {
+		os.Remove(s.confPath())
+		return
+	}
+	if err := writeAtomic(s.confPath(), previous); err != nil {
+		s.cfg.Log.Error(err, "nginx supervisor: restore the last good configuration")
+	}
+	if s.running() {
+		_ = s.cmd.Process.Signal(syscall.SIGHUP)
+	}
+}
+
+// confirm polls the status server until it answers gen.
+func (s *Supervisor) confirm(ctx context.Context, gen string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ConfirmTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	url := "http://" + s.cfg.Render.StatusAddress + GenerationPath
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := client.Do(req); err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 128))
+			resp.Body.Close()
+			if string(body) == gen && s.oldWorkersGone() {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("nginx supervisor: generation %s: %w (%s)", gen, ErrNotConfirmed, s.errorLogTail())
+		case <-s.exited:
+			return fmt.Errorf("nginx supervisor: nginx exited: %w (%s)", ErrNotConfirmed, s.errorLogTail())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Supervisor) errorLogTail() string {
+	b, _ := os.ReadFile(filepath.Join(s.cfg.Render.Prefix, "error.log"))
+	if len(b) > 600 {
+		b = b[len(b)-600:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// collect removes files no configuration in force refers to.
+func (s *Supervisor) collect(files []dataplane.File) {
+	live := make(map[string]bool, len(files))
+	for _, f := range files {
+		live[f.Name] = true
+	}
+	s.live = live
+	entries, err := os.ReadDir(s.cfg.Render.Root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !live[e.Name()] {
+			os.Remove(filepath.Join(s.cfg.Render.Root, e.Name()))
+		}
+	}
+}
+
+func (s *Supervisor) nginx(args ...string) *exec.Cmd {
+	base := []string{"-p", s.cfg.Render.Prefix, "-e", filepath.Join(s.cfg.Render.Prefix, "error.log")}
+	return exec.Command(s.cfg.Binary, append(base, args...)...)
+}
+
+func (s *Supervisor) running() bool {
+	if s.cmd == nil {
+		return false
+	}
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// start runs nginx on the configuration in force and watches it: if it dies,
+// it is restarted with backoff on the last good configuration.
+func (s *Supervisor) start() error {
+	cmd := s.nginx("-c", s.confPath())
+	cmd.Stdout, cmd.Stderr = nil, nil // /dev/null: no pipe a worker could hold open
+	// Its own process group, so workers a dead master leaves behind (holding
+	// the listening sockets) can be ended with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("nginx supervisor: start nginx: %w", err)
+	}
+	exited := make(chan struct{})
+	s.cmd, s.exited = cmd, exited
+	go func() {
+		err := cmd.Wait()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // orphaned workers, if any
+		close(exited)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.stopping || s.cmd != cmd {
+			return
+		}
+		s.cfg.Log.Error(err, "nginx exited; restarting on the last good configuration", "restarts", s.restarts)
+		go s.restart(cmd)
+	}()
+	return nil
+}
+
+// restart starts nginx again after a backoff, unless stopped meanwhile.
+func (s *Supervisor) restart(dead *exec.Cmd) {
+	s.mu.Lock()
+	delay := min(100*time.Millisecond<<min(s.restarts, 6), 5*time.Second)
+	s.restarts++
+	s.mu.Unlock()
+	time.Sleep(delay)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping || s.cmd != dead {
+		return
+	}
+	if err := s.start(); err != nil {
+		s.cfg.Log.Error(err, "nginx restart failed")
+		go s.restart(s.cmd)
+	}
+}
+
+// Stop drains nginx gracefully (SIGQUIT: in-flight requests complete) and
+// kills it when ctx ends first.
+func (s *Supervisor) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopping = true
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	select {
+	case <-exited:
+		return nil
+	default:
+	}
+	_ = cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-exited:
+		return nil
+	case <-ctx.Done():
+		_ = cmd.Process.Kill()
+		<-exited
+		return ctx.Err()
+	}
+}
+
+// oldWorkersGone reports whether the master runs only its configured number
+// of serving workers: after a reload, workers of the previous generation keep
+// accepting on the shared sockets until they start shutting down ("worker
+// process is shutting down"). Without /proc it cannot tell and says yes.
+func (s *Supervisor) oldWorkersGone() bool {
+	pid := s.cmd.Process.Pid
+	children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return true
+	}
+	serving := 0
+	for _, c := range strings.Fields(string(children)) {
+		cmdline, err := os.ReadFile("/proc/" + c + "/cmdline")
+		if err != nil {
+			continue
+		}
+		if strings.TrimRight(string(cmdline), "\x00 ") == "nginx: worker process" {
+			serving++
+		}
+	}
+	return serving <= max(s.cfg.Render.WorkerProcesses, 1)
+}
