@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -423,4 +424,66 @@ func TestRunningOutOfDescriptorsDoesNotStopTheProxy(t *testing.T) {
 	answer, _ := dialTLS(t, addr, "x.example.com", fallback.ca, "after the shortage", nil)
 	assert.Contains(t, answer, "nginx saw", "the proxy accepts again")
 	assert.GreaterOrEqual(t, p.Stats().HelloFailures+p.Stats().Fallback, int64(1))
+}
+
+// A client trickling its ClientHello one byte at a time, each byte well within
+// any per-read timeout, is cut when the whole-hello deadline passes; one whose
+// records run past MaxClientHello is refused without the proxy reading on.
+func TestSlowLorisAndOversizedHellosAreCut(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "x.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr, HelloTimeout: 400 * time.Millisecond})
+
+	slow, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer slow.Close()
+	hello := clientHello(t, &tls.Config{ServerName: "x.example.com"})
+	start := time.Now()
+	var sent int
+	for ; sent < len(hello); sent++ {
+		if _, err := slow.Write(hello[sent : sent+1]); err != nil {
+			break
+		}
+		if time.Since(start) > 3*time.Second {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cutAfter := time.Since(start)
+	assert.Less(t, sent, len(hello), "the trickle never finished its hello")
+	assert.Less(t, cutAfter, 2*time.Second, "cut near the 400ms deadline, not left to trickle")
+
+	// Against a proxy whose deadline is far off, so that only the bound can
+	// close the connection in time.
+	p2, addr2 := startProxy(t, Options{Fallback: fallback.addr, HelloTimeout: 30 * time.Second})
+	bigStart := time.Now()
+	big, err := net.Dial("tcp", addr2)
+	require.NoError(t, err)
+	defer big.Close()
+	// A ClientHello whose claimed length fits the bound, sent in one-byte
+	// records: the records' headers carry it past the bound before it
+	// completes.
+	records := []byte{recordTypeHandshake, 3, 1, 0, 4, handshakeClientHello, 0, 0xff, 0xfc}
+	for len(records) < MaxClientHello {
+		records = append(records, recordTypeHandshake, 3, 1, 0, 1, 0)
+	}
+	var wrote int
+	for wrote < 2*MaxClientHello {
+		n, err := big.Write(records)
+		wrote += n
+		if err != nil {
+			break
+		}
+	}
+	_ = big.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, err := big.Read(make([]byte, 1))
+	assert.Equal(t, 0, n)
+	assert.Error(t, err, "an oversized hello is closed")
+	var ne net.Error
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "closed by the proxy, not by our read deadline: %v", err)
+	assert.Less(t, time.Since(bigStart), 4*time.Second, "closed at the bound, not at the deadline")
+
+	require.Eventually(t, func() bool { return p.Stats().HelloFailures == 1 && p2.Stats().HelloFailures == 1 }, 3*time.Second, 10*time.Millisecond)
+	assert.Equal(t, int64(0), p.Stats().Fallback+p2.Stats().Fallback, "neither was routed")
+	answer, _ := dialTLS(t, addr, "x.example.com", fallback.ca, "still serving", nil)
+	assert.Contains(t, answer, "nginx saw")
 }
