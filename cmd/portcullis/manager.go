@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,7 +28,9 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/seed-d040b84d/portcullis/controller/nginx"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
+	"github.com/seed-d040b84d/portcullis/controller/reconcile"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -58,6 +62,12 @@ type managerFlags struct {
 	httpsAddr           string
 	passthroughFallback string
 	passthroughUpstream string
+	nginx               bool
+	nginxDir            string
+	nginxAddress        string
+	nginxStatus         string
+	httpPort            int
+	nginxHTTPSPort      int
 }
 
 // Certificate modes of the webhook server.
@@ -92,6 +102,12 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.httpsAddr, "https-address", ":443", "where the passthrough proxy listens (the HTTPS port)")
 	fs.StringVar(&f.passthroughFallback, "ssl-passthrough-fallback", "127.0.0.1:442", "nginx's TLS listener (with proxy_protocol) for connections that are not passed through")
 	fs.StringVar(&f.passthroughUpstream, "passthrough-upstream", passthrough.UpstreamService, "where passed-through connections go: service (the Service's ClusterIP) or endpoints (its ready EndpointSlice addresses)")
+	fs.BoolVar(&f.nginx, "nginx", true, "with --components=controller, run and program nginx")
+	fs.StringVar(&f.nginxDir, "nginx-dir", "/var/lib/portcullis/nginx", "nginx's private state directory (configuration, certificates, keys: 0700)")
+	fs.StringVar(&f.nginxAddress, "nginx-address", "", "the address nginx listens on (all when empty)")
+	fs.IntVar(&f.httpPort, "http-port", 80, "nginx's HTTP port")
+	fs.IntVar(&f.nginxHTTPSPort, "https-port", 443, "nginx's HTTPS port (without passthrough; with it, nginx's TLS listener is --ssl-passthrough-fallback)")
+	fs.StringVar(&f.nginxStatus, "nginx-status-address", "127.0.0.1:10246", "loopback address of nginx's status server, which confirms reloads")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":10254", "metrics address (0 turns metrics off)")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":10256", "health and readiness probe address")
 }
@@ -285,10 +301,16 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, f managerFlags) (*we
 	return webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap, Policies: engine, PolicyDir: dir})
 }
 
-// setupController starts the data-plane pieces of this build: with
-// --enable-ssl-passthrough, the passthrough proxy on --https-address, its
-// routes kept equal to lib's verdicts on the Ingresses in the cluster.
+// setupController starts the data plane: nginx, programmed from lib's
+// verdicts on the Ingresses in the cluster (unless --nginx=false), and with
+// --enable-ssl-passthrough the passthrough proxy on --https-address in front
+// of nginx's TLS listener (--ssl-passthrough-fallback, with proxy_protocol).
 func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, settings *webhook.Settings) error {
+	if f.nginx {
+		if err := setupNginx(ctx, mgr, f, settings); err != nil {
+			return err
+		}
+	}
 	if !f.passthrough {
 		return nil
 	}
@@ -347,6 +369,55 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 		defer cancel()
 		_ = proxy.Shutdown(drain)
 		return nil
+	}))
+}
+
+// setupNginx runs the reconciler that programs nginx.
+func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settings *webhook.Settings) error {
+	render := nginx.Options{
+		Address: f.nginxAddress, HTTPPort: f.httpPort, HTTPSPort: f.nginxHTTPSPort,
+		StatusAddress: f.nginxStatus,
+	}
+	if f.passthrough {
+		_, port, err := net.SplitHostPort(f.passthroughFallback)
+		if err != nil {
+			return fmt.Errorf("--ssl-passthrough-fallback: %w", err)
+		}
+		fallback, err := strconv.Atoi(port)
+		if err != nil {
+			return fmt.Errorf("--ssl-passthrough-fallback: port %q: %w", port, err)
+		}
+		_, public, err := net.SplitHostPort(f.httpsAddr)
+		if err != nil {
+			return fmt.Errorf("--https-address: %w", err)
+		}
+		render.Passthrough, render.FallbackPort = true, fallback
+		render.PublicHTTPSPort, _ = strconv.Atoi(public)
+	}
+	dir, err := filepath.Abs(f.nginxDir)
+	if err != nil {
+		return err
+	}
+	sup, err := nginx.NewSupervisor(nginx.SupervisorConfig{Dir: dir, Render: render, Log: mgr.GetLogger().WithName("nginx")})
+	if err != nil {
+		return err
+	}
+	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
+	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Supervisor: sup, Log: mgr.GetLogger().WithName("reconcile")}
+	if f.defaultCert.Name != "" {
+		d := f.defaultCert
+		rec.DefaultCertificate = &d
+	}
+	var sources []reconcile.EventSource
+	for _, obj := range webhook.Watched() {
+		inf, err := mgr.GetCache().GetInformer(ctx, obj)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, inf)
+	}
+	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		return rec.Run(ctx, mgr.GetCache().WaitForCacheSync, 10*time.Second, sources...)
 	}))
 }
 

@@ -1,0 +1,132 @@
+// Package reconcile programs nginx from the cluster: after every change to
+// what lib reads it re-validates every Ingress of ours, builds the
+// whole-world dataplane model and hands it to the nginx supervisor, which
+// reloads only when the bytes nginx reads changed.
+package reconcile
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-logr/logr"
+	toolscache "k8s.io/client-go/tools/cache"
+
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+	"github.com/seed-d040b84d/portcullis/controller/nginx"
+	"github.com/seed-d040b84d/portcullis/lib/certs"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+// Reconciler rebuilds and applies the model.
+type Reconciler struct {
+	Resolver world.Resolver
+	// Validator is the Validator for the ConfigMap in force.
+	Validator  func() *validate.Validator
+	Certs      *certs.Cache
+	Supervisor *nginx.Supervisor
+	// DefaultCertificate is --default-ssl-certificate; a generated
+	// self-signed certificate is served without it (or while it is unusable).
+	DefaultCertificate *intent.ObjectRef
+	Log                logr.Logger
+
+	generated, lastDefault *certs.ServerCert
+}
+
+// Sync builds the model from the cluster as it is and applies it. It returns
+// whether nginx was reloaded.
+func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
+	now := time.Now()
+	if r.generated == nil {
+		g, err := dataplane.GenerateDefaultCertificate(now)
+		if err != nil {
+			return false, err
+		}
+		r.generated = g
+	}
+	def := r.generated
+	if r.lastDefault != nil {
+		def = r.lastDefault
+	}
+	if ref := r.DefaultCertificate; ref != nil {
+		if sec, ok := r.Resolver.Secret(ref.Namespace, ref.Name); ok {
+			d, err := dataplane.DefaultCertificateFrom(sec, r.Certs, now, def)
+			if err != nil {
+				r.Log.Error(err, "default certificate")
+			} else {
+				r.lastDefault = d
+			}
+			def = d
+		}
+	}
+	v := r.Validator()
+	m, err := dataplane.Build(dataplane.Judge(v, r.Resolver), dataplane.Options{
+		Config: v.Options().Config, Resolver: r.Resolver, Certs: r.Certs,
+		Backends: dataplane.ServiceBackends{Resolver: r.Resolver}, DefaultCertificate: def,
+	})
+	if err != nil {
+		return false, err
+	}
+	return r.Supervisor.Apply(ctx, m)
+}
+
+// EventSource is an informer that takes event handlers.
+type EventSource interface {
+	AddEventHandler(toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error)
+}
+
+// Run syncs once the caches have synced and again after every change of the
+// watched kinds (a burst of events makes one sync), until ctx ends; then it
+// stops nginx gracefully. A failed sync keeps the last good configuration in
+// force and is retried at the next change or after retry.
+func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool, retry time.Duration, sources ...EventSource) error {
+	wake := make(chan struct{}, 1)
+	poke := func(any) {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	for _, src := range sources {
+		if _, err := src.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: poke, UpdateFunc: func(_, obj any) { poke(obj) }, DeleteFunc: poke,
+		}); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		drain, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := r.Supervisor.Stop(drain); err != nil {
+			r.Log.Error(err, "stopping nginx")
+		}
+	}()
+	if !synced(ctx) {
+		return nil
+	}
+	poke(nil)
+	var retryC <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-retryC:
+		case <-wake:
+		}
+		retryC = nil
+		reloaded, err := r.Sync(ctx)
+		switch {
+		case err != nil:
+			r.Log.Error(err, "nginx not updated; the last good configuration stays in force")
+			retryC = time.After(retry)
+		case reloaded:
+			r.Log.Info("nginx configuration applied", "generation", r.Supervisor.Generation())
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond): // coalesce a burst of changes
+		}
+	}
+}
