@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,6 +30,7 @@ type devFlags struct {
 	noDemo      bool
 	webhookPort int
 	httpsPort   int
+	httpPort    int
 	passthrough bool
 }
 
@@ -41,7 +43,8 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.fresh, "fresh", false, "remove the state directory first")
 	fs.BoolVar(&f.noDemo, "no-demo", false, "do not apply the demo objects")
 	fs.IntVar(&f.webhookPort, "webhook-port", 9443, "loopback port of the admission webhook server")
-	fs.IntVar(&f.httpsPort, "https-port", 8443, "loopback HTTPS port (the passthrough proxy)")
+	fs.IntVar(&f.httpsPort, "https-port", 8443, "loopback HTTPS port")
+	fs.IntVar(&f.httpPort, "http-port", 8080, "loopback HTTP port")
 	fs.BoolVar(&f.passthrough, "enable-ssl-passthrough", true, "run the SNI passthrough proxy on --https-port")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -90,9 +93,15 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	fallback, status, err := freePorts()
+	if err != nil {
+		return err
+	}
 	mf := managerFlags{
 		namespace: controllerNamespace, components: "webhook,controller", class: "portcullis", prefix: "nginx.ingress.kubernetes.io",
-		passthrough: f.passthrough, httpsAddr: fmt.Sprintf("127.0.0.1:%d", f.httpsPort), passthroughFallback: "127.0.0.1:1",
+		passthrough: f.passthrough, httpsAddr: fmt.Sprintf("127.0.0.1:%d", f.httpsPort), passthroughFallback: fmt.Sprintf("127.0.0.1:%d", fallback),
+		nginx: true, nginxDir: filepath.Join(f.stateDir, "nginx"), nginxAddress: "127.0.0.1",
+		httpPort: f.httpPort, nginxHTTPSPort: f.httpsPort, nginxStatus: fmt.Sprintf("127.0.0.1:%d", status),
 		webhookHost: "127.0.0.1", webhookPort: f.webhookPort,
 		certDir: filepath.Join(f.stateDir, "webhook-certs"), certMode: certSelfSigned,
 		webhookHosts: stringList{"127.0.0.1"}, webhookConfigs: "portcullis",
@@ -144,6 +153,21 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// freePorts finds two loopback ports free a moment ago: nginx's TLS listener
+// behind the passthrough proxy, and nginx's status server.
+func freePorts() (int, int, error) {
+	var ports []int
+	for i := 0; i < 2; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, 0, err
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports[0], ports[1], nil
+}
+
 // installWebhook creates the controller namespace and the shipped webhook
 // configurations, pointed at the local server.
 func installWebhook(ctx context.Context, c client.Client, port int) error {
@@ -187,12 +211,28 @@ func waitForAdmission(ctx context.Context, c client.Client) error {
 func banner(w io.Writer, host, kubeconfig string, demo *demoFiles, f devFlags) {
 	k := "kubectl --kubeconfig " + kubeconfig
 	fmt.Fprintf(w, `
-portcullis dev is running: kube-apiserver at %s, admission webhook on 127.0.0.1.
+portcullis dev is running: kube-apiserver at %s, the admission webhook, and nginx on
+127.0.0.1 (HTTP %d, HTTPS %d).
 
   export KUBECONFIG=%s
   %s get ingresses -A
-`, host, kubeconfig, k)
+`, host, f.httpPort, f.httpsPort, kubeconfig, k)
 	if demo != nil {
+		ca := filepath.Join(demo.dir, "ca.crt")
+		curl := func(host string) string {
+			return fmt.Sprintf("curl --resolve %s:%d:127.0.0.1 --cacert %s https://%s:%d/", host, f.httpsPort, ca, host, f.httpsPort)
+		}
+		fmt.Fprintf(w, `
+TLS, with the demo's own certificate:
+
+  %s
+
+Client certificates required: without one nginx answers 400, with the demo's it answers 200:
+
+  %s
+  %s --cert %s --key %s
+`, curl("tls.demo.test"), curl("mtls.demo.test"), curl("mtls.demo.test"),
+			filepath.Join(demo.dir, "client.crt"), filepath.Join(demo.dir, "client.key"))
 		fmt.Fprintf(w, `
 The webhook refuses a broken Ingress, naming every field to fix:
 
@@ -208,8 +248,8 @@ The demo CA, client certificate and key are in %s.
 			fmt.Fprintf(w, `
 The passthrough proxy on 127.0.0.1:%d sends %s, untouched, to a backend with its own certificate:
 
-  curl --resolve %s:%d:127.0.0.1 --cacert %s https://%s:%d/
-`, f.httpsPort, passthroughHost, passthroughHost, f.httpsPort, filepath.Join(demo.dir, "ca.crt"), passthroughHost, f.httpsPort)
+  %s
+`, f.httpsPort, passthroughHost, curl(passthroughHost))
 		}
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops everything.")

@@ -42,7 +42,7 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	done := make(chan error, 1)
 	https := harness.FreePort(t)
 	go func() {
-		done <- dev(ctx, devFlags{stateDir: state, readyFile: ready, webhookPort: harness.FreePort(t), httpsPort: https, passthrough: true}, &out, &out)
+		done <- dev(ctx, devFlags{stateDir: state, readyFile: ready, webhookPort: harness.FreePort(t), httpsPort: https, httpPort: harness.FreePort(t), passthrough: true}, &out, &out)
 	}()
 	deadline := time.After(120 * time.Second)
 	for {
@@ -105,6 +105,37 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	}, 20*time.Second, 100*time.Millisecond)
 	assert.Contains(t, string(body), "passed this TLS connection through untouched")
 	hc.CloseIdleConnections()
+
+	// The banner's curls for TLS and mTLS, through the proxy's fallback to nginx.
+	get := func(host string, cert *tls.Certificate) (int, string) {
+		cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		if cert != nil {
+			cfg.Certificates = []tls.Certificate{*cert}
+		}
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg,
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, fmt.Sprintf("127.0.0.1:%d", https))
+			}}}
+		defer c.CloseIdleConnections()
+		resp, err := c.Get(fmt.Sprintf("https://%s:%d/", host, https))
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	require.Eventually(t, func() bool { code, _ := get("tls.demo.test", nil); return code == 200 }, 30*time.Second, 200*time.Millisecond,
+		"nginx serves the TLS demo host")
+	_, b := get("tls.demo.test", nil)
+	assert.Contains(t, b, "hello from the demo backend: tls.demo.test /")
+	code, _ := get("mtls.demo.test", nil)
+	assert.Equal(t, 400, code, "no client certificate: 400")
+	clientCert, err := tls.LoadX509KeyPair(filepath.Join(state, "client.crt"), filepath.Join(state, "client.key"))
+	require.NoError(t, err)
+	code, b = get("mtls.demo.test", &clientCert)
+	assert.Equal(t, 200, code)
+	assert.Contains(t, b, "client certificate SUCCESS")
 
 	for _, f := range []string{"kubeconfig", "ca.crt", "client.crt", "client.key", "webhook-certs/tls.key"} {
 		fi, err := os.Stat(filepath.Join(state, f))

@@ -96,6 +96,10 @@ func demoCerts() (ca, server, clientCert *demoCert, err error) {
 	return
 }
 
+// echoPort is the port of the demo's echo backend (set by applyDemo; the
+// broken Ingress only needs a number).
+var echoPort int32 = 8081
+
 func demoIngress(name, host, secret string, ann map[string]string) *networkingv1.Ingress {
 	class := "portcullis"
 	prefix := networkingv1.PathTypePrefix
@@ -109,7 +113,7 @@ func demoIngress(name, host, secret string, ann map[string]string) *networkingv1
 				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
 					Path: "/", PathType: &prefix,
 					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-						Name: "echo", Port: networkingv1.ServiceBackendPort{Number: 8081}}},
+						Name: "echo", Port: networkingv1.ServiceBackendPort{Number: echoPort}}},
 				}}},
 			}}},
 		},
@@ -168,6 +172,25 @@ func startPassthroughBackend(ctx context.Context, ca *demoCert) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// startEchoBackend serves plain HTTP on loopback, answering with what nginx
+// passed on (the client certificate's subject on mTLS hosts), until ctx ends.
+func startEchoBackend(ctx context.Context) (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello from the demo backend: %s %s", r.Host, r.URL.Path)
+		if v := r.Header.Get("ssl-client-verify"); v != "" {
+			fmt.Fprintf(w, " (client certificate %s: %s)", v, r.Header.Get("ssl-client-subject-dn"))
+		}
+		fmt.Fprintln(w)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
 // applyDemo creates the demo objects, starts the passthrough backend, and
 // writes the demo CA, client certificate and key (0600) and the broken
 // Ingress to dir.
@@ -180,6 +203,11 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 	if err != nil {
 		return nil, err
 	}
+	port, err := startEchoBackend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	echoPort = int32(port)
 	objs := []client.Object{
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: "portcullis"},
 			Data: map[string]string{"default-issuer": "ClusterIssuer/letsencrypt"}},
@@ -190,7 +218,7 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 			Data: map[string][]byte{"ca.crt": ca.pem}},
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "echo"},
 			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
-				Ports: []corev1.ServicePort{{Name: "http", Port: 8081}}}},
+				Ports: []corev1.ServicePort{{Name: "http", Port: echoPort}}}},
 		demoIngress("tls", "tls.demo.test", "demo-tls", nil),
 		demoIngress("mtls", "mtls.demo.test", "demo-tls", map[string]string{
 			"nginx.ingress.kubernetes.io/auth-tls-secret":        demoNamespace + "/demo-ca",
