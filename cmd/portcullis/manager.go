@@ -31,6 +31,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/reconcile"
+	"github.com/seed-d040b84d/portcullis/controller/watch"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -339,7 +340,7 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	default:
 		return fmt.Errorf("--passthrough-upstream must be %q or %q, got %q", passthrough.UpstreamService, passthrough.UpstreamEndpoints, f.passthroughUpstream)
 	}
-	var sources []passthrough.EventSource
+	var sources []watch.Source
 	for _, obj := range watched {
 		inf, err := mgr.GetCache().GetInformer(ctx, obj)
 		if err != nil {
@@ -408,7 +409,7 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 		d := f.defaultCert
 		rec.DefaultCertificate = &d
 	}
-	var sources []reconcile.EventSource
+	var sources []watch.Source
 	for _, obj := range webhook.Watched() {
 		inf, err := mgr.GetCache().GetInformer(ctx, obj)
 		if err != nil {

@@ -2,11 +2,10 @@ package passthrough
 
 import (
 	"context"
-	"time"
 
 	"github.com/go-logr/logr"
-	toolscache "k8s.io/client-go/tools/cache"
 
+	"github.com/seed-d040b84d/portcullis/controller/watch"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
@@ -43,43 +42,8 @@ func (s *Syncer) Sync() {
 	s.Log.V(1).Info("passthrough routes", "hosts", routes.Hosts())
 }
 
-// EventSource is an informer that takes event handlers.
-type EventSource interface {
-	AddEventHandler(toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error)
-}
-
 // Run syncs once the caches are synced and again after every change to the
 // watched kinds (a burst of events makes one sync), until ctx ends.
-func (s *Syncer) Run(ctx context.Context, synced func(context.Context) bool, sources ...EventSource) error {
-	wake := make(chan struct{}, 1)
-	poke := func(any) {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
-	for _, src := range sources {
-		if _, err := src.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-			AddFunc: poke, UpdateFunc: func(_, obj any) { poke(obj) }, DeleteFunc: poke,
-		}); err != nil {
-			return err
-		}
-	}
-	if !synced(ctx) {
-		return nil
-	}
-	poke(nil)
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-wake:
-			s.Sync()
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}
+func (s *Syncer) Run(ctx context.Context, synced func(context.Context) bool, sources ...watch.Source) error {
+	return watch.Run(ctx, synced, 0, func(context.Context) bool { s.Sync(); return true }, sources...)
 }

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	toolscache "k8s.io/client-go/tools/cache"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
+	"github.com/seed-d040b84d/portcullis/controller/watch"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
@@ -71,30 +71,11 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	return r.Supervisor.Apply(ctx, m)
 }
 
-// EventSource is an informer that takes event handlers.
-type EventSource interface {
-	AddEventHandler(toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error)
-}
-
 // Run syncs once the caches have synced and again after every change of the
 // watched kinds (a burst of events makes one sync), until ctx ends; then it
 // stops nginx gracefully. A failed sync keeps the last good configuration in
 // force and is retried at the next change or after retry.
-func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool, retry time.Duration, sources ...EventSource) error {
-	wake := make(chan struct{}, 1)
-	poke := func(any) {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
-	for _, src := range sources {
-		if _, err := src.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-			AddFunc: poke, UpdateFunc: func(_, obj any) { poke(obj) }, DeleteFunc: poke,
-		}); err != nil {
-			return err
-		}
-	}
+func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool, retry time.Duration, sources ...watch.Source) error {
 	defer func() {
 		drain, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -102,31 +83,15 @@ func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool,
 			r.Log.Error(err, "stopping nginx")
 		}
 	}()
-	if !synced(ctx) {
-		return nil
-	}
-	poke(nil)
-	var retryC <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-retryC:
-		case <-wake:
-		}
-		retryC = nil
+	return watch.Run(ctx, synced, retry, func(ctx context.Context) bool {
 		reloaded, err := r.Sync(ctx)
 		switch {
 		case err != nil:
 			r.Log.Error(err, "nginx not updated; the last good configuration stays in force")
-			retryC = time.After(retry)
+			return false
 		case reloaded:
 			r.Log.Info("nginx configuration applied", "generation", r.Supervisor.Generation())
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(100 * time.Millisecond): // coalesce a burst of changes
-		}
-	}
+		return true
+	}, sources...)
 }
