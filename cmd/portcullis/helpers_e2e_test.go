@@ -5,11 +5,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
 	webhookmanifests "github.com/seed-d040b84d/portcullis/manifests/webhook"
@@ -75,4 +80,26 @@ func stopsCleanly(t *testing.T, cancel context.CancelFunc, done <-chan error) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the manager did not stop within 30s of cancellation")
 	}
+}
+
+// denialOnServing dry-runs an Ingress with the given annotations until the
+// API server answers with the webhook's denial (it reads webhook
+// configurations through an informer, so the patched caBundle takes a moment),
+// and returns that denial.
+func denialOnServing(ctx context.Context, t *testing.T, c client.Client, annotations map[string]string) error {
+	t.Helper()
+	class := "portcullis"
+	bad := &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "typo", Annotations: annotations},
+		Spec: networkingv1.IngressSpec{IngressClassName: &class, DefaultBackend: &networkingv1.IngressBackend{
+			Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}},
+	}
+	var last error
+	if !assert.Eventually(t, func() bool {
+		last = c.Create(ctx, bad.DeepCopy(), client.DryRunAll)
+		return last != nil && strings.Contains(last.Error(), "denied the request")
+	}, 20*time.Second, 100*time.Millisecond) {
+		t.Fatalf("the API server never got a verdict from the manager; last answer: %v", last)
+	}
+	return last
 }

@@ -4,9 +4,7 @@ package main
 
 import (
 	"context"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,29 +31,19 @@ func TestManagerStartsFromNothing(t *testing.T) {
 	installWebhookAt(ctx, t, api, port)
 	done := managerRunning(ctx, t, api.Config, testFlags(t, "webhook", port))
 
-	class := "portcullis"
-	bad := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "typo", Annotations: map[string]string{
-			"nginx.ingress.kubernetes.io/auth-tls-verify-clinet": "on",
-		}},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class, DefaultBackend: &networkingv1.IngressBackend{
-			Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}},
-	}
-	// The API server reads webhook configurations through an informer: allow
-	// it a moment to see the patched caBundle.
-	var last error
-	require.Eventually(t, func() bool {
-		last = api.Client.Create(ctx, bad.DeepCopy(), client.DryRunAll)
-		return last != nil && strings.Contains(last.Error(), "denied the request")
-	}, 20*time.Second, 100*time.Millisecond, "the API server never got a verdict from the manager: %v", last)
+	last := denialOnServing(ctx, t, api.Client, map[string]string{"nginx.ingress.kubernetes.io/auth-tls-verify-clinet": "on"})
 	assert.Contains(t, last.Error(), "did you mean nginx.ingress.kubernetes.io/auth-tls-verify-client?")
 	var status apierrors.APIStatus
 	require.ErrorAs(t, last, &status)
 	require.NotEmpty(t, status.Status().Details.Causes)
 	assert.Equal(t, "metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-verify-clinet]", status.Status().Details.Causes[0].Field)
 
-	good := bad.DeepCopy()
-	good.Name, good.Annotations = "fine", nil
+	class := "portcullis"
+	good := &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "fine"},
+		Spec: networkingv1.IngressSpec{IngressClassName: &class, DefaultBackend: &networkingv1.IngressBackend{
+			Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}},
+	}
 	require.NoError(t, api.Client.Create(ctx, good))
 
 	var sec corev1.Secret

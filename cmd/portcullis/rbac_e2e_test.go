@@ -6,9 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,17 +47,7 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 	asSA := rest.CopyConfig(api.Config)
 	asSA.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:portcullis-system:portcullis"}
 	done := managerRunning(ctx, t, asSA, testFlags(t, "webhook", port))
-	class := "portcullis"
-	bad := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "typo", Annotations: map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"}},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class, DefaultBackend: &networkingv1.IngressBackend{
-			Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}},
-	}
-	var last error
-	require.Eventually(t, func() bool {
-		last = api.Client.Create(ctx, bad.DeepCopy(), client.DryRunAll)
-		return last != nil && strings.Contains(last.Error(), "denied the request")
-	}, 20*time.Second, 100*time.Millisecond, "no verdict from the manager running as its ServiceAccount: %v", last)
+	denialOnServing(ctx, t, api.Client, map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"})
 
 	sa, err := client.New(asSA, client.Options{Scheme: webhook.Scheme})
 	require.NoError(t, err)
