@@ -12,7 +12,9 @@ import (
 )
 
 // source records its handler so the test can fire events.
-type source struct{ h toolscache.ResourceEventHandler }
+type source struct {
+	h toolscache.ResourceEventHandler
+}
 
 func (s *source) AddEventHandler(h toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error) {
 	s.h = h
