@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,12 +14,21 @@ import (
 
 // source records its handler so the test can fire events.
 type source struct {
-	h toolscache.ResourceEventHandler
+	mu sync.Mutex
+	h  toolscache.ResourceEventHandler
 }
 
 func (s *source) AddEventHandler(h toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.h = h
 	return nil, nil
+}
+
+func (s *source) handler() toolscache.ResourceEventHandler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.h
 }
 
 func TestRunCoalescesAndRetries(t *testing.T) {
@@ -35,15 +45,15 @@ func TestRunCoalescesAndRetries(t *testing.T) {
 		}, src)
 	}()
 	require.Eventually(t, func() bool { return runs.Load() == 1 }, time.Second, 5*time.Millisecond, "one run once synced")
-	require.Eventually(t, func() bool { return src.h != nil }, time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return src.handler() != nil }, time.Second, 5*time.Millisecond)
 	for i := 0; i < 50; i++ { // a burst
-		src.h.OnAdd(nil, false)
+		src.handler().OnAdd(nil, false)
 	}
 	time.Sleep(3 * Coalesce)
 	assert.LessOrEqual(t, runs.Load(), int32(3), "a burst of 50 events makes one or two runs, not 50")
 	before := runs.Load()
 	fail.Store(true)
-	src.h.OnDelete(nil)
+	src.handler().OnDelete(nil)
 	require.Eventually(t, func() bool { return runs.Load() >= before+3 }, 2*time.Second, 5*time.Millisecond, "a failed run is retried without new events")
 	cancel()
 	require.NoError(t, <-done)
