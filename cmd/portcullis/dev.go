@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +17,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
 	"github.com/seed-d040b84d/portcullis/manifests/crds"
@@ -71,6 +75,12 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(f.stateDir, 0o700); err != nil {
 		return fmt.Errorf("create state directory: %w", err)
 	}
+	logFile, err := os.OpenFile(filepath.Join(f.stateDir, "portcullis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open the log file: %w", err)
+	}
+	defer logFile.Close()
+	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
 	crdObjs, err := devenv.EmbeddedCRDs(crds.FS)
 	if err != nil {
 		return err
@@ -129,6 +139,11 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 	if !f.noDemo {
 		if demo, err = applyDemo(ctx, c, f.stateDir); err != nil {
 			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	if demo != nil {
+		if err := waitForDemo(ctx, demo, f); err != nil {
+			return fmt.Errorf("demo: %w (the manager's log is %s)", err, logFile.Name())
 		}
 	}
 	banner(stdout, env.Config.Host, kubeconfig, demo, f)
@@ -252,5 +267,59 @@ The passthrough proxy on 127.0.0.1:%d sends %s, untouched, to a backend with its
 `, f.httpsPort, passthroughHost, curl(passthroughHost))
 		}
 	}
-	fmt.Fprintln(w, "\nCtrl-C stops everything.")
+	fmt.Fprintf(w, "\nThe manager logs to %s. Ctrl-C stops everything.\n", filepath.Join(f.stateDir, "portcullis.log"))
+}
+
+// waitForDemo waits until the HTTPS port presents each demo host's own
+// certificate, verified against the demo CA: nginx has loaded the demo
+// Ingresses and, with passthrough on, the proxy routes the passthrough host.
+// Two rounds a moment apart must both pass: while nginx reloads, workers of
+// the previous configuration still accept for a few milliseconds.
+func waitForDemo(ctx context.Context, demo *demoFiles, f devFlags) error {
+	caPEM, err := os.ReadFile(filepath.Join(demo.dir, "ca.crt"))
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return fmt.Errorf("no certificate in %s", filepath.Join(demo.dir, "ca.crt"))
+	}
+	hosts := []string{"tls.demo.test", "mtls.demo.test"}
+	if f.passthrough {
+		hosts = append(hosts, passthroughHost)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	addr := fmt.Sprintf("127.0.0.1:%d", f.httpsPort)
+	round := func() error {
+		for _, host := range hosts {
+			d := tls.Dialer{Config: &tls.Config{ServerName: host, RootCAs: pool, MinVersion: tls.VersionTLS12}}
+			conn, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return fmt.Errorf("%s is not served on %s: %w", host, addr, err)
+			}
+			conn.Close()
+		}
+		return nil
+	}
+	passed := 0
+	for passed < 2 {
+		wait := 100 * time.Millisecond
+		if err := round(); err != nil {
+			passed = 0
+			if ctx.Err() != nil {
+				return err
+			}
+		} else if passed++; passed == 1 {
+			wait = 500 * time.Millisecond
+		}
+		if passed < 2 {
+			select {
+			case <-ctx.Done():
+				return round()
+			case <-time.After(wait):
+			}
+		}
+	}
+	return nil
 }

@@ -36,6 +36,14 @@ import (
 func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	state := t.TempDir()
 	ready := filepath.Join(state, "ready")
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, f := range []string{"portcullis.log", "nginx/error.log"} {
+				b, _ := os.ReadFile(filepath.Join(state, f))
+				t.Logf("%s:\n%s", f, b)
+			}
+		}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out bytes.Buffer
@@ -137,7 +145,11 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	assert.Equal(t, 200, code)
 	assert.Contains(t, b, "client certificate SUCCESS")
 
-	for _, f := range []string{"kubeconfig", "ca.crt", "client.crt", "client.key", "webhook-certs/tls.key"} {
+	logs, err := os.ReadFile(filepath.Join(state, "portcullis.log"))
+	require.NoError(t, err)
+	assert.Contains(t, string(logs), "nginx configuration in force", "the manager logs to the state directory")
+	assert.NotContains(t, string(logs), "PRIVATE KEY")
+	for _, f := range []string{"kubeconfig", "ca.crt", "client.crt", "client.key", "webhook-certs/tls.key", "portcullis.log"} {
 		fi, err := os.Stat(filepath.Join(state, f))
 		require.NoError(t, err, f)
 		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), f)
