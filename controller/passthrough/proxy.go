@@ -24,6 +24,18 @@ const (
 	DefaultMaxConns     = 16384
 )
 
+// DescriptorsPerConn is how many file descriptors one proxied connection
+// holds: the client's socket, the backend's, and for each direction a pipe
+// (two descriptors) that the kernel's splice moves bytes through, kept while
+// the copy waits for data.
+const DescriptorsPerConn = 6
+
+// OpenFilesNeeded is the open-file limit at which maxConns connections fit,
+// with 1,024 to spare for the rest of the process.
+func OpenFilesNeeded(maxConns int) uint64 {
+	return uint64(DescriptorsPerConn*maxConns + 1024)
+}
+
 // Options configure a Proxy.
 type Options struct {
 	// Fallback is nginx's TLS listener (with proxy_protocol) for every
