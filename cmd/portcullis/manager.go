@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/rest"
@@ -93,7 +95,7 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.Var(refFlag{&f.defaultCert}, "default-ssl-certificate", "the default certificate secret, namespace/name")
 	fs.StringVar(&f.webhookHost, "webhook-host", "", "address the webhook server listens on (all when empty)")
 	fs.IntVar(&f.webhookPort, "webhook-port", webhook.DefaultPort, "webhook server HTTPS port")
-	fs.StringVar(&f.certDir, "webhook-cert-dir", "/var/run/portcullis/webhook-certs", "directory of the webhook's tls.crt and tls.key")
+	fs.StringVar(&f.certDir, "webhook-cert-dir", "/run/portcullis/webhook-certs", "directory of the webhook's tls.crt and tls.key")
 	fs.StringVar(&f.certMode, "webhook-cert-mode", certSelfSigned, "self-signed: make, store and rotate a CA and serving certificate and patch caBundle; files: use the files in --webhook-cert-dir as they are (cert-manager)")
 	fs.Var(&f.webhookHosts, "webhook-cert-host", "a DNS name or IP of the serving certificate (repeatable; default the portcullis-webhook Service's names)")
 	fs.StringVar(&f.webhookConfigs, "webhook-configurations", "portcullis", "comma-separated names of the Validating and Mutating webhook configurations whose caBundle is kept current")
@@ -104,7 +106,7 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.passthroughFallback, "ssl-passthrough-fallback", "127.0.0.1:442", "nginx's TLS listener (with proxy_protocol) for connections that are not passed through")
 	fs.StringVar(&f.passthroughUpstream, "passthrough-upstream", passthrough.UpstreamService, "where passed-through connections go: service (the Service's ClusterIP) or endpoints (its ready EndpointSlice addresses)")
 	fs.BoolVar(&f.nginx, "nginx", true, "with --components=controller, run and program nginx")
-	fs.StringVar(&f.nginxDir, "nginx-dir", "/var/lib/portcullis/nginx", "nginx's private state directory (configuration, certificates, keys: 0700)")
+	fs.StringVar(&f.nginxDir, "nginx-dir", "/run/portcullis/nginx", "nginx's private state directory (configuration, certificates, keys: 0700)")
 	fs.StringVar(&f.nginxAddress, "nginx-address", "", "the address nginx listens on (all when empty)")
 	fs.IntVar(&f.httpPort, "http-port", 80, "nginx's HTTP port")
 	fs.IntVar(&f.nginxHTTPSPort, "https-port", 443, "nginx's HTTPS port (without passthrough; with it, nginx's TLS listener is --ssl-passthrough-fallback)")
@@ -318,6 +320,7 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
 	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: mgr.GetLogger().WithName("passthrough"),
 		ProxyProtocol: settings.Validator().Options().Config.UseProxyProtocol})
+	warnOpenFiles(mgr.GetLogger().WithName("passthrough"), passthrough.DefaultMaxConns)
 	if err := ctrlmetrics.Registry.Register(proxy); err != nil {
 		// A manager started again in the same process (portcullis dev, tests)
 		// replaces the previous proxy's metrics.
@@ -349,7 +352,7 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 		sources = append(sources, inf)
 	}
 	sync := &passthrough.Syncer{Proxy: proxy, Resolver: resolver, Validator: settings.Validator, Build: build, Log: mgr.GetLogger().WithName("passthrough")}
-	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+	if err := mgr.Add(everyReplica(func(ctx context.Context) error {
 		return sync.Run(ctx, mgr.GetCache().WaitForCacheSync, sources...)
 	})); err != nil {
 		return err
@@ -358,7 +361,7 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	if err != nil {
 		return fmt.Errorf("passthrough listener: %w", err)
 	}
-	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+	return mgr.Add(everyReplica(func(ctx context.Context) error {
 		errc := make(chan error, 1)
 		go func() { errc <- proxy.Serve(l) }()
 		select {
@@ -417,10 +420,27 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 		}
 		sources = append(sources, inf)
 	}
-	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+	// Ready once nginx serves a configuration built from the cluster: a
+	// Service in front of the pods sends traffic only to those.
+	if err := mgr.AddReadyzCheck("nginx", func(*http.Request) error {
+		if sup.Generation() == "" {
+			return errors.New("nginx has not loaded a configuration from the cluster yet")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return mgr.Add(everyReplica(func(ctx context.Context) error {
 		return rec.Run(ctx, mgr.GetCache().WaitForCacheSync, 10*time.Second, sources...)
 	}))
 }
+
+// everyReplica is a runnable every replica runs, leader or not: each pod
+// serves traffic with its own nginx.
+type everyReplica func(context.Context) error
+
+func (r everyReplica) Start(ctx context.Context) error { return r(ctx) }
+func (everyReplica) NeedLeaderElection() bool          { return false }
 
 func splitList(s string) []string {
 	var out []string
@@ -450,5 +470,20 @@ func whenServing(srv interface{ StartedChecker() healthz.Checker }, fn func()) m
 			case <-t.C:
 			}
 		}
+	}
+}
+
+// warnOpenFiles logs when the open-file limit cannot hold maxConns proxied
+// connections: past it, accept fails with EMFILE and the proxy waits for
+// connections to close instead of taking new ones.
+func warnOpenFiles(log logr.Logger, maxConns int) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return
+	}
+	if need := passthrough.OpenFilesNeeded(maxConns); l.Cur < need {
+		log.Info("the open-file limit is below what the passthrough connection cap needs; raise it (ulimit -n, or the container runtime's nofile limit)",
+			"limit", l.Cur, "needed", need, "maxConns", maxConns, "descriptorsPerConn", passthrough.DescriptorsPerConn,
+			"connectionsThatFit", (l.Cur-min(l.Cur, 1024))/passthrough.DescriptorsPerConn)
 	}
 }

@@ -4,9 +4,12 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
@@ -59,4 +63,28 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.PodList{})), "it has no business with Pods")
 	assert.True(t, apierrors.IsForbidden(sa.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "planted"}})), "it creates Secrets in its own namespace only")
 	stopsCleanly(t, cancel, done)
+
+	// The data plane as the Deployment runs it (nginx, and the passthrough
+	// proxy in its endpoints mode, which reads EndpointSlices) under the same
+	// ServiceAccount: its caches sync, so it may list and watch all it reads,
+	// and nginx serves the configuration it built.
+	cctx, ccancel := context.WithCancel(context.Background())
+	defer ccancel()
+	f := testFlags(t, "controller", 0)
+	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
+	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
+	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f.passthrough, f.passthroughUpstream = true, passthrough.UpstreamEndpoints
+	f.httpsAddr, f.passthroughFallback = "127.0.0.1:"+strconv.Itoa(harness.FreePort(t)), "127.0.0.1:"+strconv.Itoa(f.nginxHTTPSPort)
+	cdone := managerRunning(cctx, t, asSA, f)
+	plain := &http.Client{Timeout: 2 * time.Second}
+	require.Eventually(t, func() bool {
+		resp, err := plain.Get("http://127.0.0.1:" + strconv.Itoa(f.httpPort) + "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusNotFound
+	}, 30*time.Second, 100*time.Millisecond, "nginx serves (404 for a host no Ingress names)")
+	stopsCleanly(t, ccancel, cdone)
 }

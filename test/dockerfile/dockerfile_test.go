@@ -102,6 +102,9 @@ func TestDockerfile(t *testing.T) {
 	}
 	assert.Contains(t, installs, "nginx-light")
 	assert.Contains(t, installs, "libnginx-mod-stream")
+	// Non-root binds of 80 and 443 (the Deployment keeps only NET_BIND_SERVICE).
+	assert.Contains(t, installs, "setcap cap_net_bind_service=+ep /usr/sbin/nginx")
+	assert.Contains(t, installs, "setcap cap_net_bind_service=+ep /usr/local/bin/portcullis")
 
 	copies := find(runtime, "COPY")
 	require.NotEmpty(t, copies)
