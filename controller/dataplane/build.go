@@ -508,7 +508,9 @@ func (b *builder) serverCert(ref intent.ObjectRef) (*certs.ServerCert, error) {
 	if !ok {
 		return nil, fmt.Errorf("secret %s not found", ref)
 	}
-	sc, fs := b.opts.Certs.TLS(sec, field.NewPath("secret"), certs.TLSOptions{Now: b.now})
+	// The chain is written normalized (keyPair), so its order is no reason
+	// to refuse it here; the verdict said whether order is an error.
+	sc, fs := b.opts.Certs.TLS(sec, field.NewPath("secret"), certs.TLSOptions{Now: b.now, AllowMisordered: true})
 	if sc == nil || !fs.Allowed() {
 		return nil, fmt.Errorf("secret %s is not a usable certificate", ref)
 	}

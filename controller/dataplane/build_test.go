@@ -174,3 +174,68 @@ func TestAddressRefusesNonHosts(t *testing.T) {
 	_, err = dataplane.Address("127.0.0.1", 0)
 	assert.Error(t, err)
 }
+
+// TestMisorderedChainIsServedNormalized: a chain with the intermediate first
+// is refused at admission, but when a secret is rotated into that order the
+// controller (validating with AllowMisorderedChains) keeps serving the host,
+// with the chain written leaf first, and warns.
+func TestMisorderedChainIsServedNormalized(t *testing.T) {
+	def, err := dataplane.GenerateDefaultCertificate(goldencases.Now)
+	require.NoError(t, err)
+	c, err := goldencases.Load(goldencases.Dir() + "/tls-chain-intermediate-first.in.yaml")
+	require.NoError(t, err)
+	w := world.NewStatic()
+	for _, o := range c.Objects {
+		if o.Typed != nil {
+			w.Add(o.Typed)
+		}
+	}
+	build := func(allow bool) (*dataplane.Model, []dataplane.Ingress) {
+		v := validate.New(validate.Options{Config: config.Default(), Now: c.Options.Now, AllowMisorderedChains: allow}, nil)
+		ings := dataplane.Judge(v, w)
+		m, err := dataplane.Build(ings, dataplane.Options{Config: config.Default(), Resolver: w,
+			Backends: dataplane.ServiceBackends{Resolver: w}, DefaultCertificate: def, Now: c.Options.Now})
+		require.NoError(t, err)
+		return m, ings
+	}
+	server := func(m *dataplane.Model) dataplane.Server {
+		for _, s := range m.Servers {
+			if s.Host == "www.example.com" {
+				return s
+			}
+		}
+		t.Fatalf("no server for www.example.com in %+v", m.Servers)
+		return dataplane.Server{}
+	}
+
+	strict, _ := build(false)
+	assert.True(t, server(strict).Reject, "as admission judges it, the host is refused")
+
+	m, ings := build(true)
+	s := server(m)
+	require.False(t, s.Reject, s.Reason)
+	require.NotNil(t, s.TLS)
+	assert.False(t, s.TLS.Default, "served with its own certificate")
+	require.Len(t, ings, 1)
+	assert.Empty(t, ings[0].Verdict.Findings.Errors)
+	var warned bool
+	for _, wn := range ings[0].Verdict.Findings.Warnings {
+		warned = warned || strings.Contains(wn.Message, "order")
+	}
+	assert.True(t, warned, "the order is still reported, as a warning: %+v", ings[0].Verdict.Findings.Warnings)
+
+	var chain []byte
+	for _, f := range m.Files {
+		if f.Name == s.TLS.Cert.Cert {
+			chain = f.Data
+		}
+	}
+	require.NotEmpty(t, chain)
+	sec, ok := w.Secret("shop", "web-tls")
+	require.True(t, ok)
+	sc, _ := certs.CheckTLSSecret(sec, nil, certs.TLSOptions{Now: c.Options.Now(), AllowMisordered: true})
+	require.NotNil(t, sc)
+	assert.True(t, sc.Reordered, "the secret holds the chain out of order")
+	assert.Equal(t, string(sc.ChainPEM), string(chain), "nginx gets the chain leaf first")
+	assert.NotEqual(t, string(sec.Data["tls.crt"]), string(chain))
+}

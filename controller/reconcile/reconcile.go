@@ -60,7 +60,11 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 			def = d
 		}
 	}
-	v := r.Validator()
+	// The webhook's settings, but a chain out of order is a warning here:
+	// the model writes every chain normalized (FEATURES.md §2).
+	opts := r.Validator().Options()
+	opts.AllowMisorderedChains = true
+	v := validate.New(opts, r.Certs)
 	m, err := dataplane.Build(dataplane.Judge(v, r.Resolver), dataplane.Options{
 		Config: v.Options().Config, Resolver: r.Resolver, Certs: r.Certs,
 		Backends: dataplane.ServiceBackends{Resolver: r.Resolver}, DefaultCertificate: def,

@@ -189,7 +189,7 @@ func (b *builder) proxySSL() (*intent.BackendTLS, *intent.FailClosed) {
 		}
 		if hasClientCertificate(sec) {
 			// Presented to the backend: checked like any certificate secret.
-			_, fs := b.v.certs.TLS(sec, annPath(key), certs.TLSOptions{Now: b.now})
+			_, fs := b.v.certs.TLS(sec, annPath(key), certs.TLSOptions{Now: b.now, AllowMisordered: b.v.opts.AllowMisorderedChains})
 			b.fs.Merge(fs)
 			if fs.Allowed() {
 				t.ClientCertificate = &ref

@@ -121,7 +121,7 @@ func (b *builder) resolveEgressMTLS(ref intent.ObjectRef, m *policy.EgressMTLS) 
 			b.fs.Errorf(path, ref.String(), "%s: spec.egressMTLS.tlsSecret: secret %s/%s not found", about, ref.Namespace, m.ClientCertSecret)
 			e.failClosed = &intent.FailClosed{Reason: "egress client certificate not found", Status: 500}
 		} else {
-			_, fs := b.v.certs.TLS(sec, field.NewPath("spec", "egressMTLS", "tlsSecret"), certs.TLSOptions{Now: b.now})
+			_, fs := b.v.certs.TLS(sec, field.NewPath("spec", "egressMTLS", "tlsSecret"), certs.TLSOptions{Now: b.now, AllowMisordered: b.v.opts.AllowMisorderedChains})
 			b.mergeAbout(fs, path, about)
 			if !fs.Allowed() {
 				e.failClosed = &intent.FailClosed{Reason: "egress client certificate invalid", Status: 500}

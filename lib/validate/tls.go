@@ -79,9 +79,10 @@ func (b *builder) checkTLSSecret(i int, tp *field.Path, certManager bool) intent
 	}
 	hostsPath := tp.Child("hosts")
 	_, fs := b.v.certs.TLS(sec, tp.Child("secretName"), certs.TLSOptions{
-		Hosts:    t.Hosts,
-		HostPath: func(j int) *field.Path { return hostsPath.Index(j) },
-		Now:      b.now,
+		Hosts:           t.Hosts,
+		HostPath:        func(j int) *field.Path { return hostsPath.Index(j) },
+		Now:             b.now,
+		AllowMisordered: b.v.opts.AllowMisorderedChains,
 	})
 	b.fs.Merge(fs)
 	if !fs.Allowed() {

@@ -31,6 +31,13 @@ type Options struct {
 	DefaultSSLCertificate *intent.ObjectRef
 	// Now is the clock certificate validity is judged by; time.Now when nil.
 	Now func() time.Time
+	// AllowMisorderedChains reports certificate chains that are out of order
+	// (the key on a later certificate, issuers out of order) as warnings
+	// instead of errors. Admission leaves it off: such a chain is refused
+	// when an Ingress is applied. The controller sets it: it writes every
+	// chain leaf first in issuer order, so a secret rotated into the wrong
+	// order later keeps its hosts served, with a warning.
+	AllowMisorderedChains bool
 }
 
 // Validator judges objects. It is safe for concurrent use; build one per
