@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -10,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // lookupTimeout bounds one lookup; the cache answers from memory, so it only
@@ -91,6 +93,48 @@ func (r CacheResolver) EndpointSlices(namespace, service string) []*discoveryv1.
 		return nil
 	}
 	out := make([]*discoveryv1.EndpointSlice, len(list.Items))
+	for i := range list.Items {
+		out[i] = &list.Items[i]
+	}
+	return out
+}
+
+// IngressHostField is the manager cache's index of Ingresses by rule host,
+// which IngressesWithHost reads (IndexIngressHosts registers it).
+const IngressHostField = "portcullis.dev/rule-host"
+
+// IndexIngressHosts registers the index of Ingresses by rule host; call it
+// before the cache starts.
+func IndexIngressHosts(ctx context.Context, ix client.FieldIndexer) error {
+	return ix.IndexField(ctx, &networkingv1.Ingress{}, IngressHostField, ingressHosts)
+}
+
+// ingressHosts are the index keys of an Ingress.
+func ingressHosts(o client.Object) []string {
+	ing, ok := o.(*networkingv1.Ingress)
+	if !ok {
+		return nil
+	}
+	return world.RuleHosts(ing)
+}
+
+// IngressesWithHost implements world.HostIndex through the cache's index.
+// A reader without the index (a direct client, a cache where it was not
+// registered) is answered by going through every Ingress.
+func (r CacheResolver) IngressesWithHost(host string) []*networkingv1.Ingress {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	var list networkingv1.IngressList
+	if err := r.Reader.List(ctx, &list, client.MatchingFields{IngressHostField: host}, client.UnsafeDisableDeepCopy); err != nil {
+		var out []*networkingv1.Ingress
+		for _, ing := range r.Ingresses() {
+			if slices.Contains(world.RuleHosts(ing), host) {
+				out = append(out, ing)
+			}
+		}
+		return out
+	}
+	out := make([]*networkingv1.Ingress, len(list.Items))
 	for i := range list.Items {
 		out[i] = &list.Items[i]
 	}

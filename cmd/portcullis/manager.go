@@ -18,8 +18,10 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,6 +36,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/reconcile"
 	"github.com/seed-d040b84d/portcullis/controller/watch"
+	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -211,6 +214,11 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
+	// Judging an Ingress compares it with those sharing its hosts: indexed,
+	// a whole-cluster rebuild stays linear in the number of Ingresses.
+	if err := webhook.IndexIngressHosts(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	if rotator != nil {
 		if err := mgr.Add(rotator); err != nil {
 			return err
@@ -232,6 +240,11 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 			settings = &webhook.Settings{Base: f.validateOptions(), ConfigMap: f.configMap, Getter: webhook.CacheResolver{Reader: mgr.GetCache()}}
 		}
 		if err := setupController(ctx, mgr, f, settings); err != nil {
+			return err
+		}
+	}
+	if settings != nil {
+		if err := forgetDeletedSecrets(ctx, mgr, settings.Certs()); err != nil {
 			return err
 		}
 	}
@@ -486,4 +499,22 @@ func warnOpenFiles(log logr.Logger, maxConns int) {
 			"limit", l.Cur, "needed", need, "maxConns", maxConns, "descriptorsPerConn", passthrough.DescriptorsPerConn,
 			"connectionsThatFit", (l.Cur-min(l.Cur, 1024))/passthrough.DescriptorsPerConn)
 	}
+}
+
+// forgetDeletedSecrets drops a Secret's parsed certificates from the shared
+// cache when the Secret is deleted.
+func forgetDeletedSecrets(ctx context.Context, mgr manager.Manager, cache *certs.Cache) error {
+	inf, err := mgr.GetCache().GetInformer(ctx, &corev1.Secret{})
+	if err != nil {
+		return err
+	}
+	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{DeleteFunc: func(obj any) {
+		if d, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+			obj = d.Obj
+		}
+		if sec, ok := obj.(*corev1.Secret); ok {
+			cache.Forget(sec.Namespace, sec.Name)
+		}
+	}})
+	return err
 }

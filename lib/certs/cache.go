@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"container/list"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,8 +13,11 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 )
 
-// DefaultCacheSize is the number of TLS and of CA secrets a zero Cache keeps.
-const DefaultCacheSize = 4096
+// DefaultCacheSize is the number of TLS and of CA secrets a zero Cache keeps:
+// room for the certificates of a cluster of tens of thousands of Ingresses,
+// so a whole-cluster rebuild parses nothing twice. The bound only matters
+// for secrets that are gone; the controller forgets those as they go.
+const DefaultCacheSize = 65536
 
 // Cache parses each version of a Secret once. It keys on namespace/name and
 // keeps one version per name, so a new resourceVersion (or UID) supersedes and
@@ -27,19 +31,60 @@ type Cache struct {
 	Size int
 
 	mu     sync.Mutex
-	clock  uint64
-	tls    map[secretKey]*entry[*tlsParsed]
-	ca     map[secretKey]*entry[*caParsed]
+	tls    lru[*tlsParsed]
+	ca     lru[*caParsed]
 	parses atomic.Int64 // for tests: how many times a secret was parsed
 }
 
 type secretKey struct{ namespace, name string }
 
 type entry[P any] struct {
-	uid      types.UID
-	version  string
-	parsed   P
-	lastUsed uint64
+	key     secretKey
+	uid     types.UID
+	version string
+	parsed  P
+}
+
+// lru is a map with its entries in a list, most recently used first, so a
+// hit and an eviction each cost O(1).
+type lru[P any] struct {
+	m     map[secretKey]*list.Element // of *entry[P]
+	order list.List
+}
+
+func (l *lru[P]) get(k secretKey) (*entry[P], bool) {
+	el, ok := l.m[k]
+	if !ok {
+		return nil, false
+	}
+	l.order.MoveToFront(el)
+	return el.Value.(*entry[P]), true
+}
+
+// put stores e, replacing any entry for its key, and evicts the least
+// recently used entries beyond max.
+func (l *lru[P]) put(e *entry[P], max int) {
+	if l.m == nil {
+		l.m = map[secretKey]*list.Element{}
+	}
+	if el, ok := l.m[e.key]; ok {
+		el.Value = e
+		l.order.MoveToFront(el)
+	} else {
+		l.m[e.key] = l.order.PushFront(e)
+	}
+	for len(l.m) > max {
+		last := l.order.Back()
+		l.order.Remove(last)
+		delete(l.m, last.Value.(*entry[P]).key)
+	}
+}
+
+func (l *lru[P]) remove(k secretKey) {
+	if el, ok := l.m[k]; ok {
+		l.order.Remove(el)
+		delete(l.m, k)
+	}
 }
 
 // TLS is CheckTLSSecret with the secret's parse cached.
@@ -65,26 +110,24 @@ func (c *Cache) Forget(namespace, name string) {
 	k := secretKey{namespace, name}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.tls, k)
-	delete(c.ca, k)
+	c.tls.remove(k)
+	c.ca.remove(k)
 }
 
 // Len is the number of cached TLS and CA parses.
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.tls) + len(c.ca)
+	return len(c.tls.m) + len(c.ca.m)
 }
 
 // lookup returns the cached parse of s's version, parsing it (outside the lock:
 // two callers may race to parse the same version, and one result wins) when
 // there is none.
-func lookup[P any](c *Cache, m *map[secretKey]*entry[P], s *corev1.Secret, parse func() P) P {
+func lookup[P any](c *Cache, l *lru[P], s *corev1.Secret, parse func() P) P {
 	k := secretKey{s.Namespace, s.Name}
 	c.mu.Lock()
-	if e, ok := (*m)[k]; ok && e.version == s.ResourceVersion && e.uid == s.UID {
-		c.clock++
-		e.lastUsed = c.clock
+	if e, ok := l.get(k); ok && e.version == s.ResourceVersion && e.uid == s.UID {
 		p := e.parsed
 		c.mu.Unlock()
 		return p
@@ -96,12 +139,7 @@ func lookup[P any](c *Cache, m *map[secretKey]*entry[P], s *corev1.Secret, parse
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if *m == nil {
-		*m = make(map[secretKey]*entry[P])
-	}
-	c.clock++
-	(*m)[k] = &entry[P]{uid: s.UID, version: s.ResourceVersion, parsed: p, lastUsed: c.clock}
-	evict(*m, c.size())
+	l.put(&entry[P]{key: k, uid: s.UID, version: s.ResourceVersion, parsed: p}, c.size())
 	return p
 }
 
@@ -110,20 +148,4 @@ func (c *Cache) size() int {
 		return c.Size
 	}
 	return DefaultCacheSize
-}
-
-// evict drops least recently used entries until m holds at most max. The scan
-// is linear, and runs only on a miss that overflows the cache.
-func evict[P any](m map[secretKey]*entry[P], max int) {
-	for len(m) > max {
-		var oldest secretKey
-		first := true
-		var at uint64
-		for k, e := range m {
-			if first || e.lastUsed < at {
-				oldest, at, first = k, e.lastUsed, false
-			}
-		}
-		delete(m, oldest)
-	}
 }

@@ -128,7 +128,7 @@ func (b *builder) mergeable() {
 // hasMaster reports whether an Ingress of ours, in any namespace (NGINX Inc
 // merges minions across namespaces), is the mergeable master of host.
 func (b *builder) hasMaster(host string) bool {
-	for _, other := range b.r.Ingresses() {
+	for _, other := range world.IngressesWithHost(b.r, host) {
 		if other.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
 			continue
 		}

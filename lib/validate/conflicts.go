@@ -99,21 +99,26 @@ func (b *builder) conflicts() {
 		return // masters and minions share hosts by design
 	}
 	var others []summarized
-	for _, other := range b.r.Ingresses() {
-		if other.Namespace == b.ing.Namespace && other.Name == b.ing.Name {
-			continue
+	seen := map[string]bool{}
+	for _, host := range b.order {
+		for _, other := range world.IngressesWithHost(b.r, host) {
+			id := other.Namespace + "/" + other.Name
+			if seen[id] || (other.Namespace == b.ing.Namespace && other.Name == b.ing.Name) {
+				continue
+			}
+			seen[id] = true
+			if !older(other, b.ing) {
+				continue
+			}
+			if _, ours, _ := IngressClassOf(other, b.r, b.v.opts.Class); !ours {
+				continue
+			}
+			ann, _ := annotations.Parse(other.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: true})
+			if ann.Org.MergeableIngressType != "" {
+				continue
+			}
+			others = append(others, summarized{ing: other, hosts: summarize(other, ann, b.r)})
 		}
-		if !older(other, b.ing) {
-			continue
-		}
-		if _, ours, _ := IngressClassOf(other, b.r, b.v.opts.Class); !ours {
-			continue
-		}
-		ann, _ := annotations.Parse(other.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: true})
-		if ann.Org.MergeableIngressType != "" {
-			continue
-		}
-		others = append(others, summarized{ing: other, hosts: summarize(other, ann, b.r)})
 	}
 	if len(others) == 0 {
 		return

@@ -5,6 +5,8 @@
 package world
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -23,4 +25,44 @@ type Resolver interface {
 	IngressClass(name string) (*networkingv1.IngressClass, bool)
 	// Ingresses returns every Ingress known, in any order; callers filter by class.
 	Ingresses() []*networkingv1.Ingress
+}
+
+// HostIndex is implemented by a Resolver that finds the Ingresses with a rule
+// for a host without going through every Ingress. Judging one Ingress
+// compares it with the others that share its hosts; with an index, judging
+// every Ingress of a cluster stays linear in their number.
+type HostIndex interface {
+	// IngressesWithHost returns every Ingress with a rule for host (as
+	// RuleHosts lists them), in any order.
+	IngressesWithHost(host string) []*networkingv1.Ingress
+}
+
+// IngressesWithHost returns the Ingresses with a rule for host: through r's
+// index when it has one, else by going through r.Ingresses().
+func IngressesWithHost(r Resolver, host string) []*networkingv1.Ingress {
+	if ix, ok := r.(HostIndex); ok {
+		return ix.IngressesWithHost(host)
+	}
+	var out []*networkingv1.Ingress
+	for _, ing := range r.Ingresses() {
+		for _, h := range RuleHosts(ing) {
+			if h == host {
+				out = append(out, ing)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// RuleHosts are the distinct non-empty hosts of an Ingress's rules, in
+// rule order: the keys of a host index.
+func RuleHosts(ing *networkingv1.Ingress) []string {
+	var out []string
+	for _, r := range ing.Spec.Rules {
+		if r.Host != "" && !slices.Contains(out, r.Host) {
+			out = append(out, r.Host)
+		}
+	}
+	return out
 }

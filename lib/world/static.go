@@ -18,6 +18,7 @@ type Static struct {
 	classes    map[string]*networkingv1.IngressClass
 	configMaps map[key]*corev1.ConfigMap
 	ingresses  []*networkingv1.Ingress
+	byHost     map[string][]*networkingv1.Ingress
 }
 
 // NewStatic returns an empty Static resolver.
@@ -29,6 +30,7 @@ func NewStatic() *Static {
 		namespaces: map[string]*corev1.Namespace{},
 		classes:    map[string]*networkingv1.IngressClass{},
 		configMaps: map[key]*corev1.ConfigMap{},
+		byHost:     map[string][]*networkingv1.Ingress{},
 	}
 }
 
@@ -56,6 +58,9 @@ func (s *Static) Add(objs ...any) {
 		case *networkingv1.Ingress:
 			defaultNamespace(&o.Namespace)
 			s.ingresses = append(s.ingresses, o)
+			for _, h := range RuleHosts(o) {
+				s.byHost[h] = append(s.byHost[h], o)
+			}
 		}
 	}
 }
@@ -104,3 +109,6 @@ func (s *Static) ConfigMap(namespace, name string) (*corev1.ConfigMap, bool) {
 
 // Ingresses implements Resolver.
 func (s *Static) Ingresses() []*networkingv1.Ingress { return s.ingresses }
+
+// IngressesWithHost implements HostIndex.
+func (s *Static) IngressesWithHost(host string) []*networkingv1.Ingress { return s.byHost[host] }
