@@ -61,7 +61,7 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, erro
 		if err != nil {
 			return nil, err
 		}
-		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		if err := mgr.Add(EveryReplica(func(ctx context.Context) error {
 			return lib.Watch(ctx, informer, mgr.GetCache().WaitForCacheSync)
 		})); err != nil {
 			return nil, err
@@ -80,3 +80,13 @@ var Scheme = func() *runtime.Scheme {
 	utilruntime.Must(nginxv1.AddToScheme(s))
 	return s
 }()
+
+// EveryReplica is a manager runnable every replica runs, leader or not: each
+// replica admits with the policies in force and serves traffic itself.
+type EveryReplica func(context.Context) error
+
+// Start runs the function.
+func (r EveryReplica) Start(ctx context.Context) error { return r(ctx) }
+
+// NeedLeaderElection is false.
+func (EveryReplica) NeedLeaderElection() bool { return false }

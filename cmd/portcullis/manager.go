@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
@@ -35,6 +36,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/reconcile"
+	"github.com/seed-d040b84d/portcullis/controller/report"
 	"github.com/seed-d040b84d/portcullis/controller/watch"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -68,6 +70,9 @@ type managerFlags struct {
 	httpsAddr           string
 	passthroughFallback string
 	passthroughUpstream string
+	leaderElect         bool
+	publishService      intent.ObjectRef
+	publishAddresses    stringList
 	nginx               bool
 	nginxDir            string
 	nginxAddress        string
@@ -114,6 +119,9 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.httpPort, "http-port", 80, "nginx's HTTP port")
 	fs.IntVar(&f.nginxHTTPSPort, "https-port", 443, "nginx's HTTPS port (without passthrough; with it, nginx's TLS listener is --ssl-passthrough-fallback)")
 	fs.StringVar(&f.nginxStatus, "nginx-status-address", "127.0.0.1:10246", "loopback address of nginx's status server, which confirms reloads")
+	fs.BoolVar(&f.leaderElect, "leader-elect", true, "elect a leader among replicas (a Lease in --namespace); only the leader writes Ingress status and events, every replica serves")
+	fs.Var(refFlag{&f.publishService}, "publish-service", "namespace/name of the Service in front of the data plane; its load balancer addresses go in the status of the Ingresses served")
+	fs.Var(&f.publishAddresses, "publish-status-address", "an IP address or host name for the status of the Ingresses served, instead of --publish-service (repeatable)")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":10254", "metrics address (0 turns metrics off)")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":10256", "health and readiness probe address")
 }
@@ -193,9 +201,13 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 		f.configMap = intent.ObjectRef{Namespace: f.namespace, Name: "portcullis"}
 	}
 	opts := ctrl.Options{
-		Scheme:                 webhook.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
-		HealthProbeBindAddress: f.probeAddr,
+		Scheme:                        webhook.Scheme,
+		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
+		HealthProbeBindAddress:        f.probeAddr,
+		LeaderElection:                f.leaderElect,
+		LeaderElectionID:              "portcullis",
+		LeaderElectionNamespace:       f.namespace,
+		LeaderElectionReleaseOnCancel: true,
 	}
 	var srv ctrlwebhook.Server
 	var rotator *webhook.CertRotator
@@ -334,17 +346,8 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: mgr.GetLogger().WithName("passthrough"),
 		ProxyProtocol: settings.Validator().Options().Config.UseProxyProtocol})
 	warnOpenFiles(mgr.GetLogger().WithName("passthrough"), passthrough.DefaultMaxConns)
-	if err := ctrlmetrics.Registry.Register(proxy); err != nil {
-		// A manager started again in the same process (portcullis dev, tests)
-		// replaces the previous proxy's metrics.
-		var already prometheus.AlreadyRegisteredError
-		if !errors.As(err, &already) {
-			return err
-		}
-		ctrlmetrics.Registry.Unregister(already.ExistingCollector)
-		if err := ctrlmetrics.Registry.Register(proxy); err != nil {
-			return err
-		}
+	if err := registerReplacing(proxy); err != nil {
+		return err
 	}
 	build := passthrough.BuildOptions{Upstream: f.passthroughUpstream}
 	watched := webhook.Watched()
@@ -420,7 +423,19 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 		return err
 	}
 	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
-	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Supervisor: sup, Log: mgr.GetLogger().WithName("reconcile")}
+	metrics := reconcile.NewMetrics()
+	for _, c := range metrics.Collectors() {
+		if err := registerReplacing(c); err != nil {
+			return err
+		}
+	}
+	publisher := &report.Publisher{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("portcullis"),
+		Addresses: f.statusAddresses(mgr.GetClient()), Log: mgr.GetLogger().WithName("report")}
+	if err := mgr.Add(publisher); err != nil {
+		return err
+	}
+	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Supervisor: sup,
+		Log: mgr.GetLogger().WithName("reconcile"), Metrics: metrics, Applied: publisher.Offer}
 	if f.defaultCert.Name != "" {
 		d := f.defaultCert
 		rec.DefaultCertificate = &d
@@ -450,10 +465,7 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 
 // everyReplica is a runnable every replica runs, leader or not: each pod
 // serves traffic with its own nginx.
-type everyReplica func(context.Context) error
-
-func (r everyReplica) Start(ctx context.Context) error { return r(ctx) }
-func (everyReplica) NeedLeaderElection() bool          { return false }
+type everyReplica = webhook.EveryReplica
 
 func splitList(s string) []string {
 	var out []string
@@ -517,4 +529,38 @@ func forgetDeletedSecrets(ctx context.Context, mgr manager.Manager, cache *certs
 		}
 	}})
 	return err
+}
+
+// registerReplacing registers a collector on the manager's metrics registry.
+// A manager started again in the same process (portcullis dev, tests)
+// replaces the previous one's collectors.
+func registerReplacing(c prometheus.Collector) error {
+	err := ctrlmetrics.Registry.Register(c)
+	var already prometheus.AlreadyRegisteredError
+	if err == nil || !errors.As(err, &already) {
+		return err
+	}
+	ctrlmetrics.Registry.Unregister(already.ExistingCollector)
+	return ctrlmetrics.Registry.Register(c)
+}
+
+// statusAddresses is where the Ingresses served say they are reached:
+// --publish-service's load balancer, or --publish-status-address; nil
+// (status left alone) without either.
+func (f managerFlags) statusAddresses(c client.Reader) func(context.Context) ([]networkingv1.IngressLoadBalancerIngress, error) {
+	switch {
+	case f.publishService.Name != "":
+		ref := f.publishService
+		return func(ctx context.Context) ([]networkingv1.IngressLoadBalancerIngress, error) {
+			var svc corev1.Service
+			if err := c.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, &svc); err != nil {
+				return nil, fmt.Errorf("--publish-service %s: %w", ref, err)
+			}
+			return report.ServiceAddresses(&svc), nil
+		}
+	case len(f.publishAddresses) > 0:
+		addrs := report.StaticAddresses(f.publishAddresses)
+		return func(context.Context) ([]networkingv1.IngressLoadBalancerIngress, error) { return addrs, nil }
+	}
+	return nil
 }

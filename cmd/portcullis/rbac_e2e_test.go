@@ -13,7 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
+	"github.com/seed-d040b84d/portcullis/controller/report"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
@@ -76,6 +79,7 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
 	f.passthrough, f.passthroughUpstream = true, passthrough.UpstreamEndpoints
 	f.httpsAddr, f.passthroughFallback = "127.0.0.1:"+strconv.Itoa(harness.FreePort(t)), "127.0.0.1:"+strconv.Itoa(f.nginxHTTPSPort)
+	f.publishAddresses, f.leaderElect = stringList{"203.0.113.7"}, true
 	cdone := managerRunning(cctx, t, asSA, f)
 	plain := &http.Client{Timeout: 2 * time.Second}
 	require.Eventually(t, func() bool {
@@ -86,5 +90,40 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusNotFound
 	}, 30*time.Second, 100*time.Millisecond, "nginx serves (404 for a host no Ingress names)")
+
+	// It reports as the ServiceAccount: an event on the Ingress and the
+	// published address in its status. (The webhook stopped above: its
+	// configurations go, or the API server would refuse every Ingress.)
+	require.NoError(t, api.Client.Delete(cctx, &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "portcullis"}}))
+	require.NoError(t, api.Client.Delete(cctx, &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "portcullis"}}))
+	class, prefix := "portcullis", networkingv1.PathTypePrefix
+	ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "reported"},
+		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: "reported.example.com",
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
+				Path: "/", PathType: &prefix, Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+					Name: "reported", Port: networkingv1.ServiceBackendPort{Number: 8080}}}}}}}}}}}
+	require.NoError(t, api.Client.Create(cctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "reported"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}}))
+	require.NoError(t, api.Client.Create(cctx, ing))
+	require.Eventually(t, func() bool {
+		var got networkingv1.Ingress
+		if err := api.Client.Get(cctx, client.ObjectKeyFromObject(ing), &got); err != nil {
+			return false
+		}
+		lb := got.Status.LoadBalancer.Ingress
+		return len(lb) == 1 && lb[0].IP == "203.0.113.7"
+	}, 30*time.Second, 100*time.Millisecond, "the Ingress's status carries the published address")
+	require.Eventually(t, func() bool {
+		var evs eventsv1.EventList
+		if err := api.Client.List(cctx, &evs, client.InNamespace("default")); err != nil {
+			return false
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Name == "reported" && e.Reason == report.Programmed && e.ReportingController == "portcullis" {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 100*time.Millisecond, "a Programmed event on the Ingress")
 	stopsCleanly(t, ccancel, cdone)
 }

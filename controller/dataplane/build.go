@@ -288,11 +288,11 @@ func (b *builder) hostTLS(s *Server, h intent.Host) error {
 		if err != nil {
 			return err
 		}
-		out.Cert = b.keyPair(sc)
+		out.Cert, out.NotAfter = b.keyPair(sc), sc.NotAfter
 	case t.Certificate == intent.CertSecret:
 		return errors.New("certificate secret not named")
 	default:
-		out.Cert = b.keyPair(b.opts.DefaultCertificate)
+		out.Cert, out.NotAfter = b.keyPair(b.opts.DefaultCertificate), b.opts.DefaultCertificate.NotAfter
 		out.Default = true
 	}
 	s.TLS = out

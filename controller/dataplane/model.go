@@ -86,7 +86,10 @@ type Server struct {
 type TLS struct {
 	Cert KeyPair
 	// Default says Cert is the default certificate (no HSTS is sent then).
-	Default             bool
+	Default bool
+	// NotAfter is the end of the certificate's validity (for metrics; not
+	// rendered).
+	NotAfter            time.Time
 	Protocols           []string
 	Ciphers             string
 	PreferServerCiphers bool

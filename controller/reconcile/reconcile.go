@@ -12,6 +12,7 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
+	"github.com/seed-d040b84d/portcullis/controller/report"
 	"github.com/seed-d040b84d/portcullis/controller/watch"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -30,6 +31,11 @@ type Reconciler struct {
 	// self-signed certificate is served without it (or while it is unusable).
 	DefaultCertificate *intent.ObjectRef
 	Log                logr.Logger
+	// Metrics, when set, are updated after every sync.
+	Metrics *Metrics
+	// Applied, when set, is told of every model in force after a sync (the
+	// leader's report.Publisher turns it into events and status).
+	Applied func(report.Applied)
 
 	generated, lastDefault *certs.ServerCert
 }
@@ -65,14 +71,22 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	opts := r.Validator().Options()
 	opts.AllowMisorderedChains = true
 	v := validate.New(opts, r.Certs)
-	m, err := dataplane.Build(dataplane.Judge(v, r.Resolver), dataplane.Options{
+	ings := dataplane.Judge(v, r.Resolver)
+	m, err := dataplane.Build(ings, dataplane.Options{
 		Config: v.Options().Config, Resolver: r.Resolver, Certs: r.Certs,
 		Backends: dataplane.ServiceBackends{Resolver: r.Resolver}, DefaultCertificate: def,
 	})
 	if err != nil {
+		r.Metrics.observe(nil, "", false, 0, err, now)
 		return false, err
 	}
-	return r.Supervisor.Apply(ctx, m)
+	start := time.Now()
+	reloaded, err := r.Supervisor.Apply(ctx, m)
+	r.Metrics.observe(m, r.Supervisor.Generation(), reloaded, time.Since(start), err, time.Now())
+	if err == nil && r.Applied != nil {
+		r.Applied(report.Applied{Ingresses: ings, Model: m, Generation: r.Supervisor.Generation()})
+	}
+	return reloaded, err
 }
 
 // Run syncs once the caches have synced and again after every change of the

@@ -1,0 +1,157 @@
+package report_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+	"github.com/seed-d040b84d/portcullis/controller/report"
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/goldencases"
+	"github.com/seed-d040b84d/portcullis/webhook"
+)
+
+// applied judges a lib golden world and builds its model, as the reconciler does.
+func applied(t *testing.T, name string) (report.Applied, *world.Static) {
+	t.Helper()
+	c, err := goldencases.Load(goldencases.Dir() + "/" + name + ".in.yaml")
+	require.NoError(t, err)
+	w := world.NewStatic()
+	for i, o := range c.Objects {
+		if o.Typed != nil {
+			o.Meta.SetUID(typesUID(fmt.Sprintf("uid-%d", i)))
+			w.Add(o.Typed)
+		}
+	}
+	// Every backend exists, so only what the case is about degrades a host.
+	for _, ing := range w.Ingresses() {
+		for _, r := range ing.Spec.Rules {
+			if r.HTTP == nil {
+				continue
+			}
+			for _, p := range r.HTTP.Paths {
+				if s := p.Backend.Service; s != nil {
+					if _, ok := w.Service(ing.Namespace, s.Name); !ok {
+						w.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ing.Namespace, Name: s.Name},
+							Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "backend.example.com"}})
+					}
+				}
+			}
+		}
+	}
+	def, err := dataplane.GenerateDefaultCertificate(goldencases.Now)
+	require.NoError(t, err)
+	v := validate.New(validate.Options{Config: config.Default(), Now: c.Options.Now, Class: validate.ClassOptions{Name: c.Options.IngressClass}}, nil)
+	ings := dataplane.Judge(v, w)
+	m, err := dataplane.Build(ings, dataplane.Options{Config: config.Default(), Resolver: w, Backends: dataplane.ServiceBackends{Resolver: w},
+		DefaultCertificate: def, Now: c.Options.Now})
+	require.NoError(t, err)
+	return report.Applied{Ingresses: ings, Model: m, Generation: "g1"}, w
+}
+
+func reasons(os []report.Outcome) map[string]string {
+	out := map[string]string{}
+	for _, o := range os {
+		out[o.Ingress.Namespace+"/"+o.Ingress.Name] = o.Reason + ": " + o.Message
+	}
+	return out
+}
+
+func TestOutcomes(t *testing.T) {
+	a, _ := applied(t, "tls-chain")
+	for name, r := range reasons(report.Outcomes(a.Ingresses, a.Model, a.Generation)) {
+		assert.Equal(t, "Programmed: in force in nginx (configuration g1)", r, name)
+	}
+
+	a, _ = applied(t, "tls-secret-missing")
+	got := reasons(report.Outcomes(a.Ingresses, a.Model, a.Generation))
+	require.NotEmpty(t, got)
+	for name, r := range got {
+		assert.True(t, strings.HasPrefix(r, "Degraded: served in part: "), "%s: %s", name, r)
+		assert.Contains(t, r, "is served with the default certificate until secret", name)
+	}
+
+	a, _ = applied(t, "snippet")
+	for name, r := range reasons(report.Outcomes(a.Ingresses, a.Model, a.Generation)) {
+		assert.True(t, strings.HasPrefix(r, "Rejected: not served: "), "%s: %s", name, r)
+	}
+}
+
+type recorded struct{ typ, reason, note string }
+
+type recorder struct{ events []recorded }
+
+func (r *recorder) Eventf(_ runtime.Object, _ runtime.Object, typ, reason, _, note string, args ...interface{}) {
+	r.events = append(r.events, recorded{typ, reason, fmt.Sprintf(note, args...)})
+}
+
+// TestPublisherReportsChangesAndStatus: an event when an Ingress's outcome
+// changes, none when only the configuration generation does; the load
+// balancer's addresses in the status of served Ingresses.
+func TestPublisherReportsChangesAndStatus(t *testing.T) {
+	a, _ := applied(t, "tls-chain")
+	var objs []client.Object
+	for _, ing := range a.Ingresses {
+		objs = append(objs, ing.Object.DeepCopy())
+	}
+	c := fake.NewClientBuilder().WithScheme(webhook.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
+	rec := &recorder{}
+	lb := report.StaticAddresses([]string{"203.0.113.7", "lb.example.net"})
+	p := &report.Publisher{Client: c, Recorder: rec,
+		Addresses: func(context.Context) ([]networkingv1.IngressLoadBalancerIngress, error) { return lb, nil }}
+	ctx := context.Background()
+
+	p.Publish(ctx, a)
+	require.Len(t, rec.events, len(a.Ingresses))
+	assert.Equal(t, recorded{corev1.EventTypeNormal, report.Programmed, "in force in nginx (configuration g1)"}, rec.events[0])
+	for _, ing := range a.Ingresses {
+		var got networkingv1.Ingress
+		require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(ing.Object), &got))
+		assert.Equal(t, lb, got.Status.LoadBalancer.Ingress)
+	}
+
+	a.Generation = "g2"
+	p.Publish(ctx, a)
+	assert.Len(t, rec.events, len(a.Ingresses), "a new generation alone makes no event")
+
+	// The same Ingress, now refused: a Warning, and its status cleared.
+	broken, _ := applied(t, "snippet")
+	require.NotEmpty(t, broken.Model.Refused)
+	broken.Ingresses[0].Object = a.Ingresses[0].Object
+	broken.Model.Refused[0].Ingress.Namespace, broken.Model.Refused[0].Ingress.Name = a.Ingresses[0].Object.Namespace, a.Ingresses[0].Object.Name
+	var current networkingv1.Ingress
+	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(a.Ingresses[0].Object), &current))
+	broken.Ingresses = broken.Ingresses[:1]
+	broken.Ingresses[0].Object = &current
+	p.Publish(ctx, broken)
+	last := rec.events[len(rec.events)-1]
+	assert.Equal(t, corev1.EventTypeWarning, last.typ)
+	assert.Equal(t, report.Rejected, last.reason)
+	var after networkingv1.Ingress
+	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(&current), &after))
+	assert.Empty(t, after.Status.LoadBalancer.Ingress, "a refused Ingress does not advertise the load balancer")
+}
+
+func TestAddresses(t *testing.T) {
+	svc := &corev1.Service{Spec: corev1.ServiceSpec{ExternalIPs: []string{"198.51.100.2"}},
+		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "203.0.113.7"}, {Hostname: "lb.example.net"}}}}}
+	assert.Equal(t, []networkingv1.IngressLoadBalancerIngress{{Hostname: "lb.example.net"}, {IP: "198.51.100.2"}, {IP: "203.0.113.7"}}, report.ServiceAddresses(svc))
+	assert.Equal(t, []networkingv1.IngressLoadBalancerIngress{{Hostname: "ingress.example.com"}, {IP: "2001:db8::1"}},
+		report.StaticAddresses([]string{"ingress.example.com", "2001:db8::1", "ingress.example.com"}))
+}
+
+func typesUID(s string) types.UID { return types.UID(s) }
