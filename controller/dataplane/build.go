@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -434,7 +435,7 @@ func (b *builder) location(p intent.Path) Location {
 		}
 		l.BackendTLS = bt
 	}
-	l.Upstream = b.upstream(p.Source.Namespace, p.Backend, servers)
+	l.Upstream = b.upstream(p.Source.Namespace, p.Backend, servers, p.Protocol, l.BackendTLS)
 	return l
 }
 
@@ -493,9 +494,24 @@ func (b *builder) passthrough(c *contribution) PassthroughRoute {
 }
 
 // upstream records the addresses of a backend under a name derived from a
-// hash of namespace, service and port (never "ns-name", which collides).
-func (b *builder) upstream(namespace string, be intent.Backend, servers []string) string {
-	name := "u" + shortHash("upstream", namespace, be.Service, strconv.Itoa(int(be.Port)), be.PortName)
+// hash of namespace, service and port (never "ns-name", which collides) and
+// of how it is spoken to: the protocol and every backend TLS setting. nginx
+// keeps idle connections and saved TLS sessions per upstream, so two paths
+// that verify the backend against different CAs, or present different
+// client certificates, must never share one: a connection or session one
+// path verified (or authenticated with its certificate) would serve the
+// other.
+func (b *builder) upstream(namespace string, be intent.Backend, servers []string, protocol string, bt *BackendTLS) string {
+	parts := []string{"upstream", namespace, be.Service, strconv.Itoa(int(be.Port)), be.PortName, protocol}
+	if bt != nil {
+		client := ""
+		if bt.Client != nil {
+			client = bt.Client.Cert + "+" + bt.Client.Key
+		}
+		parts = append(parts, strconv.FormatBool(bt.Verify), bt.TrustedCA, client, strconv.Itoa(bt.Depth), bt.Name,
+			strconv.FormatBool(bt.ServerName), strings.Join(bt.Protocols, " "), bt.Ciphers, strconv.FormatBool(bt.SessionReuse))
+	}
+	name := "u" + shortHash(parts...)
 	servers = slices.Sorted(slices.Values(servers))
 	b.upstreams[name] = Upstream{Name: name, Servers: slices.Compact(servers)}
 	return name

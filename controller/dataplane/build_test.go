@@ -12,6 +12,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
@@ -80,6 +81,22 @@ func TestBuildInvariants(t *testing.T) {
 				assert.NotEmpty(t, u.Servers)
 			}
 			assert.True(t, slices.IsSortedFunc(m.Servers, func(a, b dataplane.Server) int { return strings.Compare(a.Host, b.Host) }))
+			// nginx keeps idle connections and TLS sessions per upstream: paths
+			// sharing one must speak to the backend exactly alike.
+			speaks := map[string]dataplane.Location{}
+			for _, s := range m.Servers {
+				for _, l := range s.Locations {
+					if l.Upstream == "" {
+						continue
+					}
+					if first, ok := speaks[l.Upstream]; ok {
+						assert.Equal(t, first.Protocol, l.Protocol, "upstream %s shared by %s and %s", l.Upstream, first.Path, l.Path)
+						assert.Equal(t, first.BackendTLS, l.BackendTLS, "upstream %s shared by paths with different backend TLS", l.Upstream)
+					} else {
+						speaks[l.Upstream] = l
+					}
+				}
+			}
 			for _, s := range m.Servers {
 				assert.True(t, dataplane.SafeHost(s.Host), s.Host)
 				if s.Reject {
@@ -238,4 +255,39 @@ func TestMisorderedChainIsServedNormalized(t *testing.T) {
 	assert.True(t, sc.Reordered, "the secret holds the chain out of order")
 	assert.Equal(t, string(sc.ChainPEM), string(chain), "nginx gets the chain leaf first")
 	assert.NotEqual(t, string(sec.Data["tls.crt"]), string(chain))
+}
+
+// TestBackendTLSSettingsSplitUpstreams: two paths to the same Service and
+// port, one verifying the backend and presenting a client certificate, one
+// not, get separate upstreams, so neither reuses the other's connections or
+// TLS sessions (a verified connection served to an unverified path, or the
+// client certificate presented for a path that has none).
+func TestBackendTLSSettingsSplitUpstreams(t *testing.T) {
+	def, err := dataplane.GenerateDefaultCertificate(goldencases.Now)
+	require.NoError(t, err)
+	c, err := goldencases.Load("../nginx/testdata/backend-tls.in.yaml")
+	require.NoError(t, err)
+	w := load(t, c, def)
+	w.opts.Backends = loopbackBackends{}
+	m, err := dataplane.Build(w.ings, w.opts)
+	require.NoError(t, err)
+	byHost := map[string]string{}
+	for _, s := range m.Servers {
+		for _, l := range s.Locations {
+			if l.Path == "/" {
+				byHost[s.Host] = l.Upstream
+			}
+		}
+	}
+	require.Contains(t, byHost, "secure.example.com")
+	require.Contains(t, byHost, "insecure.example.com")
+	assert.NotEqual(t, byHost["secure.example.com"], byHost["insecure.example.com"])
+}
+
+// loopbackBackends answers every backend with 127.0.0.1 on its port.
+type loopbackBackends struct{}
+
+func (loopbackBackends) Addresses(ns string, be intent.Backend) ([]string, string, error) {
+	addr, err := dataplane.Address("127.0.0.1", int(be.Port))
+	return []string{addr}, be.Service + "." + ns + ".svc", err
 }
