@@ -32,8 +32,8 @@ import (
 // each with its own host and its own certificate secret (a distinct leaf
 // signed by one CA); every tenth requires client certificates from a shared
 // CA secret, and every tenth other one re-encrypts to its backend with
-// verification.
-func scaleWorld(b *testing.B, n int) *world.Static {
+// verification. Backends are on 127.0.0.1:backendPort (testBackends).
+func scaleWorld(b *testing.B, n, backendPort int) *world.Static {
 	b.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -93,7 +93,7 @@ func scaleWorld(b *testing.B, n int) *world.Static {
 			Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{
 				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix,
 					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "app",
-						Port: networkingv1.ServiceBackendPort{Number: 8080}}}}}},
+						Port: networkingv1.ServiceBackendPort{Number: int32(backendPort)}}}}}},
 			}}}}})
 	}
 	return w
@@ -118,7 +118,7 @@ func scaleMeta(ns, name string, version int) metav1.ObjectMeta {
 func BenchmarkBuildAndRender(b *testing.B) {
 	for _, n := range benchSizes() {
 		b.Run("ingresses="+strconv.Itoa(n), func(b *testing.B) {
-			w := scaleWorld(b, n)
+			w := scaleWorld(b, n, 8080)
 			cache := &certs.Cache{}
 			def, err := dataplane.GenerateDefaultCertificate(time.Now())
 			if err != nil {
