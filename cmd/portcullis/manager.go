@@ -434,14 +434,14 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 	if err := mgr.Add(publisher); err != nil {
 		return err
 	}
-	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Supervisor: sup,
+	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Supervisor: sup, Endpoints: resolver,
 		Log: mgr.GetLogger().WithName("reconcile"), Metrics: metrics, Applied: publisher.Offer}
 	if f.defaultCert.Name != "" {
 		d := f.defaultCert
 		rec.DefaultCertificate = &d
 	}
 	var sources []watch.Source
-	for _, obj := range webhook.Watched() {
+	for _, obj := range append(webhook.Watched(), &discoveryv1.EndpointSlice{}) {
 		inf, err := mgr.GetCache().GetInformer(ctx, obj)
 		if err != nil {
 			return err

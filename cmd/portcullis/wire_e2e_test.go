@@ -25,8 +25,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
@@ -54,6 +56,7 @@ func TestWireBehaviour(t *testing.T) {
 	t.Run("rotated secrets take effect without restarting nginx", w.rotation)
 	t.Run("one refused Ingress fails closed alone among 50", w.blastRadius)
 	t.Run("mergeable minions and egressMTLS", w.mergeable)
+	t.Run("a ClusterIP Service is reached through its ready EndpointSlice addresses", w.endpoints)
 }
 
 // Annotation prefixes.
@@ -896,4 +899,58 @@ func (w *wire) mergeable(t *testing.T) {
 	})
 	r = w.must(t, c, w.https(host, "/elsewhere"), nil)
 	assert.Equal(t, http.StatusNotFound, r.status, "a path no minion claims is 404 on the master's host: %s", r)
+}
+
+// endpoints: a ClusterIP Service's traffic goes to the ready addresses of
+// its EndpointSlices (FEATURES.md §8), on the endpoint port named like the
+// Service port. The API server refuses loopback endpoint addresses, so the
+// backend listens on this machine's own non-loopback address.
+func (w *wire) endpoints(t *testing.T) {
+	const ns, host = "endpoints", "endpoints.wire.test"
+	var ip net.IP
+	addrs, err := net.InterfaceAddrs()
+	require.NoError(t, err)
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			ip = n.IP
+			break
+		}
+	}
+	require.NotNil(t, ip, "this test needs a non-loopback IPv4 address on the machine (the API server refuses loopback endpoints)")
+	l, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
+	require.NoError(t, err)
+	srv := quietServer(echo("endpoints"))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	port := int32(l.Addr().(*net.TCPAddr).Port)
+
+	ca := w.newCA(t, "endpoints CA")
+	w.namespace(t, ns)
+	ready, notReady := true, false
+	name := "http"
+	w.create(t, tlsSecret(ns, "tls", leaf(t, ca, host, certgen.DNSNames(host))),
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "app"}, Spec: corev1.ServiceSpec{
+			Ports: []corev1.ServicePort{{Name: name, Port: 80, TargetPort: intstr.FromInt32(port)}}}},
+		&discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "app-1",
+			Labels: map[string]string{discoveryv1.LabelServiceName: "app"}},
+			AddressType: discoveryv1.AddressTypeIPv4,
+			Ports:       []discoveryv1.EndpointPort{{Name: &name, Port: &port}},
+			Endpoints: []discoveryv1.Endpoint{
+				{Addresses: []string{ip.String()}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}},
+				// Not ready, and nothing listens there: never sent traffic.
+				{Addresses: []string{"192.0.2.254"}, Conditions: discoveryv1.EndpointConditions{Ready: &notReady}},
+			}},
+		newIngress(ns, "app", host, withTLS("tls"), route("/", "app", 80)))
+	c := w.client(trusting(ca, nil))
+	for i := 0; i < 5; i++ {
+		r := w.await(t, c, w.https(host, "/e"), http.StatusOK, nil)
+		require.NotNil(t, r.seen)
+		assert.Equal(t, "endpoints", r.seen.Backend, "served by the endpoint, not the ClusterIP")
+	}
+	conf, err := os.ReadFile(filepath.Join(w.nginxDir, "nginx.conf"))
+	require.NoError(t, err)
+	assert.Contains(t, string(conf), fmt.Sprintf("server %q;", net.JoinHostPort(ip.String(), strconv.Itoa(int(port)))))
+	assert.NotContains(t, string(conf), "192.0.2.254", "a not-ready endpoint is left out")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
@@ -21,11 +22,20 @@ type Backends interface {
 	Addresses(namespace string, b intent.Backend) (servers []string, tlsName string, err error)
 }
 
+// EndpointLookup finds the EndpointSlices of a Service (label
+// kubernetes.io/service-name).
+type EndpointLookup interface {
+	EndpointSlices(namespace, service string) []*discoveryv1.EndpointSlice
+}
+
 // ServiceBackends resolves backends through their Service: an ExternalName
-// Service to its external name on the port the Ingress names, any other
-// Service to its ClusterIP and service port.
+// Service to its external name on the port the Ingress names; any other
+// Service to the ready addresses of its EndpointSlices (pod IPs and target
+// ports) when Endpoints is set and the Ingress does not ask for
+// service-upstream, else to its ClusterIP and service port.
 type ServiceBackends struct {
-	Resolver world.Resolver
+	Resolver  world.Resolver
+	Endpoints EndpointLookup
 }
 
 // Addresses implements Backends.
@@ -34,34 +44,80 @@ func (s ServiceBackends) Addresses(namespace string, b intent.Backend) ([]string
 	if !ok {
 		return nil, "", fmt.Errorf("service %s/%s not found", namespace, b.Service)
 	}
-	port := b.Port
-	if b.PortName != "" {
-		for _, p := range svc.Spec.Ports {
-			if p.Name == b.PortName {
-				port = p.Port
-			}
-		}
-	}
-	if port <= 0 || port > 65535 {
-		return nil, "", fmt.Errorf("service %s/%s has no port %q", namespace, b.Service, b.PortName)
-	}
 	var host, name string
-	switch svc.Spec.Type {
-	case corev1.ServiceTypeExternalName:
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		port := b.Port
+		if b.PortName != "" {
+			return nil, "", fmt.Errorf("service %s/%s is ExternalName: a named port cannot be resolved", namespace, b.Service)
+		}
 		host = strings.TrimSuffix(svc.Spec.ExternalName, ".")
-		name = host
-	default:
-		host = svc.Spec.ClusterIP
-		name = b.Service + "." + namespace + ".svc"
-		if host == "" || host == corev1.ClusterIPNone {
-			return nil, "", fmt.Errorf("service %s/%s has no cluster IP", namespace, b.Service)
+		addr, err := Address(host, int(port))
+		if err != nil {
+			return nil, "", fmt.Errorf("service %s/%s: %w", namespace, b.Service, err)
+		}
+		return []string{addr}, host, nil
+	}
+	var sp *corev1.ServicePort
+	for i, p := range svc.Spec.Ports {
+		if (b.PortName != "" && p.Name == b.PortName) || (b.PortName == "" && p.Port == b.Port) {
+			sp = &svc.Spec.Ports[i]
 		}
 	}
-	addr, err := Address(host, int(port))
+	if sp == nil {
+		label := strconv.Itoa(int(b.Port))
+		if b.PortName != "" {
+			label = strconv.Quote(b.PortName)
+		}
+		return nil, "", fmt.Errorf("service %s/%s has no port %s", namespace, b.Service, label)
+	}
+	name = b.Service + "." + namespace + ".svc"
+	if s.Endpoints != nil && !b.ServiceUpstream {
+		addrs, err := EndpointAddresses(namespace, b.Service, sp.Name, s.Endpoints)
+		return addrs, name, err
+	}
+	host = svc.Spec.ClusterIP
+	if host == "" || host == corev1.ClusterIPNone {
+		return nil, "", fmt.Errorf("service %s/%s has no cluster IP", namespace, b.Service)
+	}
+	addr, err := Address(host, int(sp.Port))
 	if err != nil {
 		return nil, "", fmt.Errorf("service %s/%s: %w", namespace, b.Service, err)
 	}
 	return []string{addr}, name, nil
+}
+
+// EndpointAddresses are the ready addresses of a Service's EndpointSlices,
+// on the endpoint port named like the Service port (portName, "" for an
+// unnamed one), each checked like any host the data plane is given.
+func EndpointAddresses(namespace, service, portName string, lookup EndpointLookup) ([]string, error) {
+	var out []string
+	for _, slice := range lookup.EndpointSlices(namespace, service) {
+		var port int32
+		for _, p := range slice.Ports {
+			if p.Port != nil && (p.Name == nil && portName == "" || p.Name != nil && *p.Name == portName) {
+				port = *p.Port
+			}
+		}
+		if port == 0 {
+			continue
+		}
+		for _, ep := range slice.Endpoints {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			for _, a := range ep.Addresses {
+				addr, err := Address(a, int(port))
+				if err != nil {
+					return nil, fmt.Errorf("service %s/%s: endpoint %w", namespace, service, err)
+				}
+				out = append(out, addr)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("service %s/%s has no ready endpoints", namespace, service)
+	}
+	return out, nil
 }
 
 // Address joins a validated host (an IP address or an RFC 1123 name) and port.

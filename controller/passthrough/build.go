@@ -8,8 +8,8 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
@@ -32,9 +32,7 @@ const (
 
 // EndpointLookup finds the EndpointSlices of a Service (label
 // kubernetes.io/service-name).
-type EndpointLookup interface {
-	EndpointSlices(namespace, service string) []*discoveryv1.EndpointSlice
-}
+type EndpointLookup = dataplane.EndpointLookup
 
 // BuildOptions choose how backends are addressed.
 type BuildOptions struct {
@@ -104,7 +102,10 @@ func backendAddresses(namespace string, b intent.Backend, r world.Resolver, o Bu
 		return nil, fmt.Errorf("service %s has no port %s", name, portLabel(b))
 	}
 	if o.Upstream == UpstreamEndpoints {
-		return endpointAddresses(namespace, b.Service, portName, o.Endpoints)
+		if o.Endpoints == nil {
+			return nil, fmt.Errorf("service %s: endpoints are not watched", name)
+		}
+		return dataplane.EndpointAddresses(namespace, b.Service, portName, o.Endpoints)
 	}
 	if svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == corev1.ClusterIPNone {
 		return nil, fmt.Errorf("service %s has no cluster IP (headless): use --passthrough-upstream=endpoints", name)
@@ -117,36 +118,4 @@ func portLabel(b intent.Backend) string {
 		return fmt.Sprintf("named %q", b.PortName)
 	}
 	return strconv.Itoa(int(b.Port))
-}
-
-// endpointAddresses are the ready addresses of a Service's EndpointSlices on
-// the endpoint port named like the Service port.
-func endpointAddresses(namespace, service, portName string, lookup EndpointLookup) ([]string, error) {
-	if lookup == nil {
-		return nil, fmt.Errorf("service %s/%s: endpoints are not watched", namespace, service)
-	}
-	var out []string
-	for _, slice := range lookup.EndpointSlices(namespace, service) {
-		var port int32
-		for _, p := range slice.Ports {
-			if p.Port != nil && (p.Name == nil && portName == "" || p.Name != nil && *p.Name == portName) {
-				port = *p.Port
-			}
-		}
-		if port == 0 {
-			continue
-		}
-		for _, ep := range slice.Endpoints {
-			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
-				continue
-			}
-			for _, a := range ep.Addresses {
-				out = append(out, net.JoinHostPort(a, strconv.Itoa(int(port))))
-			}
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("service %s/%s has no ready endpoints", namespace, service)
-	}
-	return out, nil
 }

@@ -24,8 +24,12 @@ import (
 type Reconciler struct {
 	Resolver world.Resolver
 	// Validator is the Validator for the ConfigMap in force.
-	Validator  func() *validate.Validator
-	Certs      *certs.Cache
+	Validator func() *validate.Validator
+	Certs     *certs.Cache
+	// Endpoints, when set, sends each path to its Service's ready endpoints
+	// (unless the Ingress asks for service-upstream); without it, to the
+	// Service's ClusterIP.
+	Endpoints  dataplane.EndpointLookup
 	Supervisor *nginx.Supervisor
 	// DefaultCertificate is --default-ssl-certificate; a generated
 	// self-signed certificate is served without it (or while it is unusable).
@@ -74,7 +78,7 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	ings := dataplane.Judge(v, r.Resolver)
 	m, err := dataplane.Build(ings, dataplane.Options{
 		Config: v.Options().Config, Resolver: r.Resolver, Certs: r.Certs,
-		Backends: dataplane.ServiceBackends{Resolver: r.Resolver}, DefaultCertificate: def,
+		Backends: dataplane.ServiceBackends{Resolver: r.Resolver, Endpoints: r.Endpoints}, DefaultCertificate: def,
 	})
 	if err != nil {
 		r.Metrics.observe(nil, "", false, 0, err, now)
