@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -57,6 +58,7 @@ func TestWireBehaviour(t *testing.T) {
 	t.Run("one refused Ingress fails closed alone among 50", w.blastRadius)
 	t.Run("mergeable minions and egressMTLS", w.mergeable)
 	t.Run("a ClusterIP Service is reached through its ready EndpointSlice addresses", w.endpoints)
+	t.Run("an Ingress nginx refuses fails its own hosts, the rest is still updated", w.nginxRefuses)
 }
 
 // Annotation prefixes.
@@ -953,4 +955,46 @@ func (w *wire) endpoints(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(conf), fmt.Sprintf("server %q;", net.JoinHostPort(ip.String(), strconv.Itoa(int(port)))))
 	assert.NotContains(t, string(conf), "192.0.2.254", "a not-ready endpoint is left out")
+}
+
+// nginxRefuses: lib accepts an ExternalName Service whose name does not
+// resolve, but nginx -t refuses a configuration with it as an upstream. The
+// controller finds that Ingress by bisection and refuses it alone: its host
+// fails closed with a Rejected event naming nginx's complaint, and a new
+// Ingress created afterwards is still served.
+func (w *wire) nginxRefuses(t *testing.T) {
+	const ns, bad, good = "unresolvable", "bad.unresolvable.wire.test", "good.unresolvable.wire.test"
+	ca := w.newCA(t, "unresolvable CA")
+	w.namespace(t, ns)
+	w.create(t, tlsSecret(ns, "tls", leaf(t, ca, "*.unresolvable.wire.test", certgen.DNSNames("*.unresolvable.wire.test"))),
+		externalName(ns, "backend"),
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nowhere"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "no-such-host.invalid"}},
+		newIngress(ns, "bad", bad, withTLS("tls"), route("/", "nowhere", 80)))
+	w.create(t, newIngress(ns, "good", good, withTLS("tls"), route("/", "backend", w.echoPort)))
+	c := w.client(trusting(ca, nil))
+	w.await(t, c, w.https(good, "/"), http.StatusOK, nil)
+	eventually(t, "the unresolvable Ingress's host was not failed closed", func() string {
+		if _, err := w.handshake(bad, trusting(ca, nil)); err == nil {
+			return "TLS handshake for " + bad + " succeeded"
+		}
+		return ""
+	})
+	eventually(t, "no Rejected event names nginx's complaint", func() string {
+		var evs eventsv1.EventList
+		if err := w.c.List(w.ctx, &evs, client.InNamespace(ns)); err != nil {
+			return err.Error()
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Name == "bad" && e.Reason == "Rejected" && strings.Contains(e.Note, "no-such-host.invalid") {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%d events in %s", len(evs.Items), ns)
+	})
+	// Later changes still reach nginx.
+	const later = "later.unresolvable.wire.test"
+	w.create(t, newIngress(ns, "later", later, withTLS("tls"), route("/", "backend", w.echoPort)))
+	w.await(t, c, w.https(later, "/"), http.StatusOK, nil)
+	w.await(t, c, w.https(good, "/"), http.StatusOK, nil)
 }

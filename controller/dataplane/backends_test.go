@@ -16,7 +16,9 @@ import (
 
 type endpointSlices map[string][]*discoveryv1.EndpointSlice
 
-func (s endpointSlices) EndpointSlices(ns, svc string) []*discoveryv1.EndpointSlice { return s[ns+"/"+svc] }
+func (s endpointSlices) EndpointSlices(ns, svc string) []*discoveryv1.EndpointSlice {
+	return s[ns+"/"+svc]
+}
 
 func ptr[T any](v T) *T { return &v }
 

@@ -55,6 +55,9 @@ type SupervisorConfig struct {
 	Log            logr.Logger
 }
 
+// ErrRefused is returned when nginx -t refuses a staged configuration.
+var ErrRefused = errors.New("nginx -t refused the configuration")
+
 // ErrNotConfirmed is returned when nginx did not start serving a generation.
 var ErrNotConfirmed = errors.New("nginx did not serve the new configuration")
 
@@ -114,16 +117,9 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 	if gen == s.generation && s.running() {
 		return false, nil
 	}
-	if err := WriteFiles(s.cfg.Render.Root, m.Files); err != nil {
-		return false, fmt.Errorf("nginx supervisor: stage files: %w", err)
-	}
 	staged := s.confPath() + ".staged"
-	if err := writeAtomic(staged, conf); err != nil {
-		return false, fmt.Errorf("nginx supervisor: stage configuration: %w", err)
-	}
-	if out, err := s.nginx("-t", "-q", "-c", staged).CombinedOutput(); err != nil {
-		os.Remove(staged)
-		return false, fmt.Errorf("nginx supervisor: generation %s refused by nginx -t: %w: %s", gen, err, strings.TrimSpace(string(out)))
+	if err := s.stage(gen, conf, m.Files, staged); err != nil {
+		return false, err
 	}
 	previous, _ := os.ReadFile(s.confPath())
 	if err := os.Rename(staged, s.confPath()); err != nil {
@@ -137,6 +133,37 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 	s.generation = gen
 	s.collect(m.Files)
 	return true, nil
+}
+
+// Check stages the model's files and configuration aside and runs nginx -t
+// on them, without touching the configuration in force. It returns an error
+// wrapping ErrRefused when nginx refuses it.
+func (s *Supervisor) Check(m *dataplane.Model) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gen, conf, err := s.render(m)
+	if err != nil {
+		return err
+	}
+	staged := s.confPath() + ".check"
+	defer os.Remove(staged)
+	return s.stage(gen, conf, m.Files, staged)
+}
+
+// stage writes the files and the configuration to path and runs nginx -t
+// on it; path is removed when nginx refuses it.
+func (s *Supervisor) stage(gen string, conf []byte, files []dataplane.File, path string) error {
+	if err := WriteFiles(s.cfg.Render.Root, files); err != nil {
+		return fmt.Errorf("nginx supervisor: stage files: %w", err)
+	}
+	if err := writeAtomic(path, conf); err != nil {
+		return fmt.Errorf("nginx supervisor: stage configuration: %w", err)
+	}
+	if out, err := s.nginx("-t", "-q", "-c", path).CombinedOutput(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("nginx supervisor: generation %s: %w (%v): %s", gen, ErrRefused, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // render renders the model with its generation: a hash of every byte nginx

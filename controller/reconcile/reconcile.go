@@ -6,9 +6,14 @@ package reconcile
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
@@ -76,16 +81,35 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	opts.AllowMisorderedChains = true
 	v := validate.New(opts, r.Certs)
 	ings := dataplane.Judge(v, r.Resolver)
-	m, err := dataplane.Build(ings, dataplane.Options{
-		Config: v.Options().Config, Resolver: r.Resolver, Certs: r.Certs,
-		Backends: dataplane.ServiceBackends{Resolver: r.Resolver, Endpoints: r.Endpoints}, DefaultCertificate: def,
-	})
+	build := func(ings []dataplane.Ingress) (*dataplane.Model, error) {
+		return dataplane.Build(ings, dataplane.Options{
+			Config: v.Options().Config, Resolver: r.Resolver, Certs: r.Certs,
+			Backends: dataplane.ServiceBackends{Resolver: r.Resolver, Endpoints: r.Endpoints}, DefaultCertificate: def,
+		})
+	}
+	m, err := build(ings)
 	if err != nil {
 		r.Metrics.observe(nil, "", false, 0, err, now)
 		return false, err
 	}
 	start := time.Now()
 	reloaded, err := r.Supervisor.Apply(ctx, m)
+	if errors.Is(err, nginx.ErrRefused) {
+		// Everything lib accepts should render to a configuration nginx
+		// accepts; when it does not (an ExternalName nginx cannot resolve,
+		// a bug), one Ingress must not hold every other change back: find
+		// the Ingresses nginx refuses, refuse them, and apply the rest.
+		var culprits []dataplane.Ingress
+		if ings, culprits, err = r.isolate(ings, build, err); err == nil {
+			for _, c := range culprits {
+				r.Log.Error(errors.New(c.Verdict.Findings.Errors[len(c.Verdict.Findings.Errors)-1].Detail), "Ingress refused by nginx; its hosts fail closed",
+					"ingress", c.Object.Namespace+"/"+c.Object.Name)
+			}
+			if m, err = build(ings); err == nil {
+				reloaded, err = r.Supervisor.Apply(ctx, m)
+			}
+		}
+	}
 	r.Metrics.observe(m, r.Supervisor.Generation(), reloaded, time.Since(start), err, time.Now())
 	if err == nil && r.Applied != nil {
 		r.Applied(report.Applied{Ingresses: ings, Model: m, Generation: r.Supervisor.Generation()})
@@ -116,4 +140,92 @@ func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool,
 		}
 		return true
 	}, sources...)
+}
+
+// maxCulprits bounds the Ingresses isolate refuses in one sync.
+const maxCulprits = 8
+
+// isolate finds, by bisection with nginx -t, the Ingresses without which
+// nginx accepts the configuration, and returns ings with those refused (an
+// error added to their verdicts, so their hosts fail closed) and the
+// culprits. refused is nginx's refusal of the whole.
+func (r *Reconciler) isolate(ings []dataplane.Ingress, build func([]dataplane.Ingress) (*dataplane.Model, error), refused error) ([]dataplane.Ingress, []dataplane.Ingress, error) {
+	fails := func(subset []dataplane.Ingress) (bool, error) {
+		m, err := build(subset)
+		if err != nil {
+			return false, err
+		}
+		err = r.Supervisor.Check(m)
+		if errors.Is(err, nginx.ErrRefused) {
+			return true, nil
+		}
+		return false, err
+	}
+	// Only Ingresses lib accepts are rendered into nginx's configuration.
+	var suspects, rest []dataplane.Ingress
+	for _, ing := range ings {
+		if ing.Verdict.Findings.Allowed() {
+			suspects = append(suspects, ing)
+		} else {
+			rest = append(rest, ing)
+		}
+	}
+	if bad, err := fails(rest); err != nil || bad {
+		return nil, nil, fmt.Errorf("nginx refuses the configuration even without the Ingresses lib accepts: %w", refused)
+	}
+	var culprits []dataplane.Ingress
+	for len(culprits) < maxCulprits {
+		bad, err := fails(append(slices.Clone(rest), suspects...))
+		if err != nil {
+			return nil, nil, err
+		}
+		if !bad {
+			break
+		}
+		// Invariant: rest alone passes; rest and suspects fail.
+		base, sus := slices.Clone(rest), slices.Clone(suspects)
+		for len(sus) > 1 {
+			half := sus[:len(sus)/2]
+			bad, err := fails(append(slices.Clone(base), half...))
+			if err != nil {
+				return nil, nil, err
+			}
+			if bad {
+				sus = half
+			} else {
+				base = append(base, half...)
+				sus = sus[len(sus)/2:]
+			}
+		}
+		culprit := sus[0]
+		suspects = slices.DeleteFunc(suspects, func(i dataplane.Ingress) bool { return i.Object == culprit.Object })
+		culprit.Verdict.Findings.Errors = append(slices.Clone(culprit.Verdict.Findings.Errors), &field.Error{
+			Type: field.ErrorTypeInternal, Field: "spec",
+			Detail: "nginx refuses the configuration rendered from this Ingress, so its hosts fail closed and the rest of the cluster is served without it: " + nginxReason(refused, culprit, build, r.Supervisor),
+		})
+		culprits = append(culprits, culprit)
+		rest = append(rest, culprit)
+	}
+	if len(culprits) == 0 {
+		return nil, nil, refused
+	}
+	return append(rest, suspects...), culprits, nil
+}
+
+// nginxReason is nginx -t's complaint about the culprit alone, or about the
+// whole when that cannot be had.
+func nginxReason(whole error, culprit dataplane.Ingress, build func([]dataplane.Ingress) (*dataplane.Model, error), sup *nginx.Supervisor) string {
+	msg := whole.Error()
+	if m, err := build([]dataplane.Ingress{culprit}); err == nil {
+		if err := sup.Check(m); err != nil {
+			msg = err.Error()
+		}
+	}
+	if i := strings.LastIndex(msg, "nginx: [emerg] "); i >= 0 {
+		msg = msg[i+len("nginx: [emerg] "):]
+	}
+	if i := strings.Index(msg, "\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
 }
