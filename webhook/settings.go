@@ -1,9 +1,11 @@
 package webhook
 
 import (
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
@@ -30,6 +32,21 @@ type Settings struct {
 	mu      sync.Mutex
 	version string
 	current *validate.Validator
+	// refused is the ConfigMap in the cluster when it does not parse, with
+	// why; nil while the one in the cluster is in force.
+	refused    *corev1.ConfigMap
+	refusedWhy string
+}
+
+// Refused returns the controller ConfigMap as it is in the cluster when it
+// was refused (the last good configuration, or the defaults, stay in
+// force), and why; nil when the ConfigMap in the cluster is the one in
+// force.
+func (s *Settings) Refused() (*corev1.ConfigMap, string) {
+	s.Validator() // judge the ConfigMap as it is now
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused, s.refusedWhy
 }
 
 // Validator returns the Validator for the current configuration.
@@ -45,12 +62,15 @@ func (s *Settings) Validator() *validate.Validator {
 		return s.current
 	}
 	opts := s.Base
+	s.refused, s.refusedWhy = nil, ""
 	switch {
 	case !ok:
 		opts.Config = config.Default()
 	default:
 		cfg, verdict := validate.ConfigMap(cm)
 		if !verdict.Findings.Allowed() {
+			s.refused = cm
+			s.refusedWhy = refusalSummary(verdict.Findings.Errors)
 			if s.current != nil {
 				return s.current // keep the last good configuration
 			}
@@ -72,3 +92,12 @@ func (s *Settings) SetBase(o validate.Options) {
 
 // Certs is the certificate parse cache the Validators share.
 func (s *Settings) Certs() *certs.Cache { return &s.certs }
+
+// refusalSummary joins the errors' fields and details.
+func refusalSummary(errs field.ErrorList) string {
+	parts := make([]string, 0, len(errs))
+	for _, e := range errs {
+		parts = append(parts, e.Field+": "+e.Detail)
+	}
+	return strings.Join(parts, "; ")
+}

@@ -435,7 +435,7 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 		return err
 	}
 	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Supervisor: sup, Endpoints: resolver,
-		Log: mgr.GetLogger().WithName("reconcile"), Metrics: metrics, Applied: publisher.Offer}
+		Log: mgr.GetLogger().WithName("reconcile"), Metrics: metrics, Applied: publisher.Offer, ConfigRefused: settings.Refused}
 	if f.defaultCert.Name != "" {
 		d := f.defaultCert
 		rec.DefaultCertificate = &d

@@ -59,6 +59,8 @@ func TestWireBehaviour(t *testing.T) {
 	t.Run("mergeable minions and egressMTLS", w.mergeable)
 	t.Run("a ClusterIP Service is reached through its ready EndpointSlice addresses", w.endpoints)
 	t.Run("an Ingress nginx refuses fails its own hosts, the rest is still updated", w.nginxRefuses)
+	t.Run("a deleted Secret: its host falls back to the default certificate, nothing else changes", w.secretDeleted)
+	t.Run("an invalid ConfigMap keeps the last good configuration, with an event", w.invalidConfigMap)
 }
 
 // Annotation prefixes.
@@ -997,4 +999,97 @@ func (w *wire) nginxRefuses(t *testing.T) {
 	w.create(t, newIngress(ns, "later", later, withTLS("tls"), route("/", "backend", w.echoPort)))
 	w.await(t, c, w.https(later, "/"), http.StatusOK, nil)
 	w.await(t, c, w.https(good, "/"), http.StatusOK, nil)
+}
+
+// secretDeleted: deleting the certificate Secret of a served host makes
+// that host fall back to the default certificate (FEATURES.md §2, the
+// ingress-nginx behaviour) with a Degraded event, while a host with another
+// Secret keeps its own certificate.
+func (w *wire) secretDeleted(t *testing.T) {
+	const ns, gone, kept = "deleted", "gone.deleted.wire.test", "kept.deleted.wire.test"
+	ca := w.newCA(t, "deleted CA")
+	w.namespace(t, ns)
+	goneTLS := tlsSecret(ns, "gone-tls", leaf(t, ca, gone, certgen.DNSNames(gone)))
+	w.create(t, goneTLS, tlsSecret(ns, "kept-tls", leaf(t, ca, kept, certgen.DNSNames(kept))), externalName(ns, "backend"),
+		newIngress(ns, "gone", gone, withTLS("gone-tls"), route("/", "backend", w.echoPort)),
+		newIngress(ns, "kept", kept, withTLS("kept-tls"), route("/", "backend", w.echoPort)))
+	c := w.client(trusting(ca, nil))
+	w.await(t, c, w.https(gone, "/"), http.StatusOK, nil)
+	w.await(t, c, w.https(kept, "/"), http.StatusOK, nil)
+	before := w.nginxPID(t)
+
+	require.NoError(t, w.c.Delete(w.ctx, goneTLS))
+	eventually(t, "the host whose Secret was deleted still had its own certificate", func() string {
+		r, err := w.get(w.client(unverified()), w.https(gone, "/"), nil)
+		if err != nil {
+			return err.Error()
+		}
+		if cn := r.tls.PeerCertificates[0].Subject.CommonName; cn != dataplane.DefaultCertificateCN {
+			return "served " + cn
+		}
+		return ""
+	})
+	w.settled(t)
+	r := w.must(t, c, w.https(kept, "/"), nil)
+	assert.Equal(t, http.StatusOK, r.status, "the other host still serves with its own certificate")
+	assert.Equal(t, before, w.nginxPID(t), "nginx reloaded, not restarted")
+	eventually(t, "no Degraded event on the Ingress whose Secret was deleted", func() string {
+		var evs eventsv1.EventList
+		if err := w.c.List(w.ctx, &evs, client.InNamespace(ns)); err != nil {
+			return err.Error()
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Name == "gone" && e.Reason == "Degraded" && strings.Contains(e.Note, "default certificate") {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%d events", len(evs.Items))
+	})
+}
+
+// invalidConfigMap: a controller ConfigMap that does not parse (an update
+// that got past the webhook) leaves the last good configuration in force,
+// and the controller says so in a Warning event on the ConfigMap.
+func (w *wire) invalidConfigMap(t *testing.T) {
+	const ns, host = "configmap", "web.configmap.wire.test"
+	ca := w.newCA(t, "configmap CA")
+	w.namespace(t, ns)
+	w.create(t, tlsSecret(ns, "tls", leaf(t, ca, host, certgen.DNSNames(host))), externalName(ns, "backend"),
+		newIngress(ns, "web", host, withTLS("tls"), route("/", "backend", w.echoPort)))
+	c := w.client(trusting(ca, nil))
+	hsts := func() string {
+		r, err := w.get(c, w.https(host, "/"), nil)
+		if err != nil {
+			return err.Error()
+		}
+		return r.header.Get("Strict-Transport-Security")
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
+		Data: map[string]string{"hsts-max-age": "600"}}
+	w.create(t, cm)
+	t.Cleanup(func() { _ = w.c.Delete(w.ctx, cm) })
+	eventually(t, "the ConfigMap's hsts-max-age never took effect", func() string {
+		if got := hsts(); !strings.HasPrefix(got, "max-age=600;") {
+			return got
+		}
+		return ""
+	})
+
+	cm.Data = map[string]string{"hsts-max-age": "soon"}
+	w.update(t, cm)
+	eventually(t, "no ConfigurationRefused event on the ConfigMap", func() string {
+		var evs eventsv1.EventList
+		if err := w.c.List(w.ctx, &evs, client.InNamespace("portcullis-system")); err != nil {
+			return err.Error()
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Kind == "ConfigMap" && e.Regarding.Name == "portcullis" && e.Reason == "ConfigurationRefused" &&
+				strings.Contains(e.Note, "hsts-max-age") {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%d events", len(evs.Items))
+	})
+	w.settled(t)
+	assert.True(t, strings.HasPrefix(hsts(), "max-age=600;"), "the last good configuration stays in force: %s", hsts())
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
@@ -45,6 +46,9 @@ type Reconciler struct {
 	// Applied, when set, is told of every model in force after a sync (the
 	// leader's report.Publisher turns it into events and status).
 	Applied func(report.Applied)
+	// ConfigRefused, when set, says whether the controller ConfigMap in the
+	// cluster is refused (and why); reported with each model.
+	ConfigRefused func() (*corev1.ConfigMap, string)
 
 	generated, lastDefault *certs.ServerCert
 }
@@ -112,7 +116,11 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	}
 	r.Metrics.observe(m, r.Supervisor.Generation(), reloaded, time.Since(start), err, time.Now())
 	if err == nil && r.Applied != nil {
-		r.Applied(report.Applied{Ingresses: ings, Model: m, Generation: r.Supervisor.Generation()})
+		a := report.Applied{Ingresses: ings, Model: m, Generation: r.Supervisor.Generation()}
+		if r.ConfigRefused != nil {
+			a.RefusedConfigMap, a.RefusedWhy = r.ConfigRefused()
+		}
+		r.Applied(a)
 	}
 	return reloaded, err
 }

@@ -32,6 +32,9 @@ const (
 	Degraded = "Degraded"
 	// Programmed: everything the Ingress asks for is in force in nginx.
 	Programmed = "Programmed"
+	// ConfigurationRefused: the controller ConfigMap does not parse; the
+	// last good configuration stays in force (an event on the ConfigMap).
+	ConfigurationRefused = "ConfigurationRefused"
 )
 
 // maxMessage bounds an event's message (the API server's limit is 1 KiB).
@@ -123,6 +126,10 @@ type Applied struct {
 	Ingresses  []dataplane.Ingress
 	Model      *dataplane.Model
 	Generation string
+	// RefusedConfigMap is the controller ConfigMap when it does not parse
+	// (RefusedWhy says why), nil when the one in the cluster is in force.
+	RefusedConfigMap *corev1.ConfigMap
+	RefusedWhy       string
 }
 
 // Publisher reports each model put in force: an event on every Ingress
@@ -144,6 +151,8 @@ type Publisher struct {
 	once    sync.Once
 	// last is the outcome reported per Ingress (UID), "reason\x00message".
 	last map[types.UID]string
+	// lastRefused is the refused ConfigMap version last reported.
+	lastRefused string
 }
 
 func (p *Publisher) init() {
@@ -190,6 +199,15 @@ func (p *Publisher) Start(ctx context.Context) error {
 // Publish reports one model now.
 func (p *Publisher) Publish(ctx context.Context, a Applied) {
 	p.init()
+	if cm := a.RefusedConfigMap; cm != nil {
+		if v := string(cm.UID) + "/" + cm.ResourceVersion; v != p.lastRefused {
+			p.lastRefused = v
+			p.Recorder.Eventf(cm, nil, corev1.EventTypeWarning, ConfigurationRefused, "Reconcile", "%s",
+				clip("not applied, the last good configuration stays in force: "+a.RefusedWhy))
+		}
+	} else {
+		p.lastRefused = ""
+	}
 	outcomes := Outcomes(a.Ingresses, a.Model, a.Generation)
 	seen := make(map[types.UID]bool, len(outcomes))
 	for _, o := range outcomes {

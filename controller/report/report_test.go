@@ -155,3 +155,35 @@ func TestAddresses(t *testing.T) {
 }
 
 func typesUID(s string) types.UID { return types.UID(s) }
+
+// TestPublisherReportsARefusedConfigMapOnce: a Warning on the ConfigMap per
+// refused version, none while it stays the same.
+func TestPublisherReportsARefusedConfigMapOnce(t *testing.T) {
+	a, _ := applied(t, "tls-chain")
+	rec := &recorder{}
+	p := &report.Publisher{Recorder: rec}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis", UID: "cm", ResourceVersion: "7"}}
+	a.RefusedConfigMap, a.RefusedWhy = cm, `data[hsts-max-age]: "soon" is not a number of seconds`
+	count := func() int {
+		n := 0
+		for _, e := range rec.events {
+			if e.reason == report.ConfigurationRefused {
+				n++
+				assert.Equal(t, corev1.EventTypeWarning, e.typ)
+				assert.Contains(t, e.note, "the last good configuration stays in force")
+				assert.Contains(t, e.note, "hsts-max-age")
+			}
+		}
+		return n
+	}
+	ctx := context.Background()
+	p.Publish(ctx, a)
+	p.Publish(ctx, a)
+	assert.Equal(t, 1, count(), "one event per refused version")
+	cm.ResourceVersion = "8"
+	p.Publish(ctx, a)
+	assert.Equal(t, 2, count(), "a new refused version is reported")
+	a.RefusedConfigMap = nil
+	p.Publish(ctx, a)
+	assert.Equal(t, 2, count())
+}
