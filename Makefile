@@ -50,11 +50,11 @@ PROFILE ?=
 bench: deps ## every benchmark (BENCH=regexp PKG=./dir to choose; PROFILE=1 with one PKG writes bench-profiles/)
 	@if [[ -n "$(PROFILE)" ]]; then \
 	  mkdir -p bench-profiles; \
-	  $(GO) test -tags e2e -run '^$$' -bench '$(BENCH)' -benchmem $(PKG) \
+	  $(GO) test -tags e2e -p 1 -run '^$$' -bench '$(BENCH)' -benchmem $(PKG) \
 	    -cpuprofile bench-profiles/cpu.out -memprofile bench-profiles/mem.out -o bench-profiles/bench.test; \
 	  echo "profiles: go tool pprof bench-profiles/bench.test bench-profiles/cpu.out (or mem.out)"; \
 	else \
-	  $(GO) test -tags e2e -run '^$$' -bench '$(BENCH)' -benchmem $(PKG); \
+	  $(GO) test -tags e2e -p 1 -run '^$$' -bench '$(BENCH)' -benchmem $(PKG); \
 	fi
 
 fuzz: ## each fuzz target for FUZZTIME (default 30s)
