@@ -21,10 +21,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -71,6 +73,7 @@ type managerFlags struct {
 	passthroughFallback string
 	passthroughUpstream string
 	leaderElect         bool
+	watchNamespaces     stringList
 	publishService      intent.ObjectRef
 	publishAddresses    stringList
 	nginx               bool
@@ -119,6 +122,7 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.httpPort, "http-port", 80, "nginx's HTTP port")
 	fs.IntVar(&f.nginxHTTPSPort, "https-port", 443, "nginx's HTTPS port (without passthrough; with it, nginx's TLS listener is --ssl-passthrough-fallback)")
 	fs.StringVar(&f.nginxStatus, "nginx-status-address", "127.0.0.1:10246", "loopback address of nginx's status server, which confirms reloads")
+	fs.Var(&f.watchNamespaces, "watch-namespace", "serve and judge only the Ingresses of this namespace (repeatable; default every namespace); the manager then reads namespaced objects only there and in --namespace")
 	fs.BoolVar(&f.leaderElect, "leader-elect", true, "elect a leader among replicas (a Lease in --namespace); only the leader writes Ingress status and events, every replica serves")
 	fs.Var(refFlag{&f.publishService}, "publish-service", "namespace/name of the Service in front of the data plane; its load balancer addresses go in the status of the Ingresses served")
 	fs.Var(&f.publishAddresses, "publish-status-address", "an IP address or host name for the status of the Ingresses served, instead of --publish-service (repeatable)")
@@ -166,7 +170,7 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 // validateOptions are lib's options from the flags.
 func (f *managerFlags) validateOptions() validate.Options {
 	o := validate.Options{
-		Class:                validate.ClassOptions{Name: f.class, WatchWithoutClass: f.withoutClass},
+		Class:                validate.ClassOptions{Name: f.class, WatchWithoutClass: f.withoutClass, Namespaces: f.watchNamespaces},
 		AnnotationsPrefix:    f.prefix,
 		EnableSSLPassthrough: f.passthrough,
 	}
@@ -197,6 +201,11 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 	if len(components) == 0 {
 		return fmt.Errorf("--components: name at least one of %q, %q", componentWebhook, componentController)
 	}
+	for _, ns := range f.watchNamespaces {
+		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+			return fmt.Errorf("--watch-namespace %q is not a namespace name: %s", ns, strings.Join(errs, "; "))
+		}
+	}
 	if f.configMap.Name == "" {
 		f.configMap = intent.ObjectRef{Namespace: f.namespace, Name: "portcullis"}
 	}
@@ -208,6 +217,14 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 		LeaderElectionID:              "portcullis",
 		LeaderElectionNamespace:       f.namespace,
 		LeaderElectionReleaseOnCancel: true,
+	}
+	if len(f.watchNamespaces) > 0 {
+		// Namespaced objects are read only in the watched namespaces and the
+		// controller's own (its ConfigMaps and serving Secret).
+		opts.Cache.DefaultNamespaces = map[string]cache.Config{f.namespace: {}}
+		for _, ns := range f.watchNamespaces {
+			opts.Cache.DefaultNamespaces[ns] = cache.Config{}
+		}
 	}
 	var srv ctrlwebhook.Server
 	var rotator *webhook.CertRotator

@@ -4,9 +4,11 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -126,4 +128,77 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 		return false
 	}, 30*time.Second, 100*time.Millisecond, "a Programmed event on the Ingress")
 	stopsCleanly(t, ccancel, cdone)
+}
+
+// TestManagerWatchesOnlyItsNamespaces runs the data plane with
+// --watch-namespace=apps as the installed ServiceAccount bound by
+// manifests/watch-namespace/rbac.yaml instead of install.yaml's ClusterRole:
+// its caches sync (the namespaced permissions are enough), it serves and
+// reports the Ingress in apps, leaves the one in another namespace alone,
+// and cannot read Secrets there.
+func TestManagerWatchesOnlyItsNamespaces(t *testing.T) {
+	api := testAPI(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, ns := range []string{"apps", "other"} {
+		require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	}
+	apply := func(path string, kinds ...string) {
+		raw, err := os.ReadFile(filepath.Join(harness.RepoRoot(), path))
+		require.NoError(t, err)
+		objs, err := install.Objects(raw)
+		require.NoError(t, err)
+		for _, o := range objs {
+			if len(kinds) == 0 || slices.Contains(kinds, o.GetKind()) {
+				require.NoError(t, api.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("rbac-test"), client.ForceOwnership), o.GetKind())
+			}
+		}
+	}
+	apply("manifests/install.yaml", "Namespace", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "IngressClass")
+	apply("manifests/watch-namespace/rbac.yaml")
+
+	backend := quietServer(echo("apps"))
+	backend.Start()
+	defer backend.Close()
+	port := backend.Listener.Addr().(*net.TCPAddr).Port
+	for _, ns := range []string{"apps", "other"} {
+		require.NoError(t, api.Client.Create(ctx, externalName(ns, "backend")))
+		require.NoError(t, api.Client.Create(ctx, newIngress(ns, "web", ns+".watch.test", route("/", "backend", port))))
+		require.NoError(t, api.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "private"}, StringData: map[string]string{"k": "v"}}))
+	}
+
+	asSA := rest.CopyConfig(api.Config)
+	asSA.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:portcullis-system:portcullis"}
+	f := testFlags(t, "controller", 0)
+	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
+	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
+	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f.watchNamespaces, f.leaderElect, f.publishAddresses = stringList{"apps"}, true, stringList{"203.0.113.9"}
+	done := managerRunning(ctx, t, asSA, f)
+
+	w := &wire{ctx: ctx, c: api.Client, httpPort: f.httpPort, httpsPort: f.nginxHTTPSPort, nginxDir: f.nginxDir}
+	c := w.client(unverified())
+	r := w.await(t, c, w.http("apps.watch.test", "/"), http.StatusOK, nil)
+	require.NotNil(t, r.seen)
+	assert.Equal(t, "apps", r.seen.Backend)
+	r = w.must(t, c, w.http("other.watch.test", "/"), nil)
+	assert.Equal(t, http.StatusNotFound, r.status, "an Ingress outside the watched namespaces is not served")
+	require.Eventually(t, func() bool {
+		var got networkingv1.Ingress
+		if err := api.Client.Get(ctx, client.ObjectKey{Namespace: "apps", Name: "web"}, &got); err != nil {
+			return false
+		}
+		lb := got.Status.LoadBalancer.Ingress
+		return len(lb) == 1 && lb[0].IP == "203.0.113.9"
+	}, 30*time.Second, 100*time.Millisecond, "the watched Ingress's status is written")
+	var other networkingv1.Ingress
+	require.NoError(t, api.Client.Get(ctx, client.ObjectKey{Namespace: "other", Name: "web"}, &other))
+	assert.Empty(t, other.Status.LoadBalancer.Ingress, "the other namespace's Ingress is left alone")
+
+	sa, err := client.New(asSA, client.Options{Scheme: webhook.Scheme})
+	require.NoError(t, err)
+	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.SecretList{}, client.InNamespace("other"))), "it cannot read Secrets in a namespace it does not watch")
+	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.SecretList{})), "nor list Secrets cluster-wide")
+	assert.NoError(t, sa.List(ctx, &corev1.SecretList{}, client.InNamespace("apps")), "it can in the watched namespace")
+	stopsCleanly(t, cancel, done)
 }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -24,6 +25,9 @@ type ClassOptions struct {
 	Name string
 	// WatchWithoutClass also serves Ingresses that name no class.
 	WatchWithoutClass bool
+	// Namespaces, when not empty, are the only namespaces whose Ingresses
+	// are ours (--watch-namespace); Ingresses elsewhere are left alone.
+	Namespaces []string
 }
 
 // ClassLookup finds IngressClass objects.
@@ -35,6 +39,11 @@ type ClassLookup interface {
 // spec.ingressClassName wins over the legacy annotation; both set and different
 // is an error when either names our class.
 func IngressClassOf(ing *networkingv1.Ingress, classes ClassLookup, opts ClassOptions) (string, bool, findings.Set) {
+	if len(opts.Namespaces) > 0 && !slices.Contains(opts.Namespaces, ing.Namespace) {
+		opts.Namespaces = nil
+		name, _, _ := IngressClassOf(ing, classes, opts)
+		return name, false, findings.Set{}
+	}
 	var fs findings.Set
 	specName := ""
 	if ing.Spec.IngressClassName != nil {
