@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,4 +57,77 @@ func TestInstallHasWhatTheManagerNeeds(t *testing.T) {
 		"PodDisruptionBudget", "Service", "IngressClass", "ConfigMap", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"} {
 		assert.Positive(t, kinds[k], "install.yaml has a %s", k)
 	}
+}
+
+// TestOverlays: overlays/self-signed is the install as it is; overlays/
+// cert-manager adds cert-manager's Issuer and Certificates, has both webhook
+// configurations inject the serving Certificate's CA, and runs the manager
+// on the files of that Certificate's Secret, readable by its group.
+func TestOverlays(t *testing.T) {
+	base, err := Render(".")
+	require.NoError(t, err)
+	selfSigned, err := Render(filepath.Join("..", "overlays", "self-signed"))
+	require.NoError(t, err)
+	assert.Equal(t, string(base), string(selfSigned))
+
+	raw, err := Render(filepath.Join("..", "overlays", "cert-manager"))
+	require.NoError(t, err)
+	objs, err := Objects(raw)
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	var certSecret string
+	for _, o := range objs {
+		kinds[o.GetKind()]++
+		switch o.GetKind() {
+		case "Certificate":
+			if o.GetName() == "portcullis-webhook" {
+				certSecret, _, _ = unstructured.NestedString(o.Object, "spec", "secretName")
+			}
+		case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration":
+			assert.Equal(t, "portcullis-system/portcullis-webhook", o.GetAnnotations()["cert-manager.io/inject-ca-from"], o.GetKind())
+		}
+	}
+	require.NotEmpty(t, certSecret)
+	assert.Equal(t, 2, kinds["Issuer"])
+	for _, o := range objs {
+		if o.GetKind() != "Deployment" {
+			continue
+		}
+		spec, _, _ := unstructured.NestedMap(o.Object, "spec", "template", "spec")
+		c := spec["containers"].([]any)[0].(map[string]any)
+		var args []string
+		for _, a := range c["args"].([]any) {
+			args = append(args, a.(string))
+		}
+		assert.Contains(t, args, "--webhook-cert-mode=files")
+		certDir := ""
+		for _, a := range args {
+			if v, ok := strings.CutPrefix(a, "--webhook-cert-dir="); ok {
+				certDir = v
+			}
+		}
+		require.NotEmpty(t, certDir)
+		mounted := ""
+		for _, m := range c["volumeMounts"].([]any) {
+			m := m.(map[string]any)
+			if m["mountPath"] == certDir {
+				mounted = m["name"].(string)
+				assert.Equal(t, true, m["readOnly"])
+			}
+		}
+		require.NotEmpty(t, mounted, "the Certificate's Secret is mounted at --webhook-cert-dir")
+		for _, v := range spec["volumes"].([]any) {
+			v := v.(map[string]any)
+			if v["name"] == mounted {
+				sec := v["secret"].(map[string]any)
+				assert.Equal(t, certSecret, sec["secretName"])
+				assert.EqualValues(t, 0o440, sec["defaultMode"])
+			}
+		}
+		fsGroup, _, _ := unstructured.NestedInt64(o.Object, "spec", "template", "spec", "securityContext", "fsGroup")
+		runAs, _, _ := unstructured.NestedInt64(o.Object, "spec", "template", "spec", "securityContext", "runAsGroup")
+		assert.Equal(t, runAs, fsGroup, "the mounted key is readable by the manager's group only")
+	}
+	_, err = Render(filepath.Join("..", "webhook", "cert-manager"))
+	require.NoError(t, err, "the webhook-only cert-manager overlay still renders")
 }

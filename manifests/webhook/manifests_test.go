@@ -107,7 +107,7 @@ func TestCertManagerOverlay(t *testing.T) {
 	var svc corev1.Service
 	load(t, "service.yaml", &svc)
 	var serving *cmapi.Certificate
-	for _, d := range docs(t, filepath.Join("cert-manager", "certificate.yaml")) {
+	for _, d := range docs(t, filepath.Join("cert-manager", "issuer", "certificate.yaml")) {
 		var head struct {
 			Kind     string `json:"kind"`
 			Metadata struct {
@@ -120,7 +120,7 @@ func TestCertManagerOverlay(t *testing.T) {
 			require.NoError(t, yaml.UnmarshalStrict(d, serving))
 		}
 	}
-	require.NotNil(t, serving, "cert-manager/certificate.yaml has the Certificate portcullis-webhook")
+	require.NotNil(t, serving, "cert-manager/issuer/certificate.yaml has the Certificate portcullis-webhook")
 	assert.Contains(t, serving.Spec.DNSNames, svc.Name+"."+svc.Namespace+".svc")
 	assert.NotEqual(t, webhook.DefaultServingSecret, serving.Spec.SecretName)
 	raw, err := os.ReadFile(filepath.Join("cert-manager", "kustomization.yaml"))
