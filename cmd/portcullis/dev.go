@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -249,6 +250,16 @@ Client certificates required: without one nginx answers 400, with the demo's it 
 `, curl("tls.demo.test"), curl("mtls.demo.test"), curl("mtls.demo.test"),
 			filepath.Join(demo.dir, "client.crt"), filepath.Join(demo.dir, "client.key"))
 		fmt.Fprintf(w, `
+Re-encryption: nginx terminates TLS, then verifies the backend's own certificate
+against the demo CA before it forwards the request:
+
+  %s
+
+A TLS entry without a secretName is served with the default certificate (generated at
+start, so no CA vouches for it: -k):
+
+  curl -k --resolve %s:%d:127.0.0.1 https://%s:%d/
+
 The webhook refuses a broken Ingress, naming every field to fix:
 
   %s apply -f %s
@@ -258,7 +269,7 @@ It filled in the default cert-manager issuer on the demo Ingress demo/issued:
   %s -n demo get ingress issued -o jsonpath='{.metadata.annotations}'
 
 The demo CA, client certificate and key are in %s.
-`, k, demo.broken, k, demo.dir)
+`, curl(reencryptHost), defaultHost, f.httpsPort, defaultHost, f.httpsPort, k, demo.broken, k, demo.dir)
 		if f.passthrough {
 			fmt.Fprintf(w, `
 The passthrough proxy on 127.0.0.1:%d sends %s, untouched, to a backend with its own certificate:
@@ -284,7 +295,7 @@ func waitForDemo(ctx context.Context, demo *demoFiles, f devFlags) error {
 	if !pool.AppendCertsFromPEM(caPEM) {
 		return fmt.Errorf("no certificate in %s", filepath.Join(demo.dir, "ca.crt"))
 	}
-	hosts := []string{"tls.demo.test", "mtls.demo.test"}
+	hosts := []string{"tls.demo.test", "mtls.demo.test", reencryptHost}
 	if f.passthrough {
 		hosts = append(hosts, passthroughHost)
 	}
@@ -299,6 +310,23 @@ func waitForDemo(ctx context.Context, demo *demoFiles, f devFlags) error {
 				return fmt.Errorf("%s is not served on %s: %w", host, addr, err)
 			}
 			conn.Close()
+		}
+		// The default-certificate host: any SNI gets that certificate, so
+		// only its backend's answer tells that nginx serves it.
+		hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // the default certificate is generated
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, addr)
+			},
+		}}
+		defer hc.CloseIdleConnections()
+		resp, err := hc.Get(fmt.Sprintf("https://%s:%d/", defaultHost, f.httpsPort))
+		if err != nil {
+			return fmt.Errorf("%s is not served on %s: %w", defaultHost, addr, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s is not served on %s: status %d", defaultHost, addr, resp.StatusCode)
 		}
 		return nil
 	}

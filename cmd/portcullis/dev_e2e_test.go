@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,6 +145,39 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	code, b = get("mtls.demo.test", &clientCert)
 	assert.Equal(t, 200, code)
 	assert.Contains(t, b, "client certificate SUCCESS")
+
+	// The banner's curl commands, run as printed, each answered as the
+	// banner says.
+	want := map[string]string{
+		"tls.demo.test":       "hello from the demo backend: tls.demo.test /",
+		"mtls.demo.test":      "400 No required SSL certificate was sent",
+		"mtls.demo.test+cert": "client certificate SUCCESS",
+		"reencrypt.demo.test": "hello from the re-encryption backend: nginx verified its certificate for backend.demo.test against the demo CA (SNI \"backend.demo.test\")",
+		"default.demo.test":   "hello from the demo backend: default.demo.test /",
+		"pass.demo.test":      "passed this TLS connection through untouched",
+	}
+	ran := map[string]bool{}
+	for _, line := range strings.Split(banner, "\n") {
+		cmd, ok := strings.CutPrefix(line, "  curl ")
+		if !ok {
+			continue
+		}
+		key := ""
+		for host := range want {
+			if !strings.Contains(host, "+") && strings.Contains(cmd, "https://"+host+":") {
+				key = host
+			}
+		}
+		if strings.Contains(cmd, "--cert ") {
+			key += "+cert"
+		}
+		require.Contains(t, want, key, "a banner curl for an unknown demo host: %s", line)
+		out, err := exec.Command("sh", "-c", "curl --silent --show-error --max-time 10 "+cmd).CombinedOutput()
+		require.NoError(t, err, "%s\n%s", line, out)
+		assert.Contains(t, string(out), want[key], line)
+		ran[key] = true
+	}
+	assert.Len(t, ran, len(want), "the banner has a curl for every demo host: %v", ran)
 
 	logs, err := os.ReadFile(filepath.Join(state, "portcullis.log"))
 	require.NoError(t, err)

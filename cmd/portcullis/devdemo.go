@@ -84,7 +84,7 @@ func demoCerts() (ca, server, clientCert *demoCert, err error) {
 		return
 	}
 	if server, err = newDemoCert(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "tls.demo.test"}, DNSNames: []string{"tls.demo.test", "mtls.demo.test"},
+		Subject: pkix.Name{CommonName: "tls.demo.test"}, DNSNames: []string{"tls.demo.test", "mtls.demo.test", reencryptHost},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}, ca); err != nil {
 		return
@@ -172,6 +172,45 @@ func startPassthroughBackend(ctx context.Context, ca *demoCert) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// reencryptHost is the demo host nginx terminates and re-encrypts to an
+// HTTPS backend whose certificate it verifies against the demo CA.
+const reencryptHost = "reencrypt.demo.test"
+
+// defaultHost is the demo host whose TLS entry names no secret: nginx serves
+// it with the default certificate.
+const defaultHost = "default.demo.test"
+
+// backendName is the name nginx verifies the re-encryption backend's
+// certificate against, and sends it as SNI.
+const backendName = "backend.demo.test"
+
+// startTLSBackend serves HTTPS on loopback with a certificate for
+// backendName from the demo CA, saying which name the client asked for,
+// until ctx ends; it returns the port.
+func startTLSBackend(ctx context.Context, ca *demoCert) (int, error) {
+	leaf, err := newDemoCert(&x509.Certificate{
+		Subject: pkix.Name{CommonName: backendName}, DNSNames: []string{backendName},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, ca)
+	if err != nil {
+		return 0, err
+	}
+	cert, err := tls.X509KeyPair(leaf.pem, leaf.kpem)
+	if err != nil {
+		return 0, err
+	}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello from the re-encryption backend: nginx verified its certificate for %s against the demo CA (SNI %q)\n", backendName, r.TLS.ServerName)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
 // startEchoBackend serves plain HTTP on loopback, answering with what nginx
 // passed on (the client certificate's subject on mTLS hosts), until ctx ends.
 func startEchoBackend(ctx context.Context) (int, error) {
@@ -208,6 +247,20 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 		return nil, err
 	}
 	echoPort = int32(port)
+	tlsPort, err := startTLSBackend(ctx, ca)
+	if err != nil {
+		return nil, err
+	}
+	reencrypt := demoIngress("reencrypt", reencryptHost, "demo-tls", map[string]string{
+		"nginx.ingress.kubernetes.io/backend-protocol":      "HTTPS",
+		"nginx.ingress.kubernetes.io/proxy-ssl-secret":      demoNamespace + "/demo-ca",
+		"nginx.ingress.kubernetes.io/proxy-ssl-verify":      "on",
+		"nginx.ingress.kubernetes.io/proxy-ssl-name":        backendName,
+		"nginx.ingress.kubernetes.io/proxy-ssl-server-name": "on",
+	})
+	reencrypt.Spec.Rules[0].HTTP.Paths[0].Backend.Service = &networkingv1.IngressServiceBackend{Name: "secure-echo",
+		Port: networkingv1.ServiceBackendPort{Number: int32(tlsPort)}}
+	withDefault := demoIngress("default", defaultHost, "", nil)
 	objs := []client.Object{
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: "portcullis"},
 			Data: map[string]string{"default-issuer": "ClusterIssuer/letsencrypt"}},
@@ -228,6 +281,10 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "pass"},
 			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
 		passthroughIngress(passPort),
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "secure-echo"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
+		reencrypt,
+		withDefault,
 	}
 	for _, o := range objs {
 		if err := c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
