@@ -672,6 +672,7 @@ func (w *wire) reencrypt(t *testing.T) {
 			}
 			return ""
 		})
+		w.settled(t) // no worker of the previous configuration still accepts
 		for i := 0; i < 3; i++ {
 			srv.CloseClientConnections()
 			r := w.must(t, c, w.https("sess-a.reencrypt.wire.test", "/"), nil)
@@ -694,6 +695,7 @@ func (w *wire) reencrypt(t *testing.T) {
 			}
 			return ""
 		})
+		w.settled(t) // no worker of the previous configuration still accepts
 		for i := 0; i < 3; i++ {
 			r := w.must(t, c, w.https(verified, "/v"), nil)
 			require.Equal(t, 200, r.status)
@@ -894,6 +896,7 @@ func (w *wire) mergeable(t *testing.T) {
 			}
 			return ""
 		})
+		w.settled(t) // no worker of the previous configuration still accepts
 		for i := 0; i < 3; i++ {
 			r := w.must(t, c, w.https(host, "/pay/1"), nil)
 			require.Equal(t, 200, r.status)
