@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
@@ -35,6 +38,13 @@ type faultRig struct {
 
 func startFaultRig(t *testing.T, backend http.Handler) *faultRig {
 	t.Helper()
+	return startFaultRigVia(t, backend, nil)
+}
+
+// startFaultRigVia is startFaultRig with the manager reaching the API server
+// at the address via returns for the API server's (nil: directly).
+func startFaultRigVia(t *testing.T, backend http.Handler, via func(apiAddr string) string) *faultRig {
+	t.Helper()
 	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -52,7 +62,15 @@ func startFaultRig(t *testing.T, backend http.Handler) *faultRig {
 	ca := w.newCA(t, "faults CA")
 	w.create(t, tlsSecret(ns, "tls", leaf(t, ca, host, certgen.DNSNames(host))), externalName(ns, "backend"),
 		newIngress(ns, "app", host, withTLS("tls"), route("/", "backend", w.echoPort)))
-	done := managerRunning(ctx, t, api.Config, f)
+	cfg := api.Config
+	if via != nil {
+		cfg = rest.CopyConfig(api.Config)
+		u, err := url.Parse(cfg.Host)
+		require.NoError(t, err)
+		u.Host = via(u.Host)
+		cfg.Host = u.String()
+	}
+	done := managerRunning(ctx, t, cfg, f)
 	r := &faultRig{wire: w, api: api, cancel: cancel, done: done, host: host, ca: ca}
 	w.await(t, w.client(trusting(ca, nil)), w.https(host, "/"), http.StatusOK, nil)
 	w.settled(t)
@@ -141,4 +159,109 @@ func TestStopDrainsInFlightRequests(t *testing.T) {
 	}
 	_, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", r.httpsPort), time.Second)
 	assert.Error(t, err, "nginx still listens after the manager stopped")
+}
+
+// relay forwards TCP connections from a loopback port to the API server;
+// cut closes the port and every connection through it (the API server is
+// unreachable), restore listens on the same port again.
+type relay struct {
+	target string
+	addr   string
+	mu     sync.Mutex
+	l      net.Listener
+	conns  map[net.Conn]struct{}
+}
+
+func newRelay(t *testing.T, target string) *relay {
+	r := &relay{target: target, addr: "127.0.0.1:" + strconv.Itoa(harness.FreePort(t)), conns: map[net.Conn]struct{}{}}
+	require.NoError(t, r.restore())
+	t.Cleanup(r.cut)
+	return r
+}
+
+func (r *relay) restore() error {
+	l, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.l = l
+	r.mu.Unlock()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", r.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			r.mu.Lock()
+			r.conns[c], r.conns[up] = struct{}{}, struct{}{}
+			r.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return nil
+}
+
+func (r *relay) cut() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.l != nil {
+		r.l.Close()
+		r.l = nil
+	}
+	for c := range r.conns {
+		c.Close()
+		delete(r.conns, c)
+	}
+}
+
+// TestDataPlaneRidesOutAnAPIServerOutage: the API server unreachable for
+// 30 s: nginx keeps serving the last configuration, every request answered;
+// when it is back, the controller resynchronizes and serves an Ingress
+// created during the outage.
+func TestDataPlaneRidesOutAnAPIServerOutage(t *testing.T) {
+	var rl *relay
+	r := startFaultRigVia(t, echo("backend"), func(apiAddr string) string {
+		rl = newRelay(t, apiAddr)
+		return rl.addr
+	})
+	rl.cut()
+	// Created directly (the test's client does not go through the relay):
+	// the manager cannot see it until the API server is back.
+	const later = "later.faults.test"
+	r.create(t, newIngress("faults", "later", later, withTLS("tls-later"), route("/", "backend", r.echoPort)),
+		tlsSecret("faults", "tls-later", leaf(t, r.ca, later, certgen.DNSNames(later))))
+
+	c := r.client(trusting(r.ca, nil))
+	deadline := time.Now().Add(30 * time.Second)
+	served := 0
+	for time.Now().Before(deadline) {
+		reply := r.must(t, c, r.https(r.host, "/"), nil)
+		require.Equal(t, http.StatusOK, reply.status, "request %d during the outage: %s", served, reply)
+		served++
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d requests served during the 30 s outage", served)
+	select {
+	case err := <-r.done:
+		t.Fatalf("the manager stopped during the outage: %v", err)
+	default:
+	}
+	reply := r.must(t, r.client(unverified()), r.https(later, "/"), nil)
+	assert.NotEqual(t, http.StatusOK, reply.status, "the Ingress created during the outage is not served before the API server is back")
+
+	require.NoError(t, rl.restore())
+	if !assert.Eventually(t, func() bool {
+		reply, err := r.get(c, r.https(later, "/"), nil)
+		return err == nil && reply.status == http.StatusOK
+	}, 90*time.Second, 250*time.Millisecond) {
+		t.Fatal("the controller did not resynchronize after the API server came back")
+	}
+	stopsCleanly(t, r.cancel, r.done)
 }
