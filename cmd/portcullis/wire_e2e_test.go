@@ -1002,6 +1002,8 @@ func (w *wire) nginxRefuses(t *testing.T) {
 	w.create(t, newIngress(ns, "later", later, withTLS("tls"), route("/", "backend", w.echoPort)))
 	w.await(t, c, w.https(later, "/"), http.StatusOK, nil)
 	w.await(t, c, w.https(good, "/"), http.StatusOK, nil)
+	_, err := w.handshake(bad, trusting(ca, nil))
+	assert.Error(t, err, "the refused Ingress's host still fails closed (refused again, from the last sync's culprits)")
 }
 
 // secretDeleted: deleting the certificate Secret of a served host makes

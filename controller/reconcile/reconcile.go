@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
@@ -51,6 +52,10 @@ type Reconciler struct {
 	ConfigRefused func() (*corev1.ConfigMap, string)
 
 	generated, lastDefault *certs.ServerCert
+	// culprits are the Ingresses (by UID) nginx refused at the last sync:
+	// the first guess at the next one, so a refused Ingress that stays costs
+	// one nginx -t per sync instead of a bisection.
+	culprits map[types.UID]bool
 }
 
 // Sync builds the model from the cluster as it is and applies it. It returns
@@ -98,6 +103,9 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	}
 	start := time.Now()
 	reloaded, err := r.Supervisor.Apply(ctx, m)
+	if err == nil {
+		r.culprits = nil
+	}
 	if errors.Is(err, nginx.ErrRefused) {
 		// Everything lib accepts should render to a configuration nginx
 		// accepts; when it does not (an ExternalName nginx cannot resolve,
@@ -105,7 +113,9 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 		// the Ingresses nginx refuses, refuse them, and apply the rest.
 		var culprits []dataplane.Ingress
 		if ings, culprits, err = r.isolate(ings, build, err); err == nil {
+			r.culprits = map[types.UID]bool{}
 			for _, c := range culprits {
+				r.culprits[c.Object.UID] = true
 				r.Log.Error(errors.New(c.Verdict.Findings.Errors[len(c.Verdict.Findings.Errors)-1].Detail), "Ingress refused by nginx; its hosts fail closed",
 					"ingress", c.Object.Namespace+"/"+c.Object.Name)
 			}
@@ -178,6 +188,34 @@ func (r *Reconciler) isolate(ings []dataplane.Ingress, build func([]dataplane.In
 			rest = append(rest, ing)
 		}
 	}
+	refuse := func(culprit dataplane.Ingress) dataplane.Ingress {
+		culprit.Verdict.Findings.Errors = append(slices.Clone(culprit.Verdict.Findings.Errors), &field.Error{
+			Type: field.ErrorTypeInternal, Field: "spec",
+			Detail: "nginx refuses the configuration rendered from this Ingress, so its hosts fail closed and the rest of the cluster is served without it: " + nginxReason(refused, culprit, build, r.Supervisor),
+		})
+		return culprit
+	}
+	// First guess: the Ingresses refused at the last sync, if still there.
+	if len(r.culprits) > 0 {
+		var guessed, others []dataplane.Ingress
+		for _, s := range suspects {
+			if r.culprits[s.Object.UID] {
+				guessed = append(guessed, s)
+			} else {
+				others = append(others, s)
+			}
+		}
+		if len(guessed) > 0 {
+			if bad, err := fails(append(slices.Clone(rest), others...)); err == nil && !bad {
+				out := append(slices.Clone(rest), others...)
+				var culprits []dataplane.Ingress
+				for _, g := range guessed {
+					culprits = append(culprits, refuse(g))
+				}
+				return append(out, culprits...), culprits, nil
+			}
+		}
+	}
 	if bad, err := fails(rest); err != nil || bad {
 		return nil, nil, fmt.Errorf("nginx refuses the configuration even without the Ingresses lib accepts: %w", refused)
 	}
@@ -205,12 +243,8 @@ func (r *Reconciler) isolate(ings []dataplane.Ingress, build func([]dataplane.In
 				sus = sus[len(sus)/2:]
 			}
 		}
-		culprit := sus[0]
+		culprit := refuse(sus[0])
 		suspects = slices.DeleteFunc(suspects, func(i dataplane.Ingress) bool { return i.Object == culprit.Object })
-		culprit.Verdict.Findings.Errors = append(slices.Clone(culprit.Verdict.Findings.Errors), &field.Error{
-			Type: field.ErrorTypeInternal, Field: "spec",
-			Detail: "nginx refuses the configuration rendered from this Ingress, so its hosts fail closed and the rest of the cluster is served without it: " + nginxReason(refused, culprit, build, r.Supervisor),
-		})
 		culprits = append(culprits, culprit)
 		rest = append(rest, culprit)
 	}
