@@ -62,6 +62,7 @@ func (b *builder) build() {
 	b.tls()
 	b.clientAuth()
 	b.policies()
+	b.inheritEgressMTLS()
 	b.paths()
 	b.passthrough()
 	b.redirectsAndHSTS()

@@ -65,7 +65,7 @@ func (b *builder) paths() {
 			hs.host.Paths = append(hs.host.Paths, ip)
 		}
 	}
-	if b.egress != nil && !usedTLS {
+	if b.egress != nil && !usedTLS && b.egress.inherited == "" && b.in.Mergeable != "master" {
 		b.fs.Warnf(annPath(annotations.KeyOrgPolicies), "egress mTLS policy %s has no TLS upstream to apply to: list the services in %s or %s",
 			b.egress.ref, annotations.KeyOrgSSLServices, annotations.KeyOrgGRPCServices)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/policy"
+	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // egressPolicy is an egressMTLS policy an Ingress references, resolved.
@@ -18,6 +19,9 @@ type egressPolicy struct {
 	ref        intent.ObjectRef
 	spec       *policy.EgressMTLS
 	failClosed *intent.FailClosed
+	// inherited names the mergeable master the policy comes from, "" when
+	// the Ingress references it itself.
+	inherited string
 }
 
 // policies resolves nginx.org/policies (FEATURES.md §4): ingressMTLS becomes
@@ -183,5 +187,43 @@ func (b *builder) failWithoutTLS(fc *intent.FailClosed) {
 func failHost(h *intent.Host, fc *intent.FailClosed) {
 	if h.FailClosed == nil {
 		h.FailClosed = fc
+	}
+}
+
+// inheritEgressMTLS gives a mergeable minion without an egressMTLS policy of
+// its own the one of its host's master (FEATURES.md §4: a minion's overrides
+// the master's), so the master's backend verification and client
+// certificate reach the minions' TLS paths instead of silently stopping at
+// the master, which has no paths.
+func (b *builder) inheritEgressMTLS() {
+	if b.in.Mergeable != "minion" || b.egress != nil || len(b.ing.Spec.Rules) != 1 {
+		return
+	}
+	host := b.ing.Spec.Rules[0].Host
+	for _, m := range world.IngressesWithHost(b.r, host) {
+		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
+			continue
+		}
+		if _, ours, _ := IngressClassOf(m, b.r, b.v.opts.Class); !ours {
+			continue
+		}
+		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+		for _, r := range ann.Org.Policies {
+			ref := intent.ObjectRef{Namespace: r.Namespace, Name: r.Name}
+			if ref.Namespace == "" {
+				ref.Namespace = m.Namespace
+			}
+			p, ok := b.r.Policy(ref.Namespace, ref.Name)
+			if !ok {
+				continue // the master's own verdict says so, and fails its hosts
+			}
+			norm, _ := policy.Normalize(p, policy.Options{AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+			if norm == nil || norm.Type != nginxv1.TypeEgressMTLS {
+				continue
+			}
+			b.egress = b.resolveEgressMTLS(ref, norm.EgressMTLS)
+			b.egress.inherited = m.Namespace + "/" + m.Name
+			return
+		}
 	}
 }
