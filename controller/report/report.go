@@ -108,11 +108,12 @@ func Outcomes(ings []dataplane.Ingress, m *dataplane.Model, generation string) [
 	return out
 }
 
+// clip shortens s to maxMessage bytes, never splitting a character.
 func clip(s string) string {
 	if len(s) <= maxMessage {
 		return s
 	}
-	return s[:maxMessage-3] + "..."
+	return strings.ToValidUTF8(s[:maxMessage-3], "") + "..."
 }
 
 // Recorder emits events (events.k8s.io), as the manager's recorder does.
