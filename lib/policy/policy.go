@@ -6,6 +6,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -35,6 +36,9 @@ type Normalized struct {
 
 // supportedTypes are the policy types portcullis implements.
 var supportedTypes = []string{v1.TypeIngressMTLS, v1.TypeEgressMTLS}
+
+// Supported reports whether portcullis implements the policy type.
+func Supported(policyType string) bool { return slices.Contains(supportedTypes, policyType) }
 
 // Validate reports every problem with p. It is Normalize without the result.
 func Validate(p *v1.Policy, opts Options) findings.Set {

@@ -1,6 +1,9 @@
 package validate
 
 import (
+	"slices"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -151,7 +154,25 @@ func demote(fs findings.Set, prefix string) findings.Set {
 
 // Policy judges a k8s.nginx.org Policy on its own admission (FEATURES.md §4):
 // its fields, and the secrets it names when they exist (a missing one warns).
+//
+// A Policy for another ingress class (spec.ingressClassName), or outside the
+// watched namespaces, is not looked at. A Policy only of types portcullis
+// does not implement (rateLimit, jwt, waf, ...) that no Ingress of ours
+// references is admitted with a warning: it may be NGINX Ingress
+// Controller's, running beside portcullis during a migration. An Ingress of
+// ours that references it is refused.
 func (v *Validator) Policy(p *nginxv1.Policy, r world.Resolver) Verdict {
+	if c := p.Spec.IngressClassName; c != "" && !isOurs(c, r, v.opts.Class) {
+		return Verdict{}
+	}
+	if ns := v.opts.Class.Namespaces; len(ns) > 0 && !slices.Contains(ns, p.Namespace) {
+		return Verdict{}
+	}
+	if types := p.Spec.SetTypes(); len(types) > 0 && !slices.ContainsFunc(types, policy.Supported) && !v.referencedByOurs(p, r) {
+		var fs findings.Set
+		fs.Warnf(field.NewPath("spec"), "type %s is not supported by portcullis; admitted as no Ingress of ours uses it", strings.Join(types, ", "))
+		return Verdict{Judged: true, Findings: fs}
+	}
 	norm, fs := policy.Normalize(p, policy.Options{AllowLegacyTLS: v.opts.Config.AllowLegacyTLS})
 	if norm == nil {
 		fs.Sort()
@@ -194,4 +215,21 @@ func ConfigMap(cm *corev1.ConfigMap) (config.Config, Verdict) {
 	}
 	fs.Sort()
 	return cfg, Verdict{Judged: true, Findings: fs}
+}
+
+// referencedByOurs reports whether an Ingress of ours names the Policy in
+// nginx.org/policies.
+func (v *Validator) referencedByOurs(p *nginxv1.Policy, r world.Resolver) bool {
+	for _, ing := range r.Ingresses() {
+		if _, ours, _ := IngressClassOf(ing, r, v.opts.Class); !ours {
+			continue
+		}
+		ann, _ := annotations.Parse(ing.Annotations, annotations.Options{Prefix: v.opts.AnnotationsPrefix, AllowLegacyTLS: true})
+		for _, ref := range ann.Org.Policies {
+			if ref.Name == p.Name && qualify(ref.Namespace, ref.Name, ing.Namespace) == p.Namespace+"/"+p.Name {
+				return true
+			}
+		}
+	}
+	return false
 }
