@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/lint"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -65,12 +67,15 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: portcullis lint -f FILE_OR_DIR [-f ...] [-o text|json] [flags]\n\nJudges every Ingress, Policy, TLS/CA Secret and the controller ConfigMap in the\nfiles as the admission webhook would. Exit 0: all allowed; 1: something denied;\n2: unreadable input.\n\nflags:")
 		fs.PrintDefaults()
 	}
+	var watchNamespaces stringList
 	fs.Var(&files, "f", "a YAML/JSON file or a directory of them (repeatable; - for stdin)")
 	fs.StringVar(&output, "o", "text", "output format: text or json")
 	fs.Var(refFlag{&opts.ConfigMap}, "configmap", "the controller ConfigMap, namespace/name (default portcullis-system/portcullis)")
 	fs.BoolVar(&opts.EnableSSLPassthrough, "enable-ssl-passthrough", false, "judge as a controller running with --enable-ssl-passthrough")
 	fs.Var(refFlag{&defaultCrt}, "default-ssl-certificate", "the default certificate secret, namespace/name")
 	fs.StringVar(&opts.IngressClass, "ingress-class", "portcullis", "the ingress class that is ours")
+	fs.BoolVar(&opts.WatchWithoutClass, "watch-ingress-without-class", false, "also judge Ingresses that name no class, as a controller running with that flag")
+	fs.Var(&watchNamespaces, "watch-namespace", "judge only the Ingresses of this namespace, as a controller running with that flag (repeatable)")
 	fs.StringVar(&opts.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "ingress-nginx annotation prefix")
 	fs.Var(&policyDirs, "policies", "a directory of Rego policies (.rego, recursively) to apply beside the built-ins (repeatable)")
 	fs.DurationVar(&timeout, "policy-timeout", policies.DefaultTimeout, "longest evaluation of the Rego policies for one object")
@@ -81,6 +86,13 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		}
 		return lintBadCommand
 	}
+	for _, ns := range watchNamespaces {
+		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+			fmt.Fprintf(stderr, "portcullis lint: --watch-namespace %q is not a namespace name: %s\n", ns, strings.Join(errs, "; "))
+			return lintBadCommand
+		}
+	}
+	opts.WatchNamespaces = watchNamespaces
 	if len(files) == 0 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "portcullis lint: give the input with -f FILE_OR_DIR")
 		return lintBadCommand

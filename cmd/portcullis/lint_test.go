@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -97,4 +98,55 @@ func TestLintIngressClassFlag(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.Contains(t, stdout, `"name": "elsewhere"`)
 	assert.NotContains(t, stdout, `"name": "plain"`)
+}
+
+// TestLintWatchFlags: --watch-ingress-without-class and --watch-namespace
+// judge what a controller started with them would judge.
+func TestLintWatchFlags(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "ingresses.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: classless, namespace: apps}
+spec:
+  rules:
+  - host: classless.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: in-apps, namespace: apps}
+spec:
+  ingressClassName: portcullis
+  rules:
+  - host: apps.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: in-other, namespace: other}
+spec:
+  ingressClassName: portcullis
+  rules:
+  - host: other.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+`), 0o600))
+	judged := func(args ...string) []string {
+		code, stdout, stderr := runCLI(t, append([]string{"lint", "-o", "json", "-f", file}, args...)...)
+		require.Equal(t, 0, code, stderr)
+		var out struct {
+			Results []struct{ Name string } `json:"results"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &out))
+		var names []string
+		for _, r := range out.Results {
+			names = append(names, r.Name)
+		}
+		return names
+	}
+	assert.ElementsMatch(t, []string{"in-apps", "in-other"}, judged())
+	assert.ElementsMatch(t, []string{"classless", "in-apps", "in-other"}, judged("--watch-ingress-without-class"))
+	assert.ElementsMatch(t, []string{"in-apps"}, judged("--watch-namespace", "apps"))
+	code, _, _ := runCLI(t, "lint", "-f", file, "--watch-namespace", "Not_A_Namespace")
+	assert.Equal(t, lintBadCommand, code, "a watch namespace that is not a namespace name is a bad command")
 }

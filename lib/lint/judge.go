@@ -27,6 +27,12 @@ type Options struct {
 	DefaultSSLCertificate *intent.ObjectRef
 	// IngressClass is the class that is ours (--ingress-class); "portcullis" if empty.
 	IngressClass string
+	// WatchWithoutClass also judges Ingresses that name no class
+	// (--watch-ingress-without-class).
+	WatchWithoutClass bool
+	// WatchNamespaces, when not empty, are the only namespaces whose
+	// Ingresses are ours (--watch-namespace).
+	WatchNamespaces []string
 	// AnnotationsPrefix is ingress-nginx's prefix (--annotations-prefix).
 	AnnotationsPrefix string
 	// Now is the clock certificates are judged by; time.Now if nil.
@@ -66,7 +72,7 @@ func Judge(srcs []Source, opts Options) Report {
 	cache := &certs.Cache{}
 	v := validate.New(validate.Options{
 		Config:                cfg,
-		Class:                 validate.ClassOptions{Name: opts.IngressClass},
+		Class:                 validate.ClassOptions{Name: opts.IngressClass, WatchWithoutClass: opts.WatchWithoutClass, Namespaces: opts.WatchNamespaces},
 		AnnotationsPrefix:     opts.AnnotationsPrefix,
 		EnableSSLPassthrough:  opts.EnableSSLPassthrough,
 		DefaultSSLCertificate: opts.DefaultSSLCertificate,
