@@ -72,7 +72,8 @@ func (s *Settings) Validator() *validate.Validator {
 			s.refused = cm
 			s.refusedWhy = refusalSummary(verdict.Findings.Errors)
 			if s.current != nil {
-				return s.current // keep the last good configuration
+				s.version = version // judged once per version
+				return s.current    // keep the last good configuration
 			}
 			cfg = config.Default()
 		}

@@ -33,7 +33,6 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
-	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
 // Churn's size: Ingresses (each with its own Secret) created, updated and
@@ -58,10 +57,7 @@ func TestChurnKeepsStableHostsServing(t *testing.T) {
 	echoSrv := quietServer(echo("echo"))
 	echoSrv.Start()
 	defer echoSrv.Close()
-	f := testFlags(t, "controller", 0)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
-	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
-	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f := nginxFlags(t)
 	w := &wire{ctx: ctx, c: api.Client, httpPort: f.httpPort, httpsPort: f.nginxHTTPSPort, nginxDir: f.nginxDir,
 		echoPort: echoSrv.Listener.Addr().(*net.TCPAddr).Port}
 	const ns = "churn"

@@ -149,8 +149,16 @@ const passthroughHost = "pass.demo.test"
 // startPassthroughBackend serves HTTPS for passthroughHost on loopback with a
 // certificate from the demo CA, until ctx ends; it returns the port.
 func startPassthroughBackend(ctx context.Context, ca *demoCert) (int, error) {
+	return serveHTTPS(ctx, ca, passthroughHost, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello from %s: portcullis passed this TLS connection through untouched; this backend holds its own certificate\n", passthroughHost)
+	}))
+}
+
+// serveHTTPS serves h over HTTPS on loopback with a certificate for name
+// from the demo CA, until ctx ends; it returns the port.
+func serveHTTPS(ctx context.Context, ca *demoCert, name string, h http.Handler) (int, error) {
 	leaf, err := newDemoCert(&x509.Certificate{
-		Subject: pkix.Name{CommonName: passthroughHost}, DNSNames: []string{passthroughHost},
+		Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}, ca)
 	if err != nil {
@@ -164,12 +172,15 @@ func startPassthroughBackend(ctx context.Context, ca *demoCert) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello from %s: portcullis passed this TLS connection through untouched; this backend holds its own certificate\n", passthroughHost)
-	})}
+	return serve(ctx, l, h), nil
+}
+
+// serve serves h on l until ctx ends and returns l's port.
+func serve(ctx context.Context, l net.Listener, h http.Handler) int {
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: h}
 	go func() { _ = srv.Serve(l) }()
 	go func() { <-ctx.Done(); _ = srv.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // reencryptHost is the demo host nginx terminates and re-encrypts to an
@@ -188,27 +199,9 @@ const backendName = "backend.demo.test"
 // backendName from the demo CA, saying which name the client asked for,
 // until ctx ends; it returns the port.
 func startTLSBackend(ctx context.Context, ca *demoCert) (int, error) {
-	leaf, err := newDemoCert(&x509.Certificate{
-		Subject: pkix.Name{CommonName: backendName}, DNSNames: []string{backendName},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, ca)
-	if err != nil {
-		return 0, err
-	}
-	cert, err := tls.X509KeyPair(leaf.pem, leaf.kpem)
-	if err != nil {
-		return 0, err
-	}
-	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-	if err != nil {
-		return 0, err
-	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTPS(ctx, ca, backendName, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello from the re-encryption backend: nginx verified its certificate for %s against the demo CA (SNI %q)\n", backendName, r.TLS.ServerName)
-	})}
-	go func() { _ = srv.Serve(l) }()
-	go func() { <-ctx.Done(); _ = srv.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	}))
 }
 
 // startEchoBackend serves plain HTTP on loopback, answering with what nginx
@@ -218,16 +211,13 @@ func startEchoBackend(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serve(ctx, l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello from the demo backend: %s %s", r.Host, r.URL.Path)
 		if v := r.Header.Get("ssl-client-verify"); v != "" {
 			fmt.Fprintf(w, " (client certificate %s: %s)", v, r.Header.Get("ssl-client-subject-dn"))
 		}
 		fmt.Fprintln(w)
-	})}
-	go func() { _ = srv.Serve(l) }()
-	go func() { <-ctx.Done(); _ = srv.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	})), nil
 }
 
 // applyDemo creates the demo objects, starts the passthrough backend, and

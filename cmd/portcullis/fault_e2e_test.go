@@ -51,10 +51,7 @@ func startFaultRigVia(t *testing.T, backend http.Handler, via func(apiAddr strin
 	srv := quietServer(backend)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	f := testFlags(t, "controller", 0)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
-	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
-	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f := nginxFlags(t)
 	w := &wire{ctx: ctx, c: api.Client, httpPort: f.httpPort, httpsPort: f.nginxHTTPSPort, nginxDir: f.nginxDir,
 		echoPort: srv.Listener.Addr().(*net.TCPAddr).Port}
 	const ns, host = "faults", "app.faults.test"
@@ -77,6 +74,27 @@ func startFaultRigVia(t *testing.T, backend http.Handler, via func(apiAddr strin
 	return r
 }
 
+// servesThroughout GETs the rig's host every interval for d: every request
+// must be answered 200, and the manager must still be running after.
+func (r *faultRig) servesThroughout(t *testing.T, d, interval time.Duration, when string) {
+	t.Helper()
+	c := r.client(trusting(r.ca, nil))
+	deadline := time.Now().Add(d)
+	served := 0
+	for time.Now().Before(deadline) {
+		reply := r.must(t, c, r.https(r.host, "/"), nil)
+		require.Equal(t, http.StatusOK, reply.status, "request %d %s: %s", served, when, reply)
+		served++
+		time.Sleep(interval)
+	}
+	t.Logf("%d requests served %s", served, when)
+	select {
+	case err := <-r.done:
+		t.Fatalf("the manager stopped %s: %v", when, err)
+	default:
+	}
+}
+
 // TestDataPlaneOutlivesTheAPIServer: with the API server gone, nginx keeps
 // serving the last configuration, every request answered, and the manager
 // keeps running; it still stops cleanly.
@@ -95,21 +113,7 @@ func TestDataPlaneOutlivesTheAPIServer(t *testing.T) {
 	err := r.c.List(r.ctx, &corev1.NamespaceList{})
 	require.Error(t, err, "the API server still answers")
 
-	c := r.client(trusting(r.ca, nil))
-	deadline := time.Now().Add(5 * time.Second)
-	served := 0
-	for time.Now().Before(deadline) {
-		reply := r.must(t, c, r.https(r.host, "/"), nil)
-		require.Equal(t, http.StatusOK, reply.status, "request %d with the API server down: %s", served, reply)
-		served++
-		time.Sleep(50 * time.Millisecond)
-	}
-	select {
-	case err := <-r.done:
-		t.Fatalf("the manager stopped when the API server went away: %v", err)
-	default:
-	}
-	t.Logf("%d requests served with the API server down", served)
+	r.servesThroughout(t, 5*time.Second, 50*time.Millisecond, "with the API server down")
 	stopsCleanly(t, r.cancel, r.done)
 }
 
@@ -238,21 +242,8 @@ func TestDataPlaneRidesOutAnAPIServerOutage(t *testing.T) {
 	r.create(t, newIngress("faults", "later", later, withTLS("tls-later"), route("/", "backend", r.echoPort)),
 		tlsSecret("faults", "tls-later", leaf(t, r.ca, later, certgen.DNSNames(later))))
 
+	r.servesThroughout(t, 30*time.Second, 100*time.Millisecond, "during the outage")
 	c := r.client(trusting(r.ca, nil))
-	deadline := time.Now().Add(30 * time.Second)
-	served := 0
-	for time.Now().Before(deadline) {
-		reply := r.must(t, c, r.https(r.host, "/"), nil)
-		require.Equal(t, http.StatusOK, reply.status, "request %d during the outage: %s", served, reply)
-		served++
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("%d requests served during the 30 s outage", served)
-	select {
-	case err := <-r.done:
-		t.Fatalf("the manager stopped during the outage: %v", err)
-	default:
-	}
 	reply := r.must(t, r.client(unverified()), r.https(later, "/"), nil)
 	assert.NotEqual(t, http.StatusOK, reply.status, "the Ingress created during the outage is not served before the API server is back")
 

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,16 @@ func testFlags(t *testing.T, components string, port int) managerFlags {
 	f.namespace, f.components, f.class, f.prefix = "portcullis-system", components, "portcullis", "nginx.ingress.kubernetes.io"
 	f.webhookHost, f.webhookPort, f.certDir, f.certMode = "127.0.0.1", port, t.TempDir(), certSelfSigned
 	f.webhookHosts, f.webhookConfigs, f.metricsAddr, f.probeAddr = stringList{"127.0.0.1"}, "portcullis", "0", "0"
+	return f
+}
+
+// nginxFlags are testFlags for the controller component running real nginx
+// on free loopback ports, with its state in a temporary directory.
+func nginxFlags(t *testing.T) managerFlags {
+	f := testFlags(t, "controller", 0)
+	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
+	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
+	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
 	return f
 }
 

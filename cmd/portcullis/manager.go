@@ -376,16 +376,12 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	default:
 		return fmt.Errorf("--passthrough-upstream must be %q or %q, got %q", passthrough.UpstreamService, passthrough.UpstreamEndpoints, f.passthroughUpstream)
 	}
-	var sources []watch.Source
-	for _, obj := range watched {
-		inf, err := mgr.GetCache().GetInformer(ctx, obj)
-		if err != nil {
-			return err
-		}
-		sources = append(sources, inf)
+	sources, err := informers(ctx, mgr, watched)
+	if err != nil {
+		return err
 	}
 	sync := &passthrough.Syncer{Proxy: proxy, Resolver: resolver, Validator: settings.Validator, Build: build, Log: mgr.GetLogger().WithName("passthrough")}
-	if err := mgr.Add(everyReplica(func(ctx context.Context) error {
+	if err := mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
 		return sync.Run(ctx, mgr.GetCache().WaitForCacheSync, sources...)
 	})); err != nil {
 		return err
@@ -394,7 +390,7 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	if err != nil {
 		return fmt.Errorf("passthrough listener: %w", err)
 	}
-	return mgr.Add(everyReplica(func(ctx context.Context) error {
+	return mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
 		errc := make(chan error, 1)
 		go func() { errc <- proxy.Serve(l) }()
 		select {
@@ -457,13 +453,9 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 		d := f.defaultCert
 		rec.DefaultCertificate = &d
 	}
-	var sources []watch.Source
-	for _, obj := range append(webhook.Watched(), &discoveryv1.EndpointSlice{}) {
-		inf, err := mgr.GetCache().GetInformer(ctx, obj)
-		if err != nil {
-			return err
-		}
-		sources = append(sources, inf)
+	sources, err := informers(ctx, mgr, append(webhook.Watched(), &discoveryv1.EndpointSlice{}))
+	if err != nil {
+		return err
 	}
 	// Ready once nginx serves a configuration built from the cluster: a
 	// Service in front of the pods sends traffic only to those.
@@ -475,14 +467,10 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 	}); err != nil {
 		return err
 	}
-	return mgr.Add(everyReplica(func(ctx context.Context) error {
+	return mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
 		return rec.Run(ctx, mgr.GetCache().WaitForCacheSync, 10*time.Second, sources...)
 	}))
 }
-
-// everyReplica is a runnable every replica runs, leader or not: each pod
-// serves traffic with its own nginx.
-type everyReplica = webhook.EveryReplica
 
 func splitList(s string) []string {
 	var out []string
@@ -580,4 +568,18 @@ func (f managerFlags) statusAddresses(c client.Reader) func(context.Context) ([]
 		return func(context.Context) ([]networkingv1.IngressLoadBalancerIngress, error) { return addrs, nil }
 	}
 	return nil
+}
+
+// informers are the manager cache's informers for the kinds, as event
+// sources for a coalescing loop.
+func informers(ctx context.Context, mgr manager.Manager, kinds []client.Object) ([]watch.Source, error) {
+	var out []watch.Source
+	for _, obj := range kinds {
+		inf, err := mgr.GetCache().GetInformer(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inf)
+	}
+	return out, nil
 }

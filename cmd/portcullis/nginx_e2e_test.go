@@ -21,7 +21,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
-	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
 // TestManagerProgramsNginx runs `portcullis manager --components=controller`
@@ -64,10 +63,7 @@ func TestManagerProgramsNginx(t *testing.T) {
 	}
 	require.NoError(t, api.Client.Create(ctx, ing))
 
-	f := testFlags(t, "controller", 0)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
-	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
-	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f := nginxFlags(t)
 	done := managerRunning(ctx, t, api.Config, f)
 
 	https := "127.0.0.1:" + strconv.Itoa(f.nginxHTTPSPort)

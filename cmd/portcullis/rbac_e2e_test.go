@@ -75,10 +75,7 @@ func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
 	// and nginx serves the configuration it built.
 	cctx, ccancel := context.WithCancel(context.Background())
 	defer ccancel()
-	f := testFlags(t, "controller", 0)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
-	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
-	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f := nginxFlags(t)
 	f.passthrough, f.passthroughUpstream = true, passthrough.UpstreamEndpoints
 	f.httpsAddr, f.passthroughFallback = "127.0.0.1:"+strconv.Itoa(harness.FreePort(t)), "127.0.0.1:"+strconv.Itoa(f.nginxHTTPSPort)
 	f.publishAddresses, f.leaderElect = stringList{"203.0.113.7"}, true
@@ -169,10 +166,7 @@ func TestManagerWatchesOnlyItsNamespaces(t *testing.T) {
 
 	asSA := rest.CopyConfig(api.Config)
 	asSA.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:portcullis-system:portcullis"}
-	f := testFlags(t, "controller", 0)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
-	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
-	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f := nginxFlags(t)
 	f.watchNamespaces, f.leaderElect, f.publishAddresses = stringList{"apps"}, true, stringList{"203.0.113.9"}
 	done := managerRunning(ctx, t, asSA, f)
 

@@ -36,7 +36,6 @@ import (
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
-	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
 // TestWireBehaviour checks what clients see on the wire (FEATURES.md §3–§8):
@@ -88,10 +87,7 @@ func startWire(t *testing.T) *wire {
 	echoSrv.Start()
 	t.Cleanup(echoSrv.Close)
 
-	f := testFlags(t, "controller", 0)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
-	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
-	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
+	f := nginxFlags(t)
 	w := &wire{ctx: ctx, c: api.Client, httpPort: f.httpPort, httpsPort: f.nginxHTTPSPort, nginxDir: f.nginxDir,
 		echoPort: echoSrv.Listener.Addr().(*net.TCPAddr).Port}
 	w.namespace(t, f.namespace) // where the controller ConfigMap lives
@@ -407,6 +403,36 @@ func (w *wire) settled(t *testing.T) {
 	})
 }
 
+// programmed waits until url gets an HTTP answer other than 404 (its path
+// is in nginx's configuration) and no worker of the previous configuration
+// still accepts.
+func (w *wire) programmed(t *testing.T, c *http.Client, url string) {
+	t.Helper()
+	eventually(t, "GET "+url+" was never programmed", func() string {
+		r, err := w.get(c, url, nil)
+		if err != nil {
+			return err.Error()
+		}
+		if r.status == http.StatusNotFound {
+			return r.String()
+		}
+		return ""
+	})
+	w.settled(t)
+}
+
+// keptApart GETs served (200) and then other three times: other must get
+// 502 every time, never a connection or TLS session served opened.
+func (w *wire) keptApart(t *testing.T, c *http.Client, served, other string) {
+	t.Helper()
+	for i := 0; i < 3; i++ {
+		r := w.must(t, c, served, nil)
+		require.Equal(t, http.StatusOK, r.status)
+		r = w.must(t, c, other, nil)
+		assert.Equal(t, http.StatusBadGateway, r.status, "iteration %d: %s", i, r)
+	}
+}
+
 // eventually polls cond until it has nothing to complain about; otherwise the
 // test fails with what and cond's last complaint.
 func eventually(t *testing.T, what string, cond func() string) {
@@ -665,14 +691,7 @@ func (w *wire) reencrypt(t *testing.T) {
 			newIngress(ns, "sess-a", "sess-a.reencrypt.wire.test", withTLS("tls"), route("/", "sess", sp), verify("backend-ca")),
 			newIngress(ns, "sess-b", "sess-b.reencrypt.wire.test", withTLS("tls"), route("/", "sess", sp), verify("other-ca")))
 		w.await(t, c, w.https("sess-a.reencrypt.wire.test", "/"), 200, nil)
-		eventually(t, "sess-b was never programmed", func() string {
-			_, err := w.get(c, w.https("sess-b.reencrypt.wire.test", "/"), nil)
-			if err != nil {
-				return err.Error()
-			}
-			return ""
-		})
-		w.settled(t) // no worker of the previous configuration still accepts
+		w.programmed(t, c, w.https("sess-b.reencrypt.wire.test", "/"))
 		for i := 0; i < 3; i++ {
 			srv.CloseClientConnections()
 			r := w.must(t, c, w.https("sess-a.reencrypt.wire.test", "/"), nil)
@@ -685,23 +704,8 @@ func (w *wire) reencrypt(t *testing.T) {
 	t.Run("a path verifying against another CA never reuses a verified connection", func(t *testing.T) {
 		const shared = "shared.reencrypt.wire.test"
 		w.create(t, newIngress(ns, "shared", shared, withTLS("tls"), route("/", "app", port), verify("other-ca")))
-		eventually(t, "shared never programmed", func() string {
-			r, err := w.get(c, w.https(shared, "/s"), nil)
-			if err != nil {
-				return err.Error()
-			}
-			if r.status == 404 {
-				return r.String()
-			}
-			return ""
-		})
-		w.settled(t) // no worker of the previous configuration still accepts
-		for i := 0; i < 3; i++ {
-			r := w.must(t, c, w.https(verified, "/v"), nil)
-			require.Equal(t, 200, r.status)
-			r = w.must(t, c, w.https(shared, "/s"), nil)
-			assert.Equal(t, http.StatusBadGateway, r.status, "iteration %d: %s", i, r)
-		}
+		w.programmed(t, c, w.https(shared, "/s"))
+		w.keptApart(t, c, w.https(verified, "/v"), w.https(shared, "/s"))
 	})
 }
 
@@ -886,23 +890,8 @@ func (w *wire) mergeable(t *testing.T) {
 		w.create(t, newIngress(ns, "reviews", host, route("/reviews", "payments", payments), annotate(
 			nginxOrg+"mergeable-ingress-type", "minion",
 			nginxOrg+"ssl-services", "payments")))
-		eventually(t, "reviews never programmed", func() string {
-			r, err := w.get(c, w.https(host, "/reviews/1"), nil)
-			if err != nil {
-				return err.Error()
-			}
-			if r.status == 404 {
-				return r.String()
-			}
-			return ""
-		})
-		w.settled(t) // no worker of the previous configuration still accepts
-		for i := 0; i < 3; i++ {
-			r := w.must(t, c, w.https(host, "/pay/1"), nil)
-			require.Equal(t, 200, r.status)
-			r = w.must(t, c, w.https(host, "/reviews/1"), nil)
-			assert.Equal(t, http.StatusBadGateway, r.status, "iteration %d: %s", i, r)
-		}
+		w.programmed(t, c, w.https(host, "/reviews/1"))
+		w.keptApart(t, c, w.https(host, "/pay/1"), w.https(host, "/reviews/1"))
 	})
 	r = w.must(t, c, w.https(host, "/elsewhere"), nil)
 	assert.Equal(t, http.StatusNotFound, r.status, "a path no minion claims is 404 on the master's host: %s", r)
