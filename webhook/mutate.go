@@ -20,7 +20,7 @@ import (
 
 // NamespaceDefaultIssuerAnnotation overrides the ConfigMap's default-issuer
 // for one namespace ("none" turns it off there).
-const NamespaceDefaultIssuerAnnotation = "portcullis.dev/default-issuer"
+const NamespaceDefaultIssuerAnnotation = config.NamespaceDefaultIssuerAnnotation
 
 // MutateIngress fills in, never overwrites: the default cert-manager issuer
 // (FEATURES.md §5) and the canonical spelling of values that differ from an

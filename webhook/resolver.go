@@ -103,10 +103,22 @@ func (r CacheResolver) EndpointSlices(namespace, service string) []*discoveryv1.
 // which IngressesWithHost reads (IndexIngressHosts registers it).
 const IngressHostField = "portcullis.dev/rule-host"
 
-// IndexIngressHosts registers the index of Ingresses by rule host; call it
-// before the cache starts.
+// IngressHostParentField is the manager cache's index of Ingresses by the
+// parent domain of each rule host, which IngressesUnder reads.
+const IngressHostParentField = "portcullis.dev/rule-host-parent"
+
+// IndexIngressHosts registers the indexes of Ingresses by rule host and by
+// its parent domain; call it before the cache starts.
 func IndexIngressHosts(ctx context.Context, ix client.FieldIndexer) error {
-	return ix.IndexField(ctx, &networkingv1.Ingress{}, IngressHostField, ingressHosts)
+	if err := ix.IndexField(ctx, &networkingv1.Ingress{}, IngressHostField, ingressHosts); err != nil {
+		return err
+	}
+	return ix.IndexField(ctx, &networkingv1.Ingress{}, IngressHostParentField, func(o client.Object) []string {
+		if ing, ok := o.(*networkingv1.Ingress); ok {
+			return world.RuleHostParents(ing)
+		}
+		return nil
+	})
 }
 
 // ingressHosts are the index keys of an Ingress.
@@ -122,13 +134,25 @@ func ingressHosts(o client.Object) []string {
 // A reader without the index (a direct client, a cache where it was not
 // registered) is answered by going through every Ingress.
 func (r CacheResolver) IngressesWithHost(host string) []*networkingv1.Ingress {
+	return r.indexed(IngressHostField, host, world.RuleHosts)
+}
+
+// IngressesUnder implements world.HostIndex through the cache's index, like
+// IngressesWithHost.
+func (r CacheResolver) IngressesUnder(parent string) []*networkingv1.Ingress {
+	return r.indexed(IngressHostParentField, parent, world.RuleHostParents)
+}
+
+// indexed lists the Ingresses whose index field holds value, or, without the
+// index, those for which keys holds it.
+func (r CacheResolver) indexed(field, value string, keys func(*networkingv1.Ingress) []string) []*networkingv1.Ingress {
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
 	var list networkingv1.IngressList
-	if err := r.Reader.List(ctx, &list, client.MatchingFields{IngressHostField: host}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Reader.List(ctx, &list, client.MatchingFields{field: value}, client.UnsafeDisableDeepCopy); err != nil {
 		var out []*networkingv1.Ingress
 		for _, ing := range r.Ingresses() {
-			if slices.Contains(world.RuleHosts(ing), host) {
+			if slices.Contains(keys(ing), value) {
 				out = append(out, ing)
 			}
 		}

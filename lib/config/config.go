@@ -44,8 +44,11 @@ type Config struct {
 	NoTLSRedirectLocations []string
 
 	AllowCrossNamespaceResources bool
-	AllowLegacyTLS               bool
-	UseProxyProtocol             bool
+	// AllowCrossNamespaceHosts lets Ingresses of any namespace add to a host
+	// another namespace owns (ingress-nginx's behaviour).
+	AllowCrossNamespaceHosts bool
+	AllowLegacyTLS           bool
+	UseProxyProtocol         bool
 
 	// DefaultIssuer is nil when there is none.
 	DefaultIssuer *IssuerRef

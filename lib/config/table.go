@@ -89,7 +89,8 @@ var rows = []Row{
 		Value:    grammar.Bind(grammar.AbsPaths, func(c *Config, v []string) { c.NoTLSRedirectLocations = v }),
 		Examples: annotations.Examples{Good: good("/.well-known/acme-challenge,/healthz"), Bad: bad(".well-known", "not an absolute path", "/a, /b", "not an absolute path", "", "not an absolute path")},
 	},
-	boolRow("allow-cross-namespace-resources", "false", "Let annotations reference secrets in other namespaces than the Ingress's.", func(c *Config, v bool) { c.AllowCrossNamespaceResources = v }),
+	boolRow("allow-cross-namespace-resources", "false", "Let annotations reference secrets, and `nginx.org/policies` reference Policies, in other namespaces than the Ingress's.", func(c *Config, v bool) { c.AllowCrossNamespaceResources = v }),
+	boolRow("allow-cross-namespace-hosts", "false", "Let Ingresses of any namespace add paths to a host that an Ingress of another namespace already names (ingress-nginx merged them). `false`: a host belongs to the namespace of the oldest Ingress naming it, and only that namespace, or those its namespace annotation `portcullis.dev/share-hosts-with` lists, may add to it.", func(c *Config, v bool) { c.AllowCrossNamespaceHosts = v }),
 	boolRow("allow-legacy-tls", "false", "Allow `TLSv1` and `TLSv1.1` in `ssl-protocols` and `proxy-ssl-protocols`.", func(c *Config, v bool) { c.AllowLegacyTLS = v }),
 	boolRow("use-proxy-protocol", "false", "Expect a PROXY protocol header on incoming connections.", func(c *Config, v bool) { c.UseProxyProtocol = v }),
 	{

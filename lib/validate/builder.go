@@ -32,6 +32,8 @@ type builder struct {
 
 	hosts map[string]*hostState
 	order []string // host names in rule order
+	// claims are the hosts another namespace owns (tenancy).
+	claims []HostClaim
 }
 
 // hostState is a host being built and where its parts came from.
@@ -67,6 +69,7 @@ func (b *builder) build() {
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()
+	b.tenancy()
 	for _, name := range b.order {
 		b.in.Hosts = append(b.in.Hosts, *b.hosts[name].host)
 	}

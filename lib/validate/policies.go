@@ -44,6 +44,13 @@ func (b *builder) policies() {
 		if ref.Namespace == "" {
 			ref.Namespace = b.ing.Namespace
 		}
+		if ref.Namespace != b.ing.Namespace && !b.v.opts.Config.AllowCrossNamespaceResources {
+			b.fs.Errorf(path, ref.String(),
+				"refers to policy %s in namespace %q, but policies (and the secrets they name) must be in the Ingress's namespace %q unless the ConfigMap sets allow-cross-namespace-resources: \"true\"",
+				ref, ref.Namespace, b.ing.Namespace)
+			b.failAll(&intent.FailClosed{Reason: "policy " + ref.String() + " is in another namespace", Status: 500})
+			continue
+		}
 		p, ok := b.r.Policy(ref.Namespace, ref.Name)
 		if !ok {
 			b.fs.Warnf(path, "policy %s not found; the controller answers 500 for this Ingress's hosts until it exists", ref)

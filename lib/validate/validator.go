@@ -74,6 +74,9 @@ type IngressVerdict struct {
 	// Intent is what the Ingress asks for, built from the parts that validate.
 	Intent   *intent.Ingress
 	Findings findings.Set
+	// HostClaims are the hosts it names that another namespace owns; each is
+	// also an error in Findings.
+	HostClaims []HostClaim
 }
 
 // Ingress judges one Ingress against the world r holds.
@@ -87,5 +90,5 @@ func (v *Validator) Ingress(ing *networkingv1.Ingress, r world.Resolver) Ingress
 	b.build()
 	b.fs.Sort()
 	b.in.Class = class
-	return IngressVerdict{Ours: true, Class: class, Intent: b.in, Findings: b.fs}
+	return IngressVerdict{Ours: true, Class: class, Intent: b.in, Findings: b.fs, HostClaims: b.claims}
 }

@@ -6,6 +6,7 @@ package world
 
 import (
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -35,6 +36,10 @@ type HostIndex interface {
 	// IngressesWithHost returns every Ingress with a rule for host (as
 	// RuleHosts lists them), in any order.
 	IngressesWithHost(host string) []*networkingv1.Ingress
+	// IngressesUnder returns every Ingress with a rule for a host whose
+	// HostParent is parent (a name or a wildcard one label under it), in
+	// any order.
+	IngressesUnder(parent string) []*networkingv1.Ingress
 }
 
 // IngressesWithHost returns the Ingresses with a rule for host: through r's
@@ -55,6 +60,47 @@ func IngressesWithHost(r Resolver, host string) []*networkingv1.Ingress {
 	return out
 }
 
+// IngressesOverlapping returns the Ingresses with a rule for a host that
+// shares a name with host (HostsOverlap): through r's index when it has one,
+// else by going through r.Ingresses().
+func IngressesOverlapping(r Resolver, host string) []*networkingv1.Ingress {
+	var candidates []*networkingv1.Ingress
+	if ix, ok := r.(HostIndex); ok {
+		candidates = ix.IngressesUnder(HostParent(host))
+	} else {
+		candidates = r.Ingresses()
+	}
+	var out []*networkingv1.Ingress
+	for _, ing := range candidates {
+		if slices.ContainsFunc(RuleHosts(ing), func(h string) bool { return HostsOverlap(h, host) }) {
+			out = append(out, ing)
+		}
+	}
+	return out
+}
+
+// HostParent is the domain one label above a rule host: "example.com" for
+// both "www.example.com" and "*.example.com"; "" for a single label. Two
+// hosts can share a name only when they have the same parent.
+func HostParent(host string) string {
+	_, parent, _ := strings.Cut(host, ".")
+	return parent
+}
+
+// HostsOverlap reports whether two rule hosts share a name: they are equal,
+// or one is a wildcard whose single label covers the other (an Ingress
+// wildcard "*.example.com" covers "www.example.com", not "example.com" nor
+// "a.b.example.com").
+func HostsOverlap(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if HostParent(a) != HostParent(b) || HostParent(a) == "" {
+		return false
+	}
+	return strings.HasPrefix(a, "*.") || strings.HasPrefix(b, "*.")
+}
+
 // RuleHosts are the distinct non-empty hosts of an Ingress's rules, in
 // rule order: the keys of a host index.
 func RuleHosts(ing *networkingv1.Ingress) []string {
@@ -62,6 +108,18 @@ func RuleHosts(ing *networkingv1.Ingress) []string {
 	for _, r := range ing.Spec.Rules {
 		if r.Host != "" && !slices.Contains(out, r.Host) {
 			out = append(out, r.Host)
+		}
+	}
+	return out
+}
+
+// RuleHostParents are the distinct HostParents of an Ingress's rule hosts:
+// the keys of the index IngressesUnder reads.
+func RuleHostParents(ing *networkingv1.Ingress) []string {
+	var out []string
+	for _, h := range RuleHosts(ing) {
+		if p := HostParent(h); !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
 	return out

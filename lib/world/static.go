@@ -19,6 +19,7 @@ type Static struct {
 	configMaps map[key]*corev1.ConfigMap
 	ingresses  []*networkingv1.Ingress
 	byHost     map[string][]*networkingv1.Ingress
+	byParent   map[string][]*networkingv1.Ingress
 }
 
 // NewStatic returns an empty Static resolver.
@@ -31,6 +32,7 @@ func NewStatic() *Static {
 		classes:    map[string]*networkingv1.IngressClass{},
 		configMaps: map[key]*corev1.ConfigMap{},
 		byHost:     map[string][]*networkingv1.Ingress{},
+		byParent:   map[string][]*networkingv1.Ingress{},
 	}
 }
 
@@ -60,6 +62,9 @@ func (s *Static) Add(objs ...any) {
 			s.ingresses = append(s.ingresses, o)
 			for _, h := range RuleHosts(o) {
 				s.byHost[h] = append(s.byHost[h], o)
+			}
+			for _, p := range RuleHostParents(o) {
+				s.byParent[p] = append(s.byParent[p], o)
 			}
 		}
 	}
@@ -112,3 +117,6 @@ func (s *Static) Ingresses() []*networkingv1.Ingress { return s.ingresses }
 
 // IngressesWithHost implements HostIndex.
 func (s *Static) IngressesWithHost(host string) []*networkingv1.Ingress { return s.byHost[host] }
+
+// IngressesUnder implements HostIndex.
+func (s *Static) IngressesUnder(parent string) []*networkingv1.Ingress { return s.byParent[parent] }

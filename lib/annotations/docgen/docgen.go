@@ -34,6 +34,7 @@ func WriteMarkdown(w io.Writer) error {
 		writeTable(p, t)
 	}
 	writeConfig(p)
+	writeNamespaceAnnotations(p)
 	return b.Flush()
 }
 
@@ -119,4 +120,13 @@ func cell(s string) string {
 // asterisks (emphasis).
 func plain(s string) string {
 	return cell(strings.NewReplacer("<", "&lt;", ">", "&gt;", "*", `\*`).Replace(s))
+}
+
+func writeNamespaceAnnotations(p func(string, ...any)) {
+	p("\n## Namespace annotations\n\n")
+	p("Read on the Namespace object; like every other value, a bad one is never a silent default.\n\n")
+	p("| key | grammar | description |\n|---|---|---|\n")
+	for _, a := range config.NamespaceAnnotations() {
+		p("| `%s` | %s | %s |\n", a.Key, plain(a.Grammar), cell(a.Doc))
+	}
 }
