@@ -79,8 +79,16 @@ func (w *withoutIngresses) Ingresses() []*networkingv1.Ingress {
 }
 
 func (w *withoutIngresses) IngressesWithHost(host string) []*networkingv1.Ingress {
+	return w.visible(w.Static.IngressesWithHost(host))
+}
+
+func (w *withoutIngresses) IngressesUnder(parent string) []*networkingv1.Ingress {
+	return w.visible(w.Static.IngressesUnder(parent))
+}
+
+func (w *withoutIngresses) visible(ings []*networkingv1.Ingress) []*networkingv1.Ingress {
 	var out []*networkingv1.Ingress
-	for _, ing := range w.Static.IngressesWithHost(host) {
+	for _, ing := range ings {
 		if !w.hidden[ing] {
 			out = append(out, ing)
 		}
