@@ -346,46 +346,56 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, f managerFlags) (*we
 	return webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap, Policies: engine, PolicyDir: dir})
 }
 
-// setupController starts the data plane: nginx, programmed from lib's
-// verdicts on the Ingresses in the cluster (unless --nginx=false), and with
-// --enable-ssl-passthrough the passthrough proxy on --https-address in front
-// of nginx's TLS listener (--ssl-passthrough-fallback, with proxy_protocol).
+// setupController starts the data plane: one reconciler judges the cluster
+// after every change and builds one model, which programs nginx (unless
+// --nginx=false) and, with --enable-ssl-passthrough, the routing table of the
+// passthrough proxy on --https-address in front of nginx's TLS listener
+// (--ssl-passthrough-fallback, with proxy_protocol).
 func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, settings *webhook.Settings) error {
+	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
+	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Endpoints: resolver,
+		Log: mgr.GetLogger().WithName("reconcile"), ConfigRefused: settings.Refused}
+	if f.defaultCert.Name != "" {
+		d := f.defaultCert
+		rec.DefaultCertificate = &d
+	}
 	if f.nginx {
-		if err := setupNginx(ctx, mgr, f, settings); err != nil {
+		if err := setupNginx(mgr, f, rec); err != nil {
 			return err
 		}
 	}
-	if !f.passthrough {
-		return nil
+	if f.passthrough {
+		if err := setupPassthrough(mgr, f, settings, rec, resolver); err != nil {
+			return err
+		}
 	}
-	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
-	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: mgr.GetLogger().WithName("passthrough"),
-		ProxyProtocol: settings.Validator().Options().Config.UseProxyProtocol})
-	warnOpenFiles(mgr.GetLogger().WithName("passthrough"), passthrough.DefaultMaxConns)
-	if err := registerReplacing(proxy); err != nil {
-		return err
-	}
-	build := passthrough.BuildOptions{Upstream: f.passthroughUpstream}
-	watched := webhook.Watched()
-	switch f.passthroughUpstream {
-	case "", passthrough.UpstreamService:
-	case passthrough.UpstreamEndpoints:
-		build.Endpoints = resolver
-		watched = append(watched, &discoveryv1.EndpointSlice{})
-	default:
-		return fmt.Errorf("--passthrough-upstream must be %q or %q, got %q", passthrough.UpstreamService, passthrough.UpstreamEndpoints, f.passthroughUpstream)
-	}
-	sources, err := informers(ctx, mgr, watched)
+	sources, err := informers(ctx, mgr, append(webhook.Watched(), &discoveryv1.EndpointSlice{}))
 	if err != nil {
 		return err
 	}
-	sync := &passthrough.Syncer{Proxy: proxy, Resolver: resolver, Validator: settings.Validator, Build: build, Log: mgr.GetLogger().WithName("passthrough")}
-	if err := mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
-		return sync.Run(ctx, mgr.GetCache().WaitForCacheSync, sources...)
-	})); err != nil {
+	return mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
+		return rec.Run(ctx, mgr.GetCache().WaitForCacheSync, 10*time.Second, sources...)
+	}))
+}
+
+// setupPassthrough makes the passthrough proxy an observer of the
+// reconciler's model and serves it on --https-address.
+func setupPassthrough(mgr manager.Manager, f managerFlags, settings *webhook.Settings, rec *reconcile.Reconciler, resolver webhook.CacheResolver) error {
+	switch f.passthroughUpstream {
+	case "", passthrough.UpstreamService:
+	case passthrough.UpstreamEndpoints:
+		rec.PassthroughEndpoints = resolver
+	default:
+		return fmt.Errorf("--passthrough-upstream must be %q or %q, got %q", passthrough.UpstreamService, passthrough.UpstreamEndpoints, f.passthroughUpstream)
+	}
+	log := mgr.GetLogger().WithName("passthrough")
+	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: log,
+		ProxyProtocol: settings.Validator().Options().Config.UseProxyProtocol})
+	warnOpenFiles(log, passthrough.DefaultMaxConns)
+	if err := registerReplacing(proxy); err != nil {
 		return err
 	}
+	rec.Observers = append(rec.Observers, passthrough.Observer{Proxy: proxy, Log: log})
 	l, err := net.Listen("tcp", f.httpsAddr)
 	if err != nil {
 		return fmt.Errorf("passthrough listener: %w", err)
@@ -405,8 +415,9 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 	}))
 }
 
-// setupNginx runs the reconciler that programs nginx.
-func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settings *webhook.Settings) error {
+// setupNginx gives the reconciler an nginx supervisor, its metrics and the
+// publisher of events and status.
+func setupNginx(mgr manager.Manager, f managerFlags, rec *reconcile.Reconciler) error {
 	render := nginx.Options{
 		Address: f.nginxAddress, HTTPPort: f.httpPort, HTTPSPort: f.nginxHTTPSPort,
 		StatusAddress: f.nginxStatus,
@@ -435,7 +446,6 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 	if err != nil {
 		return err
 	}
-	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
 	metrics := reconcile.NewMetrics()
 	for _, c := range metrics.Collectors() {
 		if err := registerReplacing(c); err != nil {
@@ -447,29 +457,15 @@ func setupNginx(ctx context.Context, mgr manager.Manager, f managerFlags, settin
 	if err := mgr.Add(publisher); err != nil {
 		return err
 	}
-	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Supervisor: sup, Endpoints: resolver,
-		Log: mgr.GetLogger().WithName("reconcile"), Metrics: metrics, Applied: publisher.Offer, ConfigRefused: settings.Refused}
-	if f.defaultCert.Name != "" {
-		d := f.defaultCert
-		rec.DefaultCertificate = &d
-	}
-	sources, err := informers(ctx, mgr, append(webhook.Watched(), &discoveryv1.EndpointSlice{}))
-	if err != nil {
-		return err
-	}
+	rec.Supervisor, rec.Metrics, rec.Applied = sup, metrics, publisher.Offer
 	// Ready once nginx serves a configuration built from the cluster: a
 	// Service in front of the pods sends traffic only to those.
-	if err := mgr.AddReadyzCheck("nginx", func(*http.Request) error {
+	return mgr.AddReadyzCheck("nginx", func(*http.Request) error {
 		if sup.Generation() == "" {
 			return errors.New("nginx has not loaded a configuration from the cluster yet")
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	return mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
-		return rec.Run(ctx, mgr.GetCache().WaitForCacheSync, 10*time.Second, sources...)
-	}))
+	})
 }
 
 func splitList(s string) []string {

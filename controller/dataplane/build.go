@@ -39,6 +39,9 @@ type Options struct {
 	Certs *certs.Cache
 	// Backends resolves paths to addresses.
 	Backends Backends
+	// PassthroughBackends resolves passthrough hosts to addresses
+	// (--passthrough-upstream); Backends when nil.
+	PassthroughBackends Backends
 	// DefaultCertificate is served by the default server and for TLS hosts
 	// without a usable certificate of their own. Required.
 	DefaultCertificate *certs.ServerCert
@@ -143,12 +146,16 @@ func (b *builder) collect(ings []Ingress) {
 	}
 }
 
+// refusal lists every error of a refused Ingress.
 func refusal(fs findings.Set) string {
 	if len(fs.Errors) == 0 {
 		return "refused"
 	}
-	e := fs.Errors[0]
-	return e.Field + ": " + findings.ErrorMessage(e)
+	msgs := make([]string, len(fs.Errors))
+	for i, e := range fs.Errors {
+		msgs[i] = e.Field + ": " + findings.ErrorMessage(e)
+	}
+	return strings.Join(msgs, "; ")
 }
 
 func (b *builder) model() *Model {
@@ -483,11 +490,33 @@ func (b *builder) backendTLS(t *intent.BackendTLS, defaultName string) (*Backend
 	return out, nil
 }
 
+// passthrough resolves a passthrough host's backend; a host that cannot be
+// reached gets no servers, and the router refuses its connections.
 func (b *builder) passthrough(c *contribution) PassthroughRoute {
 	r := PassthroughRoute{Host: c.host.Name, Source: c.ref}
-	if be := c.host.PassthroughBackend; be != nil && c.host.FailClosed == nil {
-		if servers, _, err := b.opts.Backends.Addresses(c.ref.Namespace, *be); err == nil {
-			r.Servers = slices.Sorted(slices.Values(servers))
+	be := c.host.PassthroughBackend
+	switch {
+	case c.host.FailClosed != nil:
+		r.Reason = c.host.FailClosed.Reason
+	case be == nil:
+		r.Reason = "no backend"
+	default:
+		backends := b.opts.PassthroughBackends
+		if backends == nil {
+			backends = b.opts.Backends
+		}
+		// HTTP-level settings (service-upstream among them) do not apply
+		// to a connection passed through.
+		target := *be
+		target.ServiceUpstream = false
+		servers, _, err := backends.Addresses(c.ref.Namespace, target)
+		switch {
+		case err != nil:
+			r.Reason = err.Error()
+		case len(servers) == 0:
+			r.Reason = "no addresses"
+		default:
+			r.Servers = slices.Compact(slices.Sorted(slices.Values(servers)))
 		}
 	}
 	return r

@@ -191,7 +191,9 @@ type PassthroughRoute struct {
 	Host string
 	// Servers are "host:port", sorted; empty refuses the host.
 	Servers []string
-	Source  intent.ObjectRef
+	// Reason says why Servers is empty.
+	Reason string
+	Source intent.ObjectRef
 }
 
 // Refusal is an Ingress left out of the model: its hosts fail closed.

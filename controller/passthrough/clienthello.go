@@ -199,11 +199,16 @@ func serverName(body []byte) (string, error) {
 }
 
 // canonicalName lower-cases a host name and removes one trailing dot, and
-// refuses anything that is not a DNS name (an IP address is not allowed in
-// SNI, RFC 6066 §3).
+// refuses anything that is not a DNS name: an IP address is not allowed in
+// SNI (RFC 6066 §3), and no top-level domain is all digits, so a name whose
+// last label is numeric ("10.1.2.3", "1234") is refused as one.
 func canonicalName(s string) (string, error) {
 	s = strings.TrimSuffix(strings.ToLower(s), ".")
 	if s == "" || len(s) > 253 {
+		return "", ErrInvalidName
+	}
+	last := s[strings.LastIndexByte(s, '.')+1:]
+	if strings.Trim(last, "0123456789") == "" {
 		return "", ErrInvalidName
 	}
 	for _, label := range strings.Split(s, ".") {

@@ -251,8 +251,12 @@ func (p *Proxy) handle(c net.Conn) {
 		rest, _ := br.Peek(br.Buffered())
 		first = append(first, rest...)
 	}
-	backends := p.routes.Load().Backends(hello.ServerName)
-	passthrough := len(backends) > 0
+	decision, backends := p.routes.Load().Decide(hello.ServerName)
+	if decision == Refuse {
+		p.refused.Add(1)
+		return
+	}
+	passthrough := decision == ToBackend
 	if !passthrough {
 		backends = []string{p.o.Fallback}
 	}

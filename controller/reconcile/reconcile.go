@@ -1,7 +1,9 @@
-// Package reconcile programs nginx from the cluster: after every change to
-// what lib reads it re-validates every Ingress of ours, builds the
-// whole-world dataplane model and hands it to the nginx supervisor, which
-// reloads only when the bytes nginx reads changed.
+// Package reconcile programs the data plane from the cluster: after every
+// change to what lib reads it judges every Ingress of ours once, builds the
+// one whole-world dataplane model, hands it to the nginx supervisor (which
+// reloads only when the bytes nginx reads changed) and then to the model's
+// other observers (the passthrough proxy's routing table). Nothing else
+// judges Ingresses or resolves Services.
 package reconcile
 
 import (
@@ -36,8 +38,16 @@ type Reconciler struct {
 	// Endpoints, when set, sends each path to its Service's ready endpoints
 	// (unless the Ingress asks for service-upstream); without it, to the
 	// Service's ClusterIP.
-	Endpoints  dataplane.EndpointLookup
+	Endpoints dataplane.EndpointLookup
+	// PassthroughEndpoints, when set, sends each passthrough host to its
+	// Service's ready endpoints; without it, to the Service's ClusterIP
+	// (--passthrough-upstream).
+	PassthroughEndpoints dataplane.EndpointLookup
+	// Supervisor programs nginx; nil runs without nginx (the model then only
+	// feeds the observers).
 	Supervisor *nginx.Supervisor
+	// Observers are told of every model in force, after nginx took it.
+	Observers []Observer
 	// DefaultCertificate is --default-ssl-certificate; a generated
 	// self-signed certificate is served without it (or while it is unusable).
 	DefaultCertificate *intent.ObjectRef
@@ -56,6 +66,11 @@ type Reconciler struct {
 	// the first guess at the next one, so a refused Ingress that stays costs
 	// one nginx -t per sync instead of a bisection.
 	culprits map[types.UID]bool
+}
+
+// Observer derives a part of the data plane from the model in force.
+type Observer interface {
+	OnChange(*dataplane.Model)
 }
 
 // Sync builds the model from the cluster as it is and applies it. It returns
@@ -93,13 +108,19 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	build := func(ings []dataplane.Ingress) (*dataplane.Model, error) {
 		return dataplane.Build(ings, dataplane.Options{
 			Config: v.Options().Config, Resolver: r.Resolver, Certs: r.Certs,
-			Backends: dataplane.ServiceBackends{Resolver: r.Resolver, Endpoints: r.Endpoints}, DefaultCertificate: def,
+			Backends:            dataplane.ServiceBackends{Resolver: r.Resolver, Endpoints: r.Endpoints},
+			PassthroughBackends: dataplane.ServiceBackends{Resolver: r.Resolver, Endpoints: r.PassthroughEndpoints},
+			DefaultCertificate:  def,
 		})
 	}
 	m, err := build(ings)
 	if err != nil {
 		r.Metrics.observe(nil, "", false, 0, err, now)
 		return false, err
+	}
+	if r.Supervisor == nil {
+		r.notify(m)
+		return false, nil
 	}
 	start := time.Now()
 	reloaded, err := r.Supervisor.Apply(ctx, m)
@@ -125,6 +146,9 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 		}
 	}
 	r.Metrics.observe(m, r.Supervisor.Generation(), reloaded, time.Since(start), err, time.Now())
+	if err == nil {
+		r.notify(m)
+	}
 	if err == nil && r.Applied != nil {
 		a := report.Applied{Ingresses: ings, Model: m, Generation: r.Supervisor.Generation()}
 		if r.ConfigRefused != nil {
@@ -135,12 +159,22 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	return reloaded, err
 }
 
+// notify hands the model in force to every observer.
+func (r *Reconciler) notify(m *dataplane.Model) {
+	for _, o := range r.Observers {
+		o.OnChange(m)
+	}
+}
+
 // Run syncs once the caches have synced and again after every change of the
 // watched kinds (a burst of events makes one sync), until ctx ends; then it
 // stops nginx gracefully. A failed sync keeps the last good configuration in
 // force and is retried at the next change or after retry.
 func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool, retry time.Duration, sources ...watch.Source) error {
 	defer func() {
+		if r.Supervisor == nil {
+			return
+		}
 		drain, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := r.Supervisor.Stop(drain); err != nil {

@@ -35,6 +35,9 @@ const (
 	// ConfigurationRefused: the controller ConfigMap does not parse; the
 	// last good configuration stays in force (an event on the ConfigMap).
 	ConfigurationRefused = "ConfigurationRefused"
+	// HostClaimRefused: an Ingress of another namespace names a host this
+	// Ingress's namespace owns, and is refused (an event on the owner).
+	HostClaimRefused = "HostClaimRefused"
 )
 
 // maxMessage bounds an event's message (the API server's limit is 1 KiB).
@@ -108,6 +111,35 @@ func Outcomes(ings []dataplane.Ingress, m *dataplane.Model, generation string) [
 	return out
 }
 
+// Claims says, for every Ingress that owns a host another namespace's
+// Ingress tried to add to, which Ingresses tried: one HostClaimRefused
+// outcome per owner, in the order of ings.
+func Claims(ings []dataplane.Ingress) []Outcome {
+	byRef := make(map[intent.ObjectRef]*networkingv1.Ingress, len(ings))
+	for _, ing := range ings {
+		byRef[intent.ObjectRef{Namespace: ing.Object.Namespace, Name: ing.Object.Name}] = ing.Object
+	}
+	tries := map[intent.ObjectRef][]string{}
+	for _, ing := range ings {
+		for _, c := range ing.Verdict.HostClaims {
+			tries[c.Owner] = append(tries[c.Owner], fmt.Sprintf("Ingress %s/%s names %s", ing.Object.Namespace, ing.Object.Name, c.Host))
+		}
+	}
+	var out []Outcome
+	for _, ing := range ings {
+		ref := intent.ObjectRef{Namespace: ing.Object.Namespace, Name: ing.Object.Name}
+		t := tries[ref]
+		if len(t) == 0 || byRef[ref] == nil {
+			continue
+		}
+		slices.Sort(t)
+		out = append(out, Outcome{Ingress: ing.Object, Reason: HostClaimRefused, Message: clip(fmt.Sprintf(
+			"hosts of namespace %s, which this Ingress is the oldest to name, were claimed from another namespace and refused there (share them with the namespace annotation portcullis.dev/share-hosts-with): %s",
+			ref.Namespace, strings.Join(t, "; ")))})
+	}
+	return out
+}
+
 // clip shortens s to maxMessage bytes, never splitting a character.
 func clip(s string) string {
 	if len(s) <= maxMessage {
@@ -152,6 +184,8 @@ type Publisher struct {
 	once    sync.Once
 	// last is the outcome reported per Ingress (UID), "reason\x00message".
 	last map[types.UID]string
+	// lastClaims is the HostClaimRefused message reported per owner (UID).
+	lastClaims map[types.UID]string
 	// lastRefused is the refused ConfigMap version last reported.
 	lastRefused string
 }
@@ -160,6 +194,7 @@ func (p *Publisher) init() {
 	p.once.Do(func() {
 		p.wake = make(chan struct{}, 1)
 		p.last = map[types.UID]string{}
+		p.lastClaims = map[types.UID]string{}
 	})
 }
 
@@ -232,6 +267,20 @@ func (p *Publisher) Publish(ctx context.Context, a Applied) {
 	for uid := range p.last {
 		if !seen[uid] {
 			delete(p.last, uid)
+		}
+	}
+	claimed := map[types.UID]bool{}
+	for _, o := range Claims(a.Ingresses) {
+		uid := o.Ingress.UID
+		claimed[uid] = true
+		if p.lastClaims[uid] != o.Message {
+			p.lastClaims[uid] = o.Message
+			p.Recorder.Eventf(o.Ingress, nil, corev1.EventTypeWarning, o.Reason, "Reconcile", "%s", o.Message)
+		}
+	}
+	for uid := range p.lastClaims {
+		if !claimed[uid] {
+			delete(p.lastClaims, uid)
 		}
 	}
 	if p.Addresses == nil {

@@ -187,3 +187,39 @@ func TestPublisherReportsARefusedConfigMapOnce(t *testing.T) {
 	p.Publish(ctx, a)
 	assert.Equal(t, 2, count())
 }
+
+// TestClaimsTellTheOwner: an Ingress of another namespace that names an
+// owned host is Rejected with every problem it has, and the owner gets a
+// HostClaimRefused Warning naming it, once.
+func TestClaimsTellTheOwner(t *testing.T) {
+	a, _ := applied(t, "tenancy-host-taken")
+	got := reasons(report.Outcomes(a.Ingresses, a.Model, a.Generation))
+	assert.True(t, strings.HasPrefix(got["evil/tls-steal"], "Rejected: not served: "), got["evil/tls-steal"])
+	assert.Contains(t, got["evil/tls-steal"], `spec.rules[0].host: host "www.example.com" belongs to namespace "default"`)
+	assert.Contains(t, got["evil/tls-steal"], "spec.tls[0].secretName: ", "every problem, not only the first")
+	assert.True(t, strings.HasPrefix(got["default/web"], "Programmed"), "the owner keeps serving: %s", got["default/web"])
+
+	claims := reasons(report.Claims(a.Ingresses))
+	require.Len(t, claims, 1, "only the owner is told: %v", claims)
+	assert.Contains(t, claims["default/web"], report.HostClaimRefused+": ")
+	assert.Contains(t, claims["default/web"], "Ingress evil/acme-steal names www.example.com")
+	assert.Contains(t, claims["default/web"], "Ingress evil/tls-steal names www.example.com")
+
+	var objs []client.Object
+	for _, ing := range a.Ingresses {
+		objs = append(objs, ing.Object.DeepCopy())
+	}
+	c := fake.NewClientBuilder().WithScheme(webhook.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
+	rec := &recorder{}
+	p := &report.Publisher{Client: c, Recorder: rec}
+	p.Publish(context.Background(), a)
+	p.Publish(context.Background(), a)
+	var claimEvents []recorded
+	for _, e := range rec.events {
+		if e.reason == report.HostClaimRefused {
+			claimEvents = append(claimEvents, e)
+		}
+	}
+	require.Len(t, claimEvents, 1, "reported once while nothing changes")
+	assert.Equal(t, corev1.EventTypeWarning, claimEvents[0].typ)
+}

@@ -25,11 +25,12 @@ type HostClaim struct {
 }
 
 // tenancy refuses hosts another namespace owns (docs/security.md,
-// "Tenancy"). A host belongs to the namespace of the oldest Ingress of ours
-// that names it or a name it covers, unless that Ingress is itself refused
-// for the same reason; another namespace may add to it only when the
-// ConfigMap sets allow-cross-namespace-hosts or the owner's namespace lists
-// it in portcullis.dev/share-hosts-with.
+// "Tenancy"). Each rule host of an Ingress is a claim on the names it
+// covers. Going through the Ingresses of ours oldest first, a claim is
+// granted unless a granted claim of another namespace overlaps it, and that
+// namespace does not share its hosts with the claimant's
+// (portcullis.dev/share-hosts-with); this Ingress's claim is refused naming
+// the oldest such claim. allow-cross-namespace-hosts turns the rule off.
 func (b *builder) tenancy() {
 	if b.v.opts.Config.AllowCrossNamespaceHosts {
 		return
@@ -38,70 +39,96 @@ func (b *builder) tenancy() {
 		if name == "" {
 			continue
 		}
-		owner, ownerHost := b.hostOwner(b.ing, name, true)
-		if owner == nil || owner.Namespace == b.ing.Namespace {
-			continue
-		}
-		shared, why := sharedWith(b.r, owner.Namespace, b.ing.Namespace)
-		if shared {
+		owner, why := b.hostOwner(name)
+		if owner == nil {
 			continue
 		}
 		names := "names it"
-		if ownerHost != name {
-			names = fmt.Sprintf("names %q, which overlaps it,", ownerHost)
+		if owner.host != name {
+			names = fmt.Sprintf("names %q, which overlaps it,", owner.host)
 		}
+		o := owner.ing
 		b.fs.Errorf(field.NewPath("spec", "rules").Index(b.hosts[name].rule).Child("host"), name,
 			"host %q belongs to namespace %q: Ingress %s/%s %s and is older; this Ingress is not served until namespace %q lists %q in its annotation %s (or the controller ConfigMap sets allow-cross-namespace-hosts: \"true\")%s",
-			name, owner.Namespace, owner.Namespace, owner.Name, names, owner.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
-		b.claims = append(b.claims, HostClaim{Host: name, Owner: intent.ObjectRef{Namespace: owner.Namespace, Name: owner.Name}, OwnerHost: ownerHost})
+			name, o.Namespace, o.Namespace, o.Name, names, o.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
+		b.claims = append(b.claims, HostClaim{Host: name, Owner: intent.ObjectRef{Namespace: o.Namespace, Name: o.Name}, OwnerHost: owner.host})
 	}
 }
 
-// hostOwner is the Ingress of ours whose namespace owns host as ing names
-// it, and the owner's rule host that overlaps it; nil when ing itself is
-// the oldest. With vetted, a candidate that another namespace's older
-// Ingress already owns is passed over: an Ingress refused for taking a host
-// does not own the names its wildcard covers.
-func (b *builder) hostOwner(ing *networkingv1.Ingress, host string, vetted bool) (*networkingv1.Ingress, string) {
-	var owner *networkingv1.Ingress
-	ownerHost := ""
-	for _, other := range world.IngressesOverlapping(b.r, host) {
-		if other.Namespace == ing.Namespace && other.Name == ing.Name {
-			continue
-		}
-		if !older(other, ing) || (owner != nil && !older(other, owner)) {
-			continue
-		}
-		if _, ours, _ := IngressClassOf(other, b.r, b.v.opts.Class); !ours {
-			continue
-		}
-		theirs := overlappingHost(other, host)
-		if vetted && b.intruder(other, theirs) {
-			continue
-		}
-		owner, ownerHost = other, theirs
-	}
-	return owner, ownerHost
+// claim is one rule host of one Ingress.
+type claim struct {
+	ing  *networkingv1.Ingress
+	host string
 }
 
-// intruder reports whether ing names host in a namespace that does not own
-// it (one level: the owner found is not vetted in turn).
-func (b *builder) intruder(ing *networkingv1.Ingress, host string) bool {
-	owner, _ := b.hostOwner(ing, host, false)
-	if owner == nil || owner.Namespace == ing.Namespace {
-		return false
+// hostOwner replays the claims older than this Ingress's on names host
+// overlaps, oldest first, and returns the oldest granted claim of another
+// namespace that keeps host from this Ingress (nil when none does), and why
+// its namespace shares nothing when its annotation is invalid.
+func (b *builder) hostOwner(host string) (*claim, string) {
+	parent := world.HostParent(host)
+	wildcard := "*." + parent
+	// Only claims on host and on the wildcard above it decide an exact
+	// host, unless an older wildcard is there: whether that one was granted
+	// depends on every name under it.
+	relevant := func(h string) bool { return h == host || h == wildcard }
+	cands := b.olderOfOurs(world.IngressesWithHost(b.r, host))
+	if wild := b.olderOfOurs(world.IngressesWithHost(b.r, wildcard)); len(wild) > 0 || host == wildcard {
+		cands = b.olderOfOurs(world.IngressesUnder(b.r, parent))
+		relevant = func(h string) bool { return world.HostParent(h) == parent }
 	}
-	shared, _ := sharedWith(b.r, owner.Namespace, ing.Namespace)
-	return !shared
+	slices.SortFunc(cands, func(x, y *networkingv1.Ingress) int {
+		if older(x, y) {
+			return -1
+		}
+		return 1
+	})
+	shares := map[[2]string]bool{}
+	why := map[string]string{}
+	shared := func(owner, other string) bool {
+		k := [2]string{owner, other}
+		v, ok := shares[k]
+		if !ok {
+			v, why[owner] = sharedWith(b.r, owner, other)
+			shares[k] = v
+		}
+		return v
+	}
+	blocker := func(granted []claim, ns, h string) *claim {
+		for i, g := range granted {
+			if g.ing.Namespace != ns && world.HostsOverlap(g.host, h) && !shared(g.ing.Namespace, ns) {
+				return &granted[i]
+			}
+		}
+		return nil
+	}
+	var granted []claim
+	for _, c := range cands {
+		for _, h := range world.RuleHosts(c) {
+			if relevant(h) && blocker(granted, c.Namespace, h) == nil {
+				granted = append(granted, claim{c, h})
+			}
+		}
+	}
+	if o := blocker(granted, b.ing.Namespace, host); o != nil {
+		return o, why[o.ing.Namespace]
+	}
+	return nil, ""
 }
 
-// overlappingHost is ing's first rule host that overlaps host.
-func overlappingHost(ing *networkingv1.Ingress, host string) string {
-	hosts := world.RuleHosts(ing)
-	if i := slices.IndexFunc(hosts, func(h string) bool { return world.HostsOverlap(h, host) }); i >= 0 {
-		return hosts[i]
+// olderOfOurs are the Ingresses of ours among ings that are older than the
+// one being judged.
+func (b *builder) olderOfOurs(ings []*networkingv1.Ingress) []*networkingv1.Ingress {
+	var out []*networkingv1.Ingress
+	for _, o := range ings {
+		if (o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || !older(o, b.ing) {
+			continue
+		}
+		if _, ours, _ := IngressClassOf(o, b.r, b.v.opts.Class); ours {
+			out = append(out, o)
+		}
 	}
-	return host
+	return out
 }
 
 // sharedWith reports whether namespace owner lets namespace other add to its

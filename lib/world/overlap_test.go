@@ -29,30 +29,22 @@ func TestHostsOverlap(t *testing.T) {
 	}
 }
 
-// The index and the scan find the same Ingresses.
-func TestIngressesOverlappingIndexAgreesWithScan(t *testing.T) {
+// The index and the scan find the same Ingresses under a parent domain.
+func TestIngressesUnderIndexAgreesWithScan(t *testing.T) {
 	t.Parallel()
-	ing := ingress
 	s := NewStatic()
-	s.Add(ing("www", "www.example.com"), ing("wild", "*.example.com"), ing("api", "api.example.com", "x.org"),
-		ing("deep", "a.b.example.com"), ing("apex", "example.com"))
-	scan := scanOnly{s}
-	for _, host := range []string{"www.example.com", "*.example.com", "a.b.example.com", "*.b.example.com", "example.com", "x.org", "none.test"} {
-		names := func(ings []*networkingv1.Ingress) []string {
-			var out []string
-			for _, i := range ings {
-				out = append(out, i.Name)
-			}
-			return out
-		}
-		assert.ElementsMatch(t, names(IngressesOverlapping(scan, host)), names(IngressesOverlapping(s, host)), host)
-	}
-	assert.ElementsMatch(t, []string{"www", "wild", "api"}, func() []string {
+	s.Add(ingress("www", "www.example.com"), ingress("wild", "*.example.com"), ingress("api", "api.example.com", "x.org"),
+		ingress("deep", "a.b.example.com"), ingress("apex", "example.com"), ingress("local", "localhost"))
+	names := func(ings []*networkingv1.Ingress) []string {
 		var out []string
-		for _, i := range IngressesOverlapping(s, "*.example.com") {
+		for _, i := range ings {
 			out = append(out, i.Name)
 		}
 		return out
-	}())
+	}
+	for _, parent := range []string{"example.com", "b.example.com", "com", "org", "", "none.test"} {
+		assert.ElementsMatch(t, names(IngressesUnder(scanOnly{s}, parent)), names(IngressesUnder(s, parent)), parent)
+	}
+	assert.ElementsMatch(t, []string{"www", "wild", "api"}, names(IngressesUnder(s, "example.com")))
+	assert.ElementsMatch(t, []string{"local"}, names(IngressesUnder(s, "")))
 }
-

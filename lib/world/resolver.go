@@ -60,19 +60,16 @@ func IngressesWithHost(r Resolver, host string) []*networkingv1.Ingress {
 	return out
 }
 
-// IngressesOverlapping returns the Ingresses with a rule for a host that
-// shares a name with host (HostsOverlap): through r's index when it has one,
-// else by going through r.Ingresses().
-func IngressesOverlapping(r Resolver, host string) []*networkingv1.Ingress {
-	var candidates []*networkingv1.Ingress
+// IngressesUnder returns the Ingresses with a rule for a host whose
+// HostParent is parent: through r's index when it has one, else by going
+// through r.Ingresses().
+func IngressesUnder(r Resolver, parent string) []*networkingv1.Ingress {
 	if ix, ok := r.(HostIndex); ok {
-		candidates = ix.IngressesUnder(HostParent(host))
-	} else {
-		candidates = r.Ingresses()
+		return ix.IngressesUnder(parent)
 	}
 	var out []*networkingv1.Ingress
-	for _, ing := range candidates {
-		if slices.ContainsFunc(RuleHosts(ing), func(h string) bool { return HostsOverlap(h, host) }) {
+	for _, ing := range r.Ingresses() {
+		if slices.Contains(RuleHostParents(ing), parent) {
 			out = append(out, ing)
 		}
 	}

@@ -14,8 +14,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/config"
-	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
@@ -32,43 +32,63 @@ func passthroughIngress(name, host, service string, port networkingv1.ServiceBac
 	}
 }
 
-// TestBuildRoutesFromLibsIntent: the routes come from what lib decided, for
-// each kind of Service a passthrough host may name.
-func TestBuildRoutesFromLibsIntent(t *testing.T) {
+// routesOf judges the Ingresses in w as the reconciler does, builds the
+// model and returns the routing table derived from it.
+func routesOf(t *testing.T, w *world.Static, passthroughEndpoints dataplane.EndpointLookup) (*Routes, *dataplane.Model) {
+	t.Helper()
+	v := validate.New(validate.Options{Config: config.Default(), EnableSSLPassthrough: true}, nil)
+	def, err := dataplane.GenerateDefaultCertificate(time.Now())
+	require.NoError(t, err)
+	m, err := dataplane.Build(dataplane.Judge(v, w), dataplane.Options{
+		Config: config.Default(), Resolver: w, DefaultCertificate: def,
+		Backends:            dataplane.ServiceBackends{Resolver: w},
+		PassthroughBackends: dataplane.ServiceBackends{Resolver: w, Endpoints: passthroughEndpoints},
+	})
+	require.NoError(t, err)
+	return RoutesFrom(m), m
+}
+
+// reasons are the model's unservable passthrough hosts and why.
+func reasons(m *dataplane.Model) map[string]string {
+	out := map[string]string{}
+	for _, p := range m.Passthrough {
+		if len(p.Servers) == 0 {
+			out[p.Host] = p.Reason
+		}
+	}
+	return out
+}
+
+// TestRoutesFromTheModel: the routes come from the model, for each kind of
+// Service a passthrough host may name; a host the model cannot serve is
+// refused, never handed to nginx.
+func TestRoutesFromTheModel(t *testing.T) {
 	w := world.NewStatic()
 	w.Add(
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "vault"}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10", Ports: []corev1.ServicePort{{Name: "https", Port: 8200}}}},
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "external"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "headless"}, Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Ports: []corev1.ServicePort{{Port: 443}}}},
-	)
-	ings := []*networkingv1.Ingress{
 		passthroughIngress("vault", "vault.example.com", "vault", networkingv1.ServiceBackendPort{Name: "https"}),
 		passthroughIngress("ext", "ext.example.com", "external", networkingv1.ServiceBackendPort{Number: 9443}),
 		passthroughIngress("headless", "headless.example.com", "headless", networkingv1.ServiceBackendPort{Number: 443}),
 		passthroughIngress("missing", "missing.example.com", "nowhere", networkingv1.ServiceBackendPort{Number: 443}),
-	}
-	for _, ing := range ings {
-		w.Add(ing)
-	}
-	v := validate.New(validate.Options{Config: config.Default(), EnableSSLPassthrough: true}, nil)
-	var intents []*intent.Ingress
-	for _, ing := range ings {
-		verdict := v.Ingress(ing, w)
-		require.True(t, verdict.Ours)
-		intents = append(intents, verdict.Intent)
-	}
-	routes, problems := BuildRoutes(intents, w, BuildOptions{})
+	)
+	routes, m := routesOf(t, w, nil)
 	got, ok := routes.Lookup("vault.example.com")
 	assert.True(t, ok)
 	assert.Equal(t, "10.96.0.10:8200", got, "the ClusterIP and the named port")
 	got, _ = routes.Lookup("ext.example.com")
 	assert.Equal(t, "localhost:9443", got, "the external name on the Ingress's port")
-	assert.Equal(t, []string{"ext.example.com", "vault.example.com"}, routes.Hosts())
-	require.Len(t, problems, 2)
-	assert.Equal(t, "headless.example.com", problems[0].Host)
-	assert.Contains(t, problems[0].Reason, "headless")
-	assert.Equal(t, "missing.example.com", problems[1].Host)
-	assert.Contains(t, problems[1].Reason, "not found")
+	assert.Equal(t, []string{"ext.example.com", "headless.example.com", "missing.example.com", "vault.example.com"}, routes.Hosts())
+	for _, h := range []string{"headless.example.com", "missing.example.com"} {
+		d, _ := routes.Decide(h)
+		assert.Equal(t, Refuse, d, "%s cannot be served: its connections are refused", h)
+	}
+	why := reasons(m)
+	assert.Contains(t, why["headless.example.com"], "no cluster IP")
+	assert.Contains(t, why["missing.example.com"], "not found")
+	d, _ := routes.Decide("other.example.com")
+	assert.Equal(t, ToNginx, d)
 }
 
 // fixedSlices is an EndpointLookup over fixed EndpointSlices.
@@ -78,16 +98,16 @@ func (s fixedSlices) EndpointSlices(namespace, service string) []*discoveryv1.En
 	return s[namespace+"/"+service]
 }
 
-func TestBuildRoutesToEndpoints(t *testing.T) {
+func TestRoutesToEndpoints(t *testing.T) {
 	ready, notReady := true, false
 	https := "https"
 	w := world.NewStatic()
 	w.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "vault"}, Spec: corev1.ServiceSpec{
 		ClusterIP: corev1.ClusterIPNone, Ports: []corev1.ServicePort{{Name: "https", Port: 8200}}}})
 	ing := passthroughIngress("vault", "vault.example.com", "vault", networkingv1.ServiceBackendPort{Number: 8200})
+	// service-upstream is an HTTP-level setting: passthrough ignores it.
+	ing.Annotations["nginx.ingress.kubernetes.io/service-upstream"] = "true"
 	w.Add(ing)
-	verdict := validate.New(validate.Options{Config: config.Default(), EnableSSLPassthrough: true}, nil).Ingress(ing, w)
-	require.True(t, verdict.Ours)
 	eps := fixedSlices{"apps/vault": {{
 		Ports: []discoveryv1.EndpointPort{{Name: &https, Port: ptr(int32(8201))}},
 		Endpoints: []discoveryv1.Endpoint{
@@ -96,17 +116,15 @@ func TestBuildRoutesToEndpoints(t *testing.T) {
 			{Addresses: []string{"10.1.0.3"}, Conditions: discoveryv1.EndpointConditions{Ready: &notReady}},
 		},
 	}}}
-	routes, problems := BuildRoutes([]*intent.Ingress{verdict.Intent}, w, BuildOptions{Upstream: UpstreamEndpoints, Endpoints: eps})
-	assert.Empty(t, problems)
+	routes, m := routesOf(t, w, eps)
+	assert.Empty(t, reasons(m))
 	assert.Equal(t, []string{"10.1.0.1:8201", "10.1.0.2:8201"}, routes.Backends("vault.example.com"),
 		"the ready endpoints, on the target port named like the Service port")
 
-	_, problems = BuildRoutes([]*intent.Ingress{verdict.Intent}, w, BuildOptions{Upstream: UpstreamEndpoints, Endpoints: fixedSlices{}})
-	require.Len(t, problems, 1)
-	assert.Contains(t, problems[0].Reason, "no ready endpoints")
-	_, problems = BuildRoutes([]*intent.Ingress{verdict.Intent}, w, BuildOptions{})
-	require.Len(t, problems, 1)
-	assert.Contains(t, problems[0].Reason, "--passthrough-upstream=endpoints", "a headless Service says what would route it")
+	_, m = routesOf(t, w, fixedSlices{})
+	assert.Contains(t, reasons(m)["vault.example.com"], "no ready endpoints")
+	_, m = routesOf(t, w, nil)
+	assert.Contains(t, reasons(m)["vault.example.com"], "no cluster IP", "a headless Service in service mode")
 }
 
 func ptr[T any](v T) *T { return &v }
