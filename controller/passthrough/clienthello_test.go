@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 )
 
 // errCaptured stops a handshake once the ClientHello is written.
@@ -165,7 +167,8 @@ func TestCanonicalName(t *testing.T) {
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got)
 	}
-	for _, bad := range []string{"", ".", "a..b", "-a.com", "a-.com", "a b.com", "a/b", "127.0.0.1:443", "x\x00y", string(make([]byte, 254))} {
+	for _, bad := range []string{"", ".", "a..b", "-a.com", "a-.com", "a b.com", "a/b", "127.0.0.1:443", "x\x00y", string(make([]byte, 254)),
+		"10.1.2.3", "10.1.2.3.", "1234", "shop.example.123", "::1", "[::1]", "2001:db8::1"} {
 		_, err := canonicalName(bad)
 		assert.ErrorIs(t, err, ErrInvalidName, "%q", bad)
 	}
@@ -185,6 +188,40 @@ func TestRoutes(t *testing.T) {
 	var none *Routes
 	_, ok := none.Lookup("x")
 	assert.False(t, ok)
+}
+
+// TestRoutesFromModelPrecedence: names nginx terminates win over a
+// passthrough wildcard above them, exactly as nginx's server_name would
+// choose (the exact name, then the wildcard); a passthrough host the model
+// cannot serve is refused.
+func TestRoutesFromModelPrecedence(t *testing.T) {
+	m := &dataplane.Model{
+		Servers: []dataplane.Server{{Host: "dash.apps.example.com"}, {Host: "*.web.example.com"}, {Host: "refused.apps.example.com", Reject: true}},
+		Passthrough: []dataplane.PassthroughRoute{
+			{Host: "*.apps.example.com", Servers: []string{"10.0.0.2:443"}},
+			{Host: "pt.web.example.com", Servers: []string{"10.0.0.3:443", "10.0.0.4:443"}},
+			{Host: "broken.example.com", Reason: "service not found"},
+		},
+	}
+	r := RoutesFrom(m)
+	for name, want := range map[string]Decision{
+		"x.apps.example.com":       ToBackend,
+		"dash.apps.example.com":    ToNginx, // terminated exact beats the passthrough wildcard
+		"refused.apps.example.com": ToNginx, // nginx refuses its handshakes itself
+		"a.b.apps.example.com":     ToNginx, // one label only
+		"pt.web.example.com":       ToBackend,
+		"x.web.example.com":        ToNginx,
+		"broken.example.com":       Refuse,
+		"unknown.example.com":      ToNginx,
+		"":                         ToNginx,
+	} {
+		got, backends := r.Decide(name)
+		assert.Equal(t, want, got, name)
+		assert.Equal(t, want == ToBackend, len(backends) > 0, name)
+	}
+	_, b := r.Decide("pt.web.example.com")
+	assert.Equal(t, []string{"10.0.0.3:443", "10.0.0.4:443"}, b)
+	assert.Equal(t, []string{"*.apps.example.com", "broken.example.com", "pt.web.example.com"}, r.Hosts())
 }
 
 func TestProxyV2Header(t *testing.T) {

@@ -209,4 +209,3 @@ func FuzzRoutesFollowTheModel(f *testing.F) {
 		checkWorld(t, data, def)
 	})
 }
-

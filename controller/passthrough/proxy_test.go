@@ -2,6 +2,7 @@ package passthrough
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -20,6 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 )
 
 // backend is a TLS server with its own certificate. It answers each
@@ -203,6 +206,36 @@ func TestBadClientsAreClosedAndCounted(t *testing.T) {
 	require.Eventually(t, func() bool { return p.Stats().HelloFailures == 3 }, 2*time.Second, 10*time.Millisecond)
 	answer, _ := dialTLS(t, addr, "x.example.com", fallback.ca, "still serving", nil)
 	assert.Contains(t, answer, "nginx saw", "the process is unharmed")
+}
+
+// TestRefusedNamesAreClosed: a server name that is an IP address, and a
+// passthrough host the model cannot serve, end the connection: neither
+// nginx nor any backend gets it.
+func TestRefusedNamesAreClosed(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "x.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr})
+	p.SetRoutes(RoutesFrom(&dataplane.Model{Passthrough: []dataplane.PassthroughRoute{{Host: "broken.example.com", Reason: "no backend"}}}))
+	named := clientHello(t, &tls.Config{ServerName: "abcdefgh"})
+	ip := bytes.Replace(named, []byte("abcdefgh"), []byte("10.1.2.3"), 1)
+	require.NotEqual(t, named, ip)
+	closed := func(what string, hello []byte) bool {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write(hello)
+		require.NoError(t, err)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := c.Read(make([]byte, 1))
+		return n == 0 && err != nil
+	}
+	assert.False(t, closed("a name", named), "control: the same ClientHello with a DNS name reaches nginx")
+	assert.True(t, closed("an IP address", ip), "a ClientHello naming 10.1.2.3 is closed")
+	assert.True(t, closed("an unservable passthrough host", clientHello(t, &tls.Config{ServerName: "broken.example.com"})))
+	s := p.Stats()
+	assert.Equal(t, int64(1), s.Fallback, "only the control reached nginx")
+	assert.Equal(t, int64(1), s.HelloFailures, "the IP address")
+	assert.Equal(t, int64(1), s.Refused, "the unservable host")
 }
 
 func TestUnreachableBackendClosesTheClient(t *testing.T) {
