@@ -52,6 +52,7 @@ type Options struct {
 // Judge re-validates every Ingress r knows with v and returns those of ours:
 // the controller never trusts that the webhook saw them.
 func Judge(v *validate.Validator, r world.Resolver) []Ingress {
+	v = v.Batch()
 	var out []Ingress
 	for _, ing := range r.Ingresses() {
 		verdict := v.Ingress(ing, r)

@@ -79,13 +79,14 @@ func Judge(srcs []Source, opts Options) Report {
 		Now:                   opts.Now,
 	}, cache)
 
+	ingresses := v.Batch() // the files are one world: judge its Ingresses in one pass
 	var rep Report
 	for _, s := range srcs {
 		var fs findings.Set
 		var in *intent.Ingress
 		switch o := s.Typed.(type) {
 		case *networkingv1.Ingress:
-			verdict := v.Ingress(o, w)
+			verdict := ingresses.Ingress(o, w)
 			if !verdict.Ours {
 				continue
 			}

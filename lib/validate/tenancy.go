@@ -61,67 +61,143 @@ type claim struct {
 	host string
 }
 
-// hostOwner replays the claims older than this Ingress's on names host
-// overlaps, oldest first, and returns the oldest granted claim of another
-// namespace that keeps host from this Ingress (nil when none does), and why
-// its namespace shares nothing when its annotation is invalid.
+// claimKey names a claim.
+type claimKey struct{ namespace, name, host string }
+
+func keyOf(ing *networkingv1.Ingress, host string) claimKey {
+	return claimKey{ing.Namespace, ing.Name, host}
+}
+
+// batchMemo is what a Batch Validator keeps between verdicts: the replay of
+// the claims under each parent domain.
+type batchMemo struct {
+	owners map[string]*ownership
+}
+
+// ownership replays claims under one parent domain, oldest first: a claim
+// is granted unless a granted claim of another namespace that does not
+// share with the claimant's overlaps it.
+type ownership struct {
+	r        world.Resolver
+	exact    map[string][]claim // granted claims on each name, oldest first
+	wild     []claim            // granted claims on the wildcard, oldest first
+	allExact []claim            // every granted claim on a name, oldest first
+	decided  map[claimKey]*claim
+	shares   map[[2]string]bool
+	shareWhy map[string]string
+	wildcard string
+	relevant func(host string) bool
+}
+
+func newOwnership(r world.Resolver, parent string, relevant func(string) bool) *ownership {
+	return &ownership{r: r, exact: map[string][]claim{}, decided: map[claimKey]*claim{}, shares: map[[2]string]bool{},
+		shareWhy: map[string]string{}, wildcard: "*." + parent, relevant: relevant}
+}
+
+// shared is sharedWith, remembered.
+func (o *ownership) shared(owner, other string) bool {
+	k := [2]string{owner, other}
+	v, ok := o.shares[k]
+	if !ok {
+		v, o.shareWhy[owner] = sharedWith(o.r, owner, other)
+		o.shares[k] = v
+	}
+	return v
+}
+
+// firstForeign is the oldest claim of granted whose namespace is not ns and
+// does not share with it.
+func (o *ownership) firstForeign(granted []claim, ns string) *claim {
+	for i, g := range granted {
+		if g.ing.Namespace != ns && !o.shared(g.ing.Namespace, ns) {
+			return &granted[i]
+		}
+	}
+	return nil
+}
+
+// blocker is the oldest granted claim that keeps host from namespace ns.
+func (o *ownership) blocker(ns, host string) *claim {
+	var a, b *claim
+	if host == o.wildcard {
+		a, b = o.firstForeign(o.wild, ns), o.firstForeign(o.allExact, ns)
+	} else {
+		a, b = o.firstForeign(o.exact[host], ns), o.firstForeign(o.wild, ns)
+	}
+	if a == nil || (b != nil && older(b.ing, a.ing)) {
+		return b
+	}
+	return a
+}
+
+// replay goes through ings (sorted oldest first) and grants or refuses each
+// of their claims on relevant hosts.
+func (o *ownership) replay(ings []*networkingv1.Ingress) {
+	for _, ing := range ings {
+		for _, h := range world.RuleHosts(ing) {
+			if !o.relevant(h) {
+				continue
+			}
+			if blk := o.blocker(ing.Namespace, h); blk != nil {
+				o.decided[keyOf(ing, h)] = blk
+				continue
+			}
+			o.decided[keyOf(ing, h)] = nil
+			c := claim{ing, h}
+			if h == o.wildcard {
+				o.wild = append(o.wild, c)
+			} else {
+				o.exact[h] = append(o.exact[h], c)
+				o.allExact = append(o.allExact, c)
+			}
+		}
+	}
+}
+
+// hostOwner is the oldest granted claim of another namespace that keeps host
+// from this Ingress (nil when none does), and why its namespace shares
+// nothing when its annotation is invalid.
 func (b *builder) hostOwner(host string) (*claim, string) {
 	parent := world.HostParent(host)
+	if m := b.v.batch; m != nil {
+		o := m.owners[parent]
+		if o == nil {
+			o = newOwnership(b.r, parent, func(h string) bool { return world.HostParent(h) == parent })
+			o.replay(b.sorted(b.ofOurs(world.IngressesUnder(b.r, parent), false)))
+			m.owners[parent] = o
+		}
+		if blk, ok := o.decided[keyOf(b.ing, host)]; ok {
+			if blk == nil {
+				return nil, ""
+			}
+			return blk, o.shareWhy[blk.ing.Namespace]
+		}
+		// Not in the world the batch replayed: judged on its own below.
+	}
 	wildcard := "*." + parent
-	// Only claims on host and on the wildcard above it decide an exact
-	// host, unless an older wildcard is there: whether that one was granted
+	// Only claims on host and on the wildcard above it decide a name,
+	// unless an older wildcard is there: whether that one was granted
 	// depends on every name under it.
+	cands := b.ofOurs(world.IngressesWithHost(b.r, host), true)
 	relevant := func(h string) bool { return h == host || h == wildcard }
-	cands := b.olderOfOurs(world.IngressesWithHost(b.r, host))
-	if wild := b.olderOfOurs(world.IngressesWithHost(b.r, wildcard)); len(wild) > 0 || host == wildcard {
-		cands = b.olderOfOurs(world.IngressesUnder(b.r, parent))
+	if host == wildcard || len(b.ofOurs(world.IngressesWithHost(b.r, wildcard), true)) > 0 {
+		cands = b.ofOurs(world.IngressesUnder(b.r, parent), true)
 		relevant = func(h string) bool { return world.HostParent(h) == parent }
 	}
-	slices.SortFunc(cands, func(x, y *networkingv1.Ingress) int {
-		if older(x, y) {
-			return -1
-		}
-		return 1
-	})
-	shares := map[[2]string]bool{}
-	why := map[string]string{}
-	shared := func(owner, other string) bool {
-		k := [2]string{owner, other}
-		v, ok := shares[k]
-		if !ok {
-			v, why[owner] = sharedWith(b.r, owner, other)
-			shares[k] = v
-		}
-		return v
-	}
-	blocker := func(granted []claim, ns, h string) *claim {
-		for i, g := range granted {
-			if g.ing.Namespace != ns && world.HostsOverlap(g.host, h) && !shared(g.ing.Namespace, ns) {
-				return &granted[i]
-			}
-		}
-		return nil
-	}
-	var granted []claim
-	for _, c := range cands {
-		for _, h := range world.RuleHosts(c) {
-			if relevant(h) && blocker(granted, c.Namespace, h) == nil {
-				granted = append(granted, claim{c, h})
-			}
-		}
-	}
-	if o := blocker(granted, b.ing.Namespace, host); o != nil {
-		return o, why[o.ing.Namespace]
+	o := newOwnership(b.r, parent, relevant)
+	o.replay(b.sorted(cands))
+	if blk := o.blocker(b.ing.Namespace, host); blk != nil {
+		return blk, o.shareWhy[blk.ing.Namespace]
 	}
 	return nil, ""
 }
 
-// olderOfOurs are the Ingresses of ours among ings that are older than the
-// one being judged.
-func (b *builder) olderOfOurs(ings []*networkingv1.Ingress) []*networkingv1.Ingress {
+// ofOurs are the Ingresses of ours among ings other than the one being
+// judged; with olderOnly, only those older than it.
+func (b *builder) ofOurs(ings []*networkingv1.Ingress, olderOnly bool) []*networkingv1.Ingress {
 	var out []*networkingv1.Ingress
 	for _, o := range ings {
-		if (o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || !older(o, b.ing) {
+		if olderOnly && ((o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || !older(o, b.ing)) {
 			continue
 		}
 		if _, ours, _ := IngressClassOf(o, b.r, b.v.opts.Class); ours {
@@ -129,6 +205,20 @@ func (b *builder) olderOfOurs(ings []*networkingv1.Ingress) []*networkingv1.Ingr
 		}
 	}
 	return out
+}
+
+// sorted orders Ingresses oldest first.
+func (b *builder) sorted(ings []*networkingv1.Ingress) []*networkingv1.Ingress {
+	slices.SortFunc(ings, func(x, y *networkingv1.Ingress) int {
+		switch {
+		case older(x, y):
+			return -1
+		case older(y, x):
+			return 1
+		}
+		return 0
+	})
+	return ings
 }
 
 // sharedWith reports whether namespace owner lets namespace other add to its

@@ -45,6 +45,9 @@ type Options struct {
 type Validator struct {
 	opts  Options
 	certs *certs.Cache
+	// batch, when set, remembers what judging one Ingress learned about the
+	// world for the next ones (Batch).
+	batch *batchMemo
 }
 
 // New returns a Validator. cache may be shared between Validators built for
@@ -60,6 +63,17 @@ func New(opts Options, cache *certs.Cache) *Validator {
 		opts.Class.Name = DefaultClassName
 	}
 	return &Validator{opts: opts, certs: cache}
+}
+
+// Batch returns a Validator with the same settings and certificate cache
+// for judging many Ingresses against one world that does not change
+// meanwhile (a whole-cluster sync, lint's files): what one verdict learns
+// about the world (which namespace owns which host) is kept for the next.
+// Use it for one pass only, and from one goroutine.
+func (v *Validator) Batch() *Validator {
+	b := *v
+	b.batch = &batchMemo{owners: map[string]*ownership{}}
+	return &b
 }
 
 // Options returns the settings the Validator was built with.

@@ -1,0 +1,518 @@
+//go:build e2e
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"hash/adler32"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/harness"
+)
+
+// Namespaces of the tenancy tests: the owner of the hosts, an attacker, and
+// a namespace the owner shares its hosts with on purpose.
+const (
+	ownerNS  = "owner"
+	evilNS   = "evil"
+	friendNS = "friend"
+	shareKey = "portcullis.dev/share-hosts-with"
+)
+
+// TestTenancyOnTheWire proves, with real nginx behind the SNI passthrough
+// proxy and no webhook (the API server admits anything), that an Ingress in
+// one namespace cannot take traffic, certificates or secrets of another: a
+// wildcard passthrough does not capture terminated hosts, an exact terminated
+// host beats a wildcard passthrough, a passthrough Ingress lib refuses gets
+// no route, another namespace's Policy is not used, another namespace cannot
+// add paths to an owned host unless the owner shares it, a Rejected event
+// lists every problem, and an IP address in SNI ends the connection.
+func TestTenancyOnTheWire(t *testing.T) {
+	w := startTenancyWire(t)
+	// The owner's hosts, created before any other namespace's Ingress.
+	w.ownerCA = w.newCA(t, "owner CA")
+	clientCA := w.newCA(t, "owner client CA")
+	w.namespace(t, ownerNS)
+	web := newIngress(ownerNS, "web", "www.tenancy.test", withTLS("tls"), route("/", "backend", w.echoPort))
+	w.create(t, tlsSecret(ownerNS, "tls", leaf(t, w.ownerCA, "owner", certgen.DNSNames("www.tenancy.test", "mtls.tenancy.test"))),
+		caSecret(ownerNS, "client-ca", clientCA), externalName(ownerNS, "backend"), web,
+		newIngress(ownerNS, "mtls", "mtls.tenancy.test", withTLS("tls"), route("/", "backend", w.echoPort), annotate(
+			ingressNginx+"auth-tls-secret", ownerNS+"/client-ca",
+			ingressNginx+"auth-tls-verify-client", "on")))
+	w.await(t, w.client(trusting(w.ownerCA, nil)), w.https("www.tenancy.test", "/"), http.StatusOK, nil)
+	w.await(t, w.client(trusting(w.ownerCA, nil)), w.https("mtls.tenancy.test", "/"), http.StatusBadRequest, nil)
+	w.namespace(t, evilNS)
+	w.namespace(t, friendNS)
+	newerThan(t, web)
+
+	t.Run("a wildcard passthrough from another namespace does not capture terminated hosts", w.wildcardCapture)
+	t.Run("an exact terminated host beats a passthrough wildcard of the same namespace", w.exactBeatsWildcard)
+	t.Run("a passthrough Ingress lib refuses is not routed", w.refusedPassthrough)
+	t.Run("a Policy of another namespace is not used", w.crossNamespacePolicy)
+	t.Run("another namespace cannot add paths to an owned host unless shared", w.pathTakeover)
+	t.Run("a Rejected event lists every problem", w.everyProblem)
+	t.Run("an IP address in SNI ends the connection", w.ipInSNI)
+}
+
+// tenancyWire is the wire rig with the passthrough proxy in front of nginx:
+// w.https and w.handshake go through the proxy.
+type tenancyWire struct {
+	*wire
+	ownerCA    *certgen.Cert
+	markerCA   *certgen.Cert
+	markerPort int
+	marks      int
+}
+
+// startTenancyWire is startWire with --enable-ssl-passthrough: the proxy
+// listens on the public HTTPS port, nginx's TLS listener is its fallback.
+func startTenancyWire(t *testing.T) *tenancyWire {
+	api := testAPI(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	echoSrv := quietServer(echo("echo"))
+	echoSrv.Start()
+	t.Cleanup(echoSrv.Close)
+
+	f := nginxFlags(t)
+	proxy := harness.FreePort(t)
+	f.passthrough = true
+	f.httpsAddr, f.passthroughFallback = "127.0.0.1:"+strconv.Itoa(proxy), "127.0.0.1:"+strconv.Itoa(f.nginxHTTPSPort)
+	w := &tenancyWire{wire: &wire{ctx: ctx, c: api.Client, httpPort: f.httpPort, httpsPort: proxy, nginxDir: f.nginxDir,
+		echoPort: echoSrv.Listener.Addr().(*net.TCPAddr).Port}}
+	w.namespace(t, f.namespace)
+	w.namespace(t, "marks")
+	w.markerCA = w.newCA(t, "marker CA")
+	w.markerPort, _ = passBackend(t, "marker", leaf(t, w.markerCA, "marker", certgen.DNSNames("*.marks.test")))
+	w.create(t, externalName("marks", "backend"), externalName("marks", "marker"))
+	done := managerRunning(ctx, t, api.Config, f)
+	t.Cleanup(func() { stopsCleanly(t, cancel, done) })
+	w.await(t, w.client(unverified()), w.http("nobody.tenancy.test", "/"), http.StatusNotFound, nil)
+	return w
+}
+
+// caughtUp creates a fresh terminated and a fresh passthrough Ingress and
+// waits until nginx and the proxy serve them. Both rebuild from the informer
+// cache, which sees Ingresses in the order they were written, so every
+// Ingress written before has been judged by both.
+func (w *tenancyWire) caughtUp(t *testing.T) {
+	t.Helper()
+	w.marks++
+	n := strconv.Itoa(w.marks)
+	plain, pass := "plain-"+n+".marks.test", "pass-"+n+".marks.test"
+	w.create(t, newIngress("marks", "plain-"+n, plain, route("/", "backend", w.echoPort)),
+		newIngress("marks", "pass-"+n, pass, route("/", "marker", w.markerPort), annotate(ingressNginx+"ssl-passthrough", "true")))
+	w.await(t, w.client(nil), w.http(plain, "/"), http.StatusOK, nil)
+	eventually(t, "the proxy never routed "+pass, func() string {
+		if _, err := w.handshake(pass, trusting(w.markerCA, nil)); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
+}
+
+// newerThan waits until the clock has left the second obj was created in
+// (creation timestamps have one-second resolution), so that objects created
+// afterwards are newer than obj.
+func newerThan(t *testing.T, obj client.Object) {
+	t.Helper()
+	created := obj.GetCreationTimestamp().Time
+	require.False(t, created.IsZero(), "%s was not created", obj.GetName())
+	eventually(t, "the clock never left the second "+obj.GetName()+" was created in", func() string {
+		if time.Now().Truncate(time.Second).After(created) {
+			return ""
+		}
+		return "still " + time.Now().String()
+	})
+}
+
+// warning waits for a Warning event with reason on the Ingress ns/name whose
+// note contains every one of want, and returns the note.
+func (w *tenancyWire) warning(t *testing.T, ns, name, reason string, want ...string) string {
+	t.Helper()
+	var note string
+	eventually(t, fmt.Sprintf("no Warning %s event on Ingress %s/%s containing %q", reason, ns, name, want), func() string {
+		var evs eventsv1.EventList
+		if err := w.c.List(w.ctx, &evs, client.InNamespace(ns)); err != nil {
+			return err.Error()
+		}
+		var seen []string
+	events:
+		for _, e := range evs.Items {
+			if e.Regarding.Kind != "Ingress" || e.Regarding.Name != name {
+				continue
+			}
+			seen = append(seen, e.Type+" "+e.Reason+": "+e.Note)
+			if e.Type != corev1.EventTypeWarning || e.Reason != reason {
+				continue
+			}
+			for _, s := range want {
+				if !strings.Contains(e.Note, s) {
+					continue events
+				}
+			}
+			note = e.Note
+			return ""
+		}
+		return fmt.Sprintf("events on %s/%s: %q", ns, name, seen)
+	})
+	return note
+}
+
+// passBackend starts an HTTPS echo backend serving cert, counting the
+// connections it accepts; it returns its port and the count.
+func passBackend(t *testing.T, name string, cert *certgen.Cert) (int, *atomic.Int64) {
+	t.Helper()
+	s := quietServer(echo(name))
+	accepted := &atomic.Int64{}
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	pair, err := tls.X509KeyPair(cert.ChainPEM(), cert.KeyPEM())
+	require.NoError(t, err)
+	s.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	return s.Listener.Addr().(*net.TCPAddr).Port, accepted
+}
+
+// httpBackend starts a plain HTTP echo backend and returns its port.
+func httpBackend(t *testing.T, name string) int {
+	s := quietServer(echo(name))
+	s.Start()
+	t.Cleanup(s.Close)
+	return s.Listener.Addr().(*net.TCPAddr).Port
+}
+
+func (w *tenancyWire) wildcardCapture(t *testing.T) {
+	evilCA := w.newCA(t, "evil CA")
+	port, accepted := passBackend(t, "attacker", leaf(t, evilCA, "*.tenancy.test", certgen.DNSNames("*.tenancy.test")))
+	wild := newIngress(evilNS, "wild", "*.tenancy.test", route("/", "wild", port), annotate(ingressNginx+"ssl-passthrough", "true"))
+	w.create(t, externalName(evilNS, "wild"), wild)
+	t.Cleanup(func() { _ = w.c.Delete(w.ctx, wild) })
+	w.caughtUp(t)
+
+	_, err := w.handshake("www.tenancy.test", trusting(w.ownerCA, nil))
+	assert.NoError(t, err, "www.tenancy.test is answered by nginx with the owner's certificate")
+	r, err := w.get(w.client(trusting(w.ownerCA, nil)), w.https("www.tenancy.test", "/"), nil)
+	if assert.NoError(t, err, "GET https://www.tenancy.test/") {
+		assert.Equal(t, http.StatusOK, r.status, "%s", r)
+		assert.True(t, r.seen != nil && r.seen.Backend == "echo", "the owner's backend answers: %s", r)
+	}
+	r, err = w.get(w.client(trusting(w.ownerCA, nil)), w.https("mtls.tenancy.test", "/"), nil)
+	if assert.NoError(t, err, "GET https://mtls.tenancy.test/ without a client certificate") {
+		assert.Equal(t, http.StatusBadRequest, r.status, "%s", r)
+		assert.Contains(t, r.body, "No required SSL certificate was sent", "nginx requires the client certificate")
+	}
+	assert.Zero(t, accepted.Load(), "the attacker's backend got connections for the owner's hosts")
+	w.warning(t, evilNS, "wild", "Rejected")
+}
+
+func (w *tenancyWire) exactBeatsWildcard(t *testing.T) {
+	appsCA := w.newCA(t, "apps passthrough CA")
+	passCert := leaf(t, appsCA, "*.apps.tenancy.test", certgen.DNSNames("*.apps.tenancy.test"))
+	port, _ := passBackend(t, "apps", passCert)
+	w.create(t, externalName(ownerNS, "apps"),
+		newIngress(ownerNS, "apps", "*.apps.tenancy.test", route("/", "apps", port), annotate(ingressNginx+"ssl-passthrough", "true")),
+		tlsSecret(ownerNS, "dash-tls", leaf(t, w.ownerCA, "dash", certgen.DNSNames("dash.apps.tenancy.test"))),
+		newIngress(ownerNS, "dash", "dash.apps.tenancy.test", withTLS("dash-tls"), route("/", "backend", w.echoPort)))
+
+	eventually(t, "x.apps.tenancy.test never reached the passthrough backend", func() string {
+		state, err := w.handshake("x.apps.tenancy.test", trusting(appsCA, nil))
+		if err != nil {
+			return err.Error()
+		}
+		if !sameCert(state.PeerCertificates[0], passCert.Cert) {
+			return "served " + state.PeerCertificates[0].Subject.CommonName
+		}
+		return ""
+	})
+	r := w.await(t, w.client(trusting(w.ownerCA, nil)), w.https("dash.apps.tenancy.test", "/"), http.StatusOK, nil)
+	assert.True(t, r.seen != nil && r.seen.Backend == "echo", "nginx serves dash.apps.tenancy.test: %s", r)
+}
+
+func (w *tenancyWire) refusedPassthrough(t *testing.T) {
+	evilCA := w.newCA(t, "evil pass CA")
+	passCert := leaf(t, evilCA, "pass.evil.test", certgen.DNSNames("pass.evil.test"))
+	port, accepted := passBackend(t, "attacker-pass", passCert)
+	w.create(t, externalName(evilNS, "pass"),
+		newIngress(evilNS, "pass", "pass.evil.test", route("/", "pass", port), annotate(
+			ingressNginx+"ssl-passthrough", "true",
+			ingressNginx+"ssl-redirect", "True"))) // lib: must be "true" or "false"
+	w.caughtUp(t)
+
+	state, err := w.handshake("pass.evil.test", unverified())
+	if err == nil {
+		assert.False(t, sameCert(state.PeerCertificates[0], passCert.Cert), "the refused Ingress's backend answered the handshake")
+	}
+	assert.Zero(t, accepted.Load(), "the refused passthrough Ingress's backend got a connection")
+	w.warning(t, evilNS, "pass", "Rejected", "ssl-redirect")
+}
+
+func (w *tenancyWire) crossNamespacePolicy(t *testing.T) {
+	const internal = "internal.tenancy.test"
+	backendCA := w.newCA(t, "owner internal CA")
+	egressCA := w.newCA(t, "owner egress client CA")
+	port := tlsBackend(t, "internal", leaf(t, backendCA, "internal", certgen.DNSNames(internal)), tls.RequestClientCert, nil)
+	w.create(t, tlsSecret(ownerNS, "egress-client", leaf(t, egressCA, "owner-egress-client", certgen.ClientAuth())),
+		caSecret(ownerNS, "internal-ca", backendCA), externalName(ownerNS, "internal"),
+		&nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: ownerNS, Name: "egress-internal"},
+			Spec: nginxv1.PolicySpec{EgressMTLS: &nginxv1.EgressMTLS{TLSSecret: "egress-client", TrustedCertSecret: "internal-ca",
+				VerifyServer: true, SSLName: internal}}},
+		// Control: the owner's own Ingress uses the Policy.
+		newIngress(ownerNS, "egress", "egress.tenancy.test", route("/", "internal", port), annotate(
+			nginxOrg+"policies", "egress-internal",
+			nginxOrg+"ssl-services", "internal")))
+	r := w.await(t, w.client(nil), w.http("egress.tenancy.test", "/"), http.StatusOK, nil)
+	require.NotNil(t, r.seen)
+	require.Equal(t, "owner-egress-client", r.seen.ClientCN, "the owner's Ingress presents the Policy's client certificate")
+
+	w.create(t, externalName(evilNS, "internal"),
+		newIngress(evilNS, "borrow", "borrow.evil.test", route("/", "internal", port), annotate(
+			nginxOrg+"policies", ownerNS+"/egress-internal",
+			nginxOrg+"ssl-services", "internal")))
+	w.caughtUp(t)
+	r = w.must(t, w.client(nil), w.http("borrow.evil.test", "/"), nil)
+	if r.seen != nil {
+		assert.NotEqual(t, "owner-egress-client", r.seen.ClientCN, "nginx presented the owner's client certificate for another namespace")
+	}
+	assert.Nil(t, r.seen, "the Ingress using another namespace's Policy reached its backend: %s", r)
+	assert.Contains(t, []int{http.StatusInternalServerError, http.StatusServiceUnavailable}, r.status, "%s", r)
+	w.warning(t, evilNS, "borrow", "Rejected", "allow-cross-namespace-resources")
+}
+
+func (w *tenancyWire) pathTakeover(t *testing.T) {
+	const www, challenge = "www.tenancy.test", "/.well-known/acme-challenge/token"
+	w.create(t, externalName(evilNS, "solver"),
+		newIngress(evilNS, "acme", www, route("/.well-known/acme-challenge/", "solver", httpBackend(t, "attacker"))))
+	w.caughtUp(t)
+	notAttacker := func() {
+		t.Helper()
+		r := w.must(t, w.client(nil), w.http(www, challenge), nil)
+		assert.False(t, r.seen != nil && r.seen.Backend == "attacker", "the attacker's backend answered the owner's host: %s", r)
+		assert.GreaterOrEqual(t, r.status, 400, "%s", r)
+	}
+	notAttacker()
+	r := w.must(t, w.client(trusting(w.ownerCA, nil)), w.https(www, "/"), nil)
+	assert.Equal(t, http.StatusOK, r.status, "%s", r)
+	assert.True(t, r.seen != nil && r.seen.Backend == "echo", "the owner's backend still serves its host: %s", r)
+	w.warning(t, evilNS, "acme", "Rejected", `belongs to namespace "`+ownerNS+`"`, ownerNS+"/web")
+	w.warning(t, ownerNS, "web", "HostClaimRefused", evilNS+"/acme")
+
+	t.Run("shared on purpose", func(t *testing.T) {
+		var ns corev1.Namespace
+		require.NoError(t, w.c.Get(w.ctx, client.ObjectKey{Name: ownerNS}, &ns))
+		ns.Annotations = map[string]string{shareKey: friendNS}
+		w.update(t, &ns)
+		w.create(t, externalName(friendNS, "backend"),
+			newIngress(friendNS, "friend", www, route("/friend", "backend", httpBackend(t, "friend"))))
+		eventually(t, "the shared host never served the friend's path", func() string {
+			r, err := w.get(w.client(trusting(w.ownerCA, nil)), w.https(www, "/friend"), nil)
+			switch {
+			case err != nil:
+				return err.Error()
+			case r.status != http.StatusOK || r.seen == nil || r.seen.Backend != "friend":
+				return r.String()
+			}
+			return ""
+		})
+		w.settled(t)
+		notAttacker()
+	})
+}
+
+func (w *tenancyWire) everyProblem(t *testing.T) {
+	first, second := ingressNginx+"ssl-redirect", ingressNginx+"auth-tls-verfy-client"
+	w.create(t, externalName(evilNS, "twice"),
+		newIngress(evilNS, "twice", "twice.evil.test", route("/", "twice", w.echoPort), annotate(first, "True", second, "on")))
+	w.warning(t, evilNS, "twice", "Rejected", first, second)
+}
+
+func (w *tenancyWire) ipInSNI(t *testing.T) {
+	const name, ip = "abcdefgh", "10.1.2.3"
+	hello := clientHello(t, name)
+	require.Equal(t, 1, bytes.Count(hello, []byte(name)), "the server name occurs once in the ClientHello")
+	proxy := "127.0.0.1:" + strconv.Itoa(w.httpsPort)
+
+	n, err := sendHello(proxy, hello)
+	assert.Positive(t, n, "control: a ClientHello for %q gets nginx's answer (read: %v)", name, err)
+
+	n, err = sendHello(proxy, bytes.Replace(hello, []byte(name), []byte(ip), 1))
+	assert.Zero(t, n, "a ClientHello whose server_name is %s got an answer", ip)
+	var ne net.Error
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the connection was left open instead of closed")
+	assert.Error(t, err, "the connection is closed")
+}
+
+// sendHello writes a raw ClientHello to addr and returns how many bytes
+// come back in the first read, and the read's error.
+func sendHello(addr string, hello []byte) (int, error) {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if _, err := c.Write(hello); err != nil {
+		return 0, err
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	return c.Read(make([]byte, 4096))
+}
+
+// errHelloCaptured stops a handshake once the ClientHello is written.
+var errHelloCaptured = errors.New("captured")
+
+// helloConn records what a TLS client writes and fails the write, so the
+// handshake stops after the ClientHello (as in controller/passthrough).
+type helloConn struct {
+	net.Conn
+	buf bytes.Buffer
+}
+
+func (c *helloConn) Write(b []byte) (int, error)      { c.buf.Write(b); return 0, errHelloCaptured }
+func (c *helloConn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (c *helloConn) Close() error                     { return nil }
+func (c *helloConn) SetDeadline(time.Time) error      { return nil }
+func (c *helloConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *helloConn) SetWriteDeadline(time.Time) error { return nil }
+
+// clientHello is what Go's TLS client sends first for serverName.
+func clientHello(t *testing.T, serverName string) []byte {
+	t.Helper()
+	c := &helloConn{}
+	err := tls.Client(c, &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12}).Handshake()
+	require.ErrorIs(t, err, errHelloCaptured)
+	return bytes.Clone(c.buf.Bytes())
+}
+
+// TestTenancyAtAdmission proves that the webhook refuses, when they are
+// applied, the Ingresses the data plane would refuse across namespaces: a
+// path on a host another namespace owns (naming the owner and how to share),
+// a passthrough wildcard covering it, and a reference to another
+// namespace's Policy; that cert-manager's HTTP-01 solver Ingress, in the
+// owner's namespace, is still admitted; and that the ConfigMap's
+// allow-cross-namespace-hosts lifts the host rule.
+func TestTenancyAtAdmission(t *testing.T) {
+	api := testAPI(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := api.Client
+	for _, ns := range []string{"portcullis-system", ownerNS, evilNS} {
+		require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	}
+	port := harness.FreePort(t)
+	installWebhookAt(ctx, t, api, port)
+	f := testFlags(t, "webhook", port)
+	f.passthrough = true
+	done := managerRunning(ctx, t, api.Config, f)
+	denialOnServing(ctx, t, c, map[string]string{ingressNginx + "ssl-redirect": "yes"})
+
+	const www = "www.adm.test"
+	ca, err := certgen.NewCA(certgen.CommonName("adm CA"))
+	require.NoError(t, err)
+	for _, o := range []client.Object{caSecret(ownerNS, "internal-ca", ca),
+		tlsSecret(ownerNS, "egress-client", leaf(t, ca, "owner-egress-client", certgen.ClientAuth())),
+		&nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: ownerNS, Name: "some-policy"},
+			Spec: nginxv1.PolicySpec{EgressMTLS: &nginxv1.EgressMTLS{TLSSecret: "egress-client", TrustedCertSecret: "internal-ca", VerifyServer: true}}},
+		newIngress(ownerNS, "web", www, route("/", "web", 80)),
+	} {
+		require.NoError(t, c.Create(ctx, o), "create %T %s", o, o.GetName())
+	}
+	takeover := newIngress(evilNS, "takeover", www, route("/.well-known/acme-challenge/", "solver", 80))
+
+	t.Run("a path on another namespace's host", func(t *testing.T) {
+		denial := denied(ctx, t, c, takeover)
+		assert.Contains(t, denial, `belongs to namespace "`+ownerNS+`"`)
+		assert.Contains(t, denial, ownerNS+"/web")
+		assert.Contains(t, denial, shareKey)
+	})
+	t.Run("a passthrough wildcard over another namespace's host", func(t *testing.T) {
+		denial := denied(ctx, t, c, newIngress(evilNS, "wild", "*.adm.test", route("/", "wild", 443), annotate(ingressNginx+"ssl-passthrough", "true")))
+		assert.Contains(t, denial, `belongs to namespace "`+ownerNS+`"`)
+	})
+	t.Run("a Policy of another namespace", func(t *testing.T) {
+		denial := denied(ctx, t, c, newIngress(evilNS, "borrow", "borrow.adm.test", route("/", "borrow", 80), annotate(
+			nginxOrg+"policies", ownerNS+"/some-policy",
+			nginxOrg+"ssl-services", "borrow")))
+		assert.Contains(t, denial, "allow-cross-namespace-resources")
+	})
+	// cert-manager v1.21.2's HTTP-01 solver Ingress (pkg/issuer/acme/http/
+	// ingress.go, buildIngressResource): pathType Exact by default (feature
+	// gate ACMEHTTP01IngressPathTypeExact, Beta, on), else
+	// ImplementationSpecific.
+	t.Run("cert-manager's HTTP-01 solver in the owner's namespace is admitted", func(t *testing.T) {
+		for _, pt := range []networkingv1.PathType{networkingv1.PathTypeImplementationSpecific, networkingv1.PathTypeExact} {
+			assert.NoError(t, c.Create(ctx, solverIngress(ownerNS, www, pt), client.DryRunAll), "pathType %s", pt)
+		}
+	})
+	t.Run("allow-cross-namespace-hosts admits a path on another namespace's host", func(t *testing.T) {
+		require.NoError(t, c.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
+			Data: map[string]string{"allow-cross-namespace-hosts": "true"}}))
+		eventually(t, "allow-cross-namespace-hosts never admitted a path on another namespace's host", func() string {
+			if err := c.Create(ctx, takeover.DeepCopy(), client.DryRunAll); err != nil {
+				return err.Error()
+			}
+			return ""
+		})
+	})
+	stopsCleanly(t, cancel, done)
+}
+
+// denied dry-runs ing until the webhook denies it (its cache sees objects
+// created just before a moment later) and returns the denial.
+func denied(ctx context.Context, t *testing.T, c client.Client, ing *networkingv1.Ingress) string {
+	t.Helper()
+	var last error
+	eventually(t, fmt.Sprintf("Ingress %s/%s was admitted", ing.Namespace, ing.Name), func() string {
+		last = c.Create(ctx, ing.DeepCopy(), client.DryRunAll)
+		if last != nil && strings.Contains(last.Error(), "denied the request") {
+			return ""
+		}
+		return fmt.Sprintf("answer: %v", last)
+	})
+	return last.Error()
+}
+
+// solverIngress is the Ingress cert-manager creates to solve an HTTP-01
+// challenge for host with ingressClassName portcullis.
+func solverIngress(ns, host string, pathType networkingv1.PathType) *networkingv1.Ingress {
+	const token = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA" // RFC 8555 §8.3's example: 43 base64url characters
+	class := "portcullis"
+	return &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "cm-acme-http-solver-",
+			Labels: map[string]string{
+				"acme.cert-manager.io/http-domain":   strconv.FormatUint(uint64(adler32.Checksum([]byte(host))), 10),
+				"acme.cert-manager.io/http-token":    strconv.FormatUint(uint64(adler32.Checksum([]byte(token))), 10),
+				"acme.cert-manager.io/http01-solver": "true",
+			},
+			Annotations: map[string]string{ingressNginx + "whitelist-source-range": "0.0.0.0/0,::/0"}},
+		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: host,
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
+				Path: "/.well-known/acme-challenge/" + token, PathType: &pathType,
+				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+					Name: "cm-acme-http-solver-abcde", Port: networkingv1.ServiceBackendPort{Number: 8089}}}}}}}}}},
+	}
+}
