@@ -117,11 +117,17 @@ func modelDecision(m *dataplane.Model, name string) (Decision, *dataplane.Passth
 }
 
 // checkWorld judges a generated world once, builds the model and its routes,
-// and checks the invariants of one verdict, one model, two observers.
+// and checks the invariants of one verdict, one model, two observers, and
+// that judging the cluster in one pass agrees with judging each Ingress alone.
 func checkWorld(t *testing.T, data []byte, def *certs.ServerCert) {
 	g := generate(data)
 	v := validate.New(validate.Options{Config: config.Default(), EnableSSLPassthrough: true}, nil)
 	ings := dataplane.Judge(v, g.w)
+	// A whole-cluster pass (batched) and one admission at a time agree.
+	for _, ing := range ings {
+		alone := v.Ingress(ing.Object, g.w)
+		require.Equal(t, alone.Findings, ing.Verdict.Findings, "%s/%s judged alone", ing.Object.Namespace, ing.Object.Name)
+	}
 	m, err := dataplane.Build(ings, dataplane.Options{Config: config.Default(), Resolver: g.w, DefaultCertificate: def,
 		Backends: dataplane.ServiceBackends{Resolver: g.w}})
 	require.NoError(t, err)
