@@ -1,10 +1,12 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 func TestParseShareHostsWith(t *testing.T) {
@@ -35,4 +37,28 @@ func TestParseShareHostsWith(t *testing.T) {
 		require.Error(t, err, in)
 		assert.Contains(t, err.Error(), msg, in)
 	}
+}
+
+// FuzzParseShareHostsWith: no input panics; what is accepted is a list of
+// distinct namespace names that reads back the same when joined.
+func FuzzParseShareHostsWith(f *testing.F) {
+	for _, s := range []string{"team-b", "team-b, team-c", "a,b", "", ",", "a,,b", "a;b", "Team", "a,a", " a", "a\n,b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		list, err := ParseShareHostsWith(s)
+		if err != nil {
+			return
+		}
+		require.NotEmpty(t, list)
+		seen := map[string]bool{}
+		for _, ns := range list {
+			require.Empty(t, validation.IsDNS1123Label(ns), "%q", ns)
+			require.False(t, seen[ns], "%q twice", ns)
+			seen[ns] = true
+		}
+		again, err := ParseShareHostsWith(strings.Join(list, ","))
+		require.NoError(t, err)
+		assert.Equal(t, list, again)
+	})
 }
