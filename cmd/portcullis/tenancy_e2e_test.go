@@ -88,27 +88,16 @@ type tenancyWire struct {
 // startTenancyWire is startWire with --enable-ssl-passthrough: the proxy
 // listens on the public HTTPS port, nginx's TLS listener is its fallback.
 func startTenancyWire(t *testing.T) *tenancyWire {
-	api := testAPI(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	echoSrv := quietServer(echo("echo"))
-	echoSrv.Start()
-	t.Cleanup(echoSrv.Close)
-
-	f := nginxFlags(t)
-	proxy := harness.FreePort(t)
-	f.passthrough = true
-	f.httpsAddr, f.passthroughFallback = "127.0.0.1:"+strconv.Itoa(proxy), "127.0.0.1:"+strconv.Itoa(f.nginxHTTPSPort)
-	w := &tenancyWire{wire: &wire{ctx: ctx, c: api.Client, httpPort: f.httpPort, httpsPort: proxy, nginxDir: f.nginxDir,
-		echoPort: echoSrv.Listener.Addr().(*net.TCPAddr).Port}}
-	w.namespace(t, f.namespace)
+	w := &tenancyWire{wire: startWireWith(t, func(f *managerFlags, w *wire) {
+		proxy := harness.FreePort(t)
+		f.passthrough = true
+		f.httpsAddr, f.passthroughFallback = "127.0.0.1:"+strconv.Itoa(proxy), "127.0.0.1:"+strconv.Itoa(f.nginxHTTPSPort)
+		w.httpsPort = proxy
+	})}
 	w.namespace(t, "marks")
 	w.markerCA = w.newCA(t, "marker CA")
 	w.markerPort, _ = passBackend(t, "marker", leaf(t, w.markerCA, "marker", certgen.DNSNames("*.marks.test")))
 	w.create(t, externalName("marks", "backend"), externalName("marks", "marker"))
-	done := managerRunning(ctx, t, api.Config, f)
-	t.Cleanup(func() { stopsCleanly(t, cancel, done) })
-	w.await(t, w.client(unverified()), w.http("nobody.tenancy.test", "/"), http.StatusNotFound, nil)
 	return w
 }
 

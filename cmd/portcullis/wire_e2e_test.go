@@ -79,7 +79,11 @@ type wire struct {
 	cas                 []*certgen.Cert // every CA the test made
 }
 
-func startWire(t *testing.T) *wire {
+func startWire(t *testing.T) *wire { return startWireWith(t, nil) }
+
+// startWireWith is startWire with the manager's flags, and the rig, changed
+// by adjust before the manager starts.
+func startWireWith(t *testing.T, adjust func(*managerFlags, *wire)) *wire {
 	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -90,6 +94,9 @@ func startWire(t *testing.T) *wire {
 	f := nginxFlags(t)
 	w := &wire{ctx: ctx, c: api.Client, httpPort: f.httpPort, httpsPort: f.nginxHTTPSPort, nginxDir: f.nginxDir,
 		echoPort: echoSrv.Listener.Addr().(*net.TCPAddr).Port}
+	if adjust != nil {
+		adjust(&f, w)
+	}
 	w.namespace(t, f.namespace) // where the controller ConfigMap lives
 	done := managerRunning(ctx, t, api.Config, f)
 	t.Cleanup(func() { stopsCleanly(t, cancel, done) })
