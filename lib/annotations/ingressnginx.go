@@ -26,6 +26,9 @@ const (
 	KeySSLCiphers                       = "ssl-ciphers"
 	KeySSLPreferServerCiphers           = "ssl-prefer-server-ciphers"
 	KeyServiceUpstream                  = "service-upstream"
+	KeyAllowlistSourceRange             = "allowlist-source-range"
+	KeyWhitelistSourceRange             = "whitelist-source-range"
+	KeyDenylistSourceRange              = "denylist-source-range"
 )
 
 // Values of ingress-nginx's backend-protocol that portcullis refuses.
@@ -168,6 +171,24 @@ var ingressNginxTable = (&Table{
 			Doc:      "Proxy to the Service's cluster IP instead of its endpoints.",
 			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.ServiceUpstream = &v }),
 			Examples: Examples{Good: good("true"), Bad: bad("y", `did you mean "true"?`)},
+		},
+		{
+			Key: KeyAllowlistSourceRange, Default: "ConfigMap `allowlist-source-range`", Scope: ScopePath,
+			Doc:      "Client addresses allowed on this Ingress's paths; every other client gets 403. Replaces the ConfigMap's `allowlist-source-range`. `whitelist-source-range` is its older name: both set to different lists is refused. Not allowed on a passthrough Ingress (nginx never sees its connections).",
+			Value:    grammar.Bind(grammar.SourceRanges, func(p *Parsed, v []string) { p.Nginx.AllowlistSourceRange = v }),
+			Examples: Examples{Good: good("10.0.0.0/8,192.168.0.1", "10.0.0.0/8, 2001:db8::/32", "0.0.0.0/0,::/0"), Bad: bad("10.0.0.0/33", `entry "10.0.0.0/33"`, "10.0.0.0/8;", "is not an IP address or CIDR", "example.com", "is not an IP address or CIDR", "10.0.0.1,", "entry an empty value", "fe80::1%eth0", "is not an IP address or CIDR")},
+		},
+		{
+			Key: KeyWhitelistSourceRange, Default: "ConfigMap `whitelist-source-range`", Scope: ScopePath,
+			Doc:      "The older name of `allowlist-source-range`, same meaning.",
+			Value:    grammar.Bind(grammar.SourceRanges, func(p *Parsed, v []string) { p.Nginx.WhitelistSourceRange = v }),
+			Examples: Examples{Good: good("192.0.2.0/24"), Bad: bad("192.0.2.0/24 192.0.2.7", "is not an IP address or CIDR")},
+		},
+		{
+			Key: KeyDenylistSourceRange, Default: "ConfigMap `denylist-source-range`", Scope: ScopePath,
+			Doc:      "Client addresses refused on this Ingress's paths with 403 (checked before the allowlist). Replaces the ConfigMap's `denylist-source-range`.",
+			Value:    grammar.Bind(grammar.SourceRanges, func(p *Parsed, v []string) { p.Nginx.DenylistSourceRange = v }),
+			Examples: Examples{Good: good("203.0.113.0/24,2001:db8:bad::/48"), Bad: bad("203.0.113.0/24,,10.0.0.1", "entry an empty value")},
 		},
 	},
 	Snippets:       []string{"configuration-snippet", "server-snippet", "auth-snippet", "modsecurity-snippet", "stream-snippet"},

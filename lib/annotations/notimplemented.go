@@ -1,5 +1,7 @@
 package annotations
 
+import "slices"
+
 // known builds Known entries without hints.
 func known(keys ...string) []Known {
 	out := make([]Known, len(keys))
@@ -11,22 +13,18 @@ func known(keys ...string) []Known {
 
 // ingressNginxNotImplemented are the ingress-nginx annotations (v1.15, the
 // last release, plus keys older releases read) that portcullis recognises but
-// does not implement: they are ignored with a warning.
-var ingressNginxNotImplemented = append(known(
+// does not implement: they are ignored with a warning, except the access
+// control keys, which are refused (cannotEnforce).
+var ingressNginxNotImplemented = slices.Concat(known(
 	// Rewrites and redirects.
 	"app-root", "rewrite-target", "use-regex", "preserve-trailing-slash",
 	"from-to-www-redirect", "permanent-redirect", "permanent-redirect-code",
 	"temporal-redirect", "temporal-redirect-code", "use-port-in-redirects", "x-forwarded-prefix",
 	// Aliases and default backend.
 	"server-alias", "default-backend", "custom-http-errors", "disable-proxy-intercept-errors",
-	// Access control and authentication other than client certificates.
-	"allowlist-source-range", "denylist-source-range", "satisfy",
-	"auth-realm", "auth-secret", "auth-secret-type", "auth-type",
-	"auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",
-	"auth-request-redirect", "auth-response-headers", "auth-proxy-set-headers",
-	"auth-cache-key", "auth-cache-duration", "auth-always-set-cookie",
-	"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-share-vars", "auth-keepalive-timeout",
-	"enable-global-auth",
+	// satisfy only combines access checks with authentication, which is
+	// refused below: alone it changes nothing.
+	"satisfy",
 	// Canary.
 	"canary", "canary-by-cookie", "canary-by-header", "canary-by-header-pattern",
 	"canary-by-header-value", "canary-weight", "canary-weight-total",
@@ -63,20 +61,42 @@ var ingressNginxNotImplemented = append(known(
 	"opentracing-trust-incoming-span",
 	"enable-influxdb", "influxdb-measurement", "influxdb-port", "influxdb-host", "influxdb-server-name",
 	"global-rate-limit", "global-rate-limit-window", "global-rate-limit-key", "global-rate-limit-ignored-cidrs",
-	"whitelist-source-range", "limit-whitelist", "upstream-max-fails", "upstream-fail-timeout",
+	"limit-whitelist", "upstream-max-fails", "upstream-fail-timeout",
 	"add-base-url", "base-url-scheme", "session-cookie-hash",
 	"lua-resty-waf", "lua-resty-waf-debug", "lua-resty-waf-ignore-rulesets", "lua-resty-waf-extra-rules",
 	"lua-resty-waf-allow-unknown-content-types", "lua-resty-waf-score-threshold",
 	"lua-resty-waf-process-multipart-body",
 ),
-	Known{Key: "secure-backends", Hint: `removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},
-	Known{Key: "grpc-backend", Hint: `removed from ingress-nginx in 0.21; use backend-protocol: "GRPC"`},
-	Known{Key: "secure-verify-ca-secret", Hint: `removed from ingress-nginx; use proxy-ssl-secret with proxy-ssl-verify: "on"`},
+	// Authentication portcullis does not enforce yet: refused, since
+	// ignoring it would serve the host to every client.
+	cannotEnforce("auth-realm", "auth-secret", "auth-secret-type", "auth-type",
+		"auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",
+		"auth-request-redirect", "auth-response-headers", "auth-proxy-set-headers",
+		"auth-cache-key", "auth-cache-duration", "auth-always-set-cookie",
+		"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-share-vars", "auth-keepalive-timeout",
+		"enable-global-auth"),
+	[]Known{{Key: "secure-backends", Hint: `removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},
+		{Key: "grpc-backend", Hint: `removed from ingress-nginx in 0.21; use backend-protocol: "GRPC"`},
+		{Key: "secure-verify-ca-secret", Hint: `removed from ingress-nginx; use proxy-ssl-secret with proxy-ssl-verify: "on"`}},
 )
+
+// MsgCannotEnforce is the refusal of an access-control key portcullis does
+// not implement.
+const MsgCannotEnforce = "portcullis cannot enforce this; the host would be served without it, so the Ingress is refused"
+
+// cannotEnforce builds Known entries for access-control keys portcullis does
+// not implement: errors, never warnings (docs/security.md).
+func cannotEnforce(keys ...string) []Known {
+	out := make([]Known, len(keys))
+	for i, k := range keys {
+		out[i] = Known{Key: k, Deny: true, Hint: MsgCannotEnforce}
+	}
+	return out
+}
 
 // nginxOrgNotImplemented are the NGINX Inc Ingress annotations portcullis
 // recognises but does not implement.
-var nginxOrgNotImplemented = append(known(
+var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.org/lb-method", "nginx.org/server-tokens",
 	"nginx.org/proxy-connect-timeout", "nginx.org/proxy-read-timeout", "nginx.org/proxy-send-timeout",
 	"nginx.org/proxy-hide-headers", "nginx.org/proxy-pass-headers", "nginx.org/proxy-set-headers",
@@ -84,7 +104,6 @@ var nginxOrgNotImplemented = append(known(
 	"nginx.org/client-max-body-size", "nginx.org/client-body-buffer-size",
 	"nginx.org/proxy-buffering", "nginx.org/proxy-buffers", "nginx.org/proxy-buffer-size",
 	"nginx.org/proxy-busy-buffers-size", "nginx.org/proxy-max-temp-file-size", "nginx.org/upstream-zone-size",
-	"nginx.org/basic-auth-secret", "nginx.org/basic-auth-realm",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
 	"nginx.org/websocket-services", "nginx.org/rewrites", "nginx.org/rewrite-target", "nginx.org/path-regex",
@@ -94,12 +113,15 @@ var nginxOrgNotImplemented = append(known(
 	"nginx.org/limit-req-dry-run", "nginx.org/limit-req-log-level", "nginx.org/limit-req-reject-code",
 	"nginx.org/limit-req-scale",
 	"nginx.com/health-checks", "nginx.com/health-checks-mandatory", "nginx.com/health-checks-mandatory-queue",
-	"nginx.com/slow-start", "nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token",
-	"nginx.com/jwt-login-url", "nginx.com/sticky-cookie-services",
+	"nginx.com/slow-start", "nginx.com/sticky-cookie-services",
 ),
-	Known{Key: "nginx.org/http-redirect-code", Hint: "portcullis uses the ConfigMap's http-redirect-code (308)"},
-	Known{Key: "nginx.com/policies", Deny: true,
-		Hint: "portcullis reads ingressMTLS and egressMTLS policies from nginx.org/policies only; move them there (ignoring this key could silently drop client authentication)"},
+	cannotEnforce("nginx.org/basic-auth-secret", "nginx.org/basic-auth-realm",
+		"nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token", "nginx.com/jwt-login-url"),
+	[]Known{
+		{Key: "nginx.org/http-redirect-code", Hint: "portcullis uses the ConfigMap's http-redirect-code (308)"},
+		{Key: "nginx.com/policies", Deny: true,
+			Hint: "portcullis reads ingressMTLS and egressMTLS policies from nginx.org/policies only; move them there (ignoring this key could silently drop client authentication)"},
+	},
 )
 
 // certManagerNotImplemented are cert-manager annotation keys that belong on

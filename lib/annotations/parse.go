@@ -106,7 +106,7 @@ func parseKey(p *Parsed, s *findings.Set, t *Table, key, short, value string, ct
 	if k, ok := t.known(short); ok {
 		msg := MsgNotImplemented
 		if k.Deny {
-			msg = "not implemented by portcullis"
+			msg = "not implemented"
 		}
 		if k.Hint != "" {
 			msg += ": " + k.Hint

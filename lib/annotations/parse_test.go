@@ -160,7 +160,7 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 		{pre + "affinity", "not implemented by portcullis; ignored"},
 		{pre + "secure-backends", `ignored: removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},
 		{"nginx.org/lb-method", "not implemented by portcullis; ignored"},
-		{"nginx.com/jwt-key", "not implemented by portcullis; ignored"},
+		{"nginx.com/slow-start", "not implemented by portcullis; ignored"},
 		{"nginx.org/http-redirect-code", "ConfigMap's http-redirect-code"},
 		{"cert-manager.io/uri-sans", "not implemented by portcullis; ignored"},
 		{"cert-manager.io/issuer-name", "cert-manager.io/issuer or cert-manager.io/cluster-issuer"},
@@ -172,6 +172,20 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 			assert.Empty(t, s.Errors)
 			assertFindings(t, s.WarningEntries(), []finding{{"metadata.annotations[" + c.key + "]", c.msg}})
 		})
+	}
+}
+
+// TestAccessControlIsNeverIgnored: an access-control key portcullis does not
+// implement is an error, never "ignored": without it the host would be
+// served to every client.
+func TestAccessControlIsNeverIgnored(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{pre + "auth-type", pre + "auth-secret", pre + "auth-url", pre + "auth-signin",
+		pre + "auth-response-headers", pre + "auth-proxy-set-headers", pre + "enable-global-auth", pre + "auth-keepalive",
+		"nginx.org/basic-auth-secret", "nginx.org/basic-auth-realm", "nginx.com/jwt-key", "nginx.com/jwt-login-url"} {
+		_, s := Parse(map[string]string{key: "x"}, Options{})
+		assertFindings(t, s.ErrorEntries(), []finding{{"metadata.annotations[" + key + "]", "portcullis cannot enforce this; the host would be served without it"}})
+		assert.Empty(t, s.Warnings, key)
 	}
 }
 

@@ -89,6 +89,10 @@ type IngressNginx struct {
 	SSLCiphers             string
 	SSLPreferServerCiphers *bool
 	ServiceUpstream        *bool
+	// Source ranges, canonical CIDRs; nil when the key is absent.
+	AllowlistSourceRange []string
+	WhitelistSourceRange []string
+	DenylistSourceRange  []string
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.

@@ -43,6 +43,13 @@ type Config struct {
 	HTTPRedirectCode       int
 	NoTLSRedirectLocations []string
 
+	// AllowlistSourceRange and DenylistSourceRange are the client address
+	// rules of every path whose Ingress sets none of its own (canonical
+	// CIDRs; nil: none). whitelist-source-range is read into
+	// AllowlistSourceRange.
+	AllowlistSourceRange []string
+	DenylistSourceRange  []string
+
 	AllowCrossNamespaceResources bool
 	// AllowCrossNamespaceHosts lets Ingresses of any namespace add to a host
 	// another namespace owns (ingress-nginx's behaviour).
@@ -144,6 +151,11 @@ func suggestKey(k string) string {
 
 // checkConfig applies rules between keys.
 func checkConfig(c Config, data map[string]string, s *findings.Set) {
+	if a, ok := data["allowlist-source-range"]; ok {
+		if w, ok := data["whitelist-source-range"]; ok && a != w {
+			s.Error(Path("whitelist-source-range"), w, "allowlist-source-range is set to another list; whitelist-source-range is its older name: keep one of them")
+		}
+	}
 	for key, policy := range map[string]string{"min-tls-version": "min-tls-version", "max-certificate-lifetime": "max-certificate-lifetime"} {
 		if _, set := data[key]; set && !c.PolicyEnabled(policy) {
 			s.Warnf(Path(key), "has no effect unless policies includes %q", policy)

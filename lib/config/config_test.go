@@ -325,3 +325,19 @@ func stringsIn(v reflect.Value) []string {
 	}
 	return out
 }
+
+// TestSourceRangeDefaults: the allowlist under either name, the denylist,
+// and the two names of the allowlist disagreeing.
+func TestSourceRangeDefaults(t *testing.T) {
+	t.Parallel()
+	c, s := Parse(map[string]string{"whitelist-source-range": "10.0.0.1/8, 192.0.2.7", "denylist-source-range": "2001:db8::/32"})
+	assert.Empty(t, s.Errors)
+	assert.Equal(t, []string{"10.0.0.0/8", "192.0.2.7/32"}, c.AllowlistSourceRange)
+	assert.Equal(t, []string{"2001:db8::/32"}, c.DenylistSourceRange)
+
+	_, s = Parse(map[string]string{"allowlist-source-range": "10.0.0.0/8", "whitelist-source-range": "10.0.0.0/8"})
+	assert.Empty(t, s.Errors, "the same list under both names")
+	_, s = Parse(map[string]string{"allowlist-source-range": "10.0.0.0/8", "whitelist-source-range": "0.0.0.0/0"})
+	assert.Equal(t, []findings.Entry{{Field: "data[whitelist-source-range]",
+		Message: `allowlist-source-range is set to another list; whitelist-source-range is its older name: keep one of them`}}, s.ErrorEntries())
+}

@@ -183,3 +183,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// optionalSourceRanges is grammar.SourceRanges, or "" for none.
+var optionalSourceRanges = grammar.Grammar[[]string]{
+	Name: grammar.SourceRanges.Name + "; empty = none",
+	Parse: func(s string, c grammar.Context) ([]string, error) {
+		if s == "" {
+			return nil, nil
+		}
+		return grammar.SourceRanges.Parse(s, c)
+	},
+	Format: grammar.SourceRanges.Format,
+}

@@ -140,8 +140,21 @@ type Path struct {
 	BackendTLS *BackendTLS `json:"backendTLS,omitempty"`
 	// Source is the Ingress this path came from (minions of a mergeable host differ).
 	Source ObjectRef `json:"source"`
+	// Access limits which clients may use the path; nil: every client.
+	Access *Access `json:"access,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`
+}
+
+// Access is which client addresses may use a path: those in Deny get 403
+// first; then, when Allow is not empty, every client not in it gets 403.
+type Access struct {
+	// Allow and Deny are canonical CIDRs ("10.0.0.0/8", "192.0.2.7/32").
+	Allow []string `json:"allow,omitempty"`
+	Deny  []string `json:"deny,omitempty"`
+	// Source is where the rule came from: "annotation", "configmap" or
+	// "policy:ns/name".
+	Source string `json:"source"`
 }
 
 // Backend is the Service a path proxies to.

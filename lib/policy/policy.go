@@ -1,6 +1,6 @@
 // Package policy judges NGINX Inc Policy resources (k8s.nginx.org/v1): it
 // refuses the policy types portcullis does not support, checks every field of
-// ingressMTLS and egressMTLS, and turns a valid Policy into typed settings
+// ingressMTLS, egressMTLS and accessControl, and turns a valid Policy into typed settings
 // with NGINX's defaults applied, which the intent builder consumes.
 package policy
 
@@ -23,19 +23,21 @@ type Options struct {
 }
 
 // Normalized is a valid Policy as portcullis applies it: exactly one of
-// IngressMTLS and EgressMTLS is set, with every default filled in.
+// IngressMTLS, EgressMTLS and AccessControl is set, with every default
+// filled in.
 type Normalized struct {
-	// Type is v1.TypeIngressMTLS or v1.TypeEgressMTLS.
+	// Type is v1.TypeIngressMTLS, v1.TypeEgressMTLS or v1.TypeAccessControl.
 	Type string
 	// IngressClassName is spec.ingressClassName, unchanged.
 	IngressClassName string
 
-	IngressMTLS *IngressMTLS
-	EgressMTLS  *EgressMTLS
+	IngressMTLS   *IngressMTLS
+	EgressMTLS    *EgressMTLS
+	AccessControl *AccessControl
 }
 
 // supportedTypes are the policy types portcullis implements.
-var supportedTypes = []string{v1.TypeIngressMTLS, v1.TypeEgressMTLS}
+var supportedTypes = []string{v1.TypeIngressMTLS, v1.TypeEgressMTLS, v1.TypeAccessControl}
 
 // Supported reports whether portcullis implements the policy type.
 func Supported(policyType string) bool { return slices.Contains(supportedTypes, policyType) }
@@ -67,6 +69,10 @@ func Normalize(p *v1.Policy, opts Options) (*Normalized, findings.Set) {
 		n.Type = v1.TypeEgressMTLS
 		n.EgressMTLS = normalizeEgressMTLS(m, spec.Child(v1.TypeEgressMTLS), opts, &f)
 	}
+	if m := p.Spec.AccessControl; m != nil {
+		n.Type = v1.TypeAccessControl
+		n.AccessControl = normalizeAccessControl(m, spec.Child(v1.TypeAccessControl), &f)
+	}
 	if !f.Allowed() {
 		return nil, f
 	}
@@ -81,12 +87,12 @@ func checkTypes(s *v1.PolicySpec, spec *field.Path, f *findings.Set) {
 		f.Required(spec, fmt.Sprintf("no policy type is set; set exactly one of %s", strings.Join(supportedTypes, " or ")))
 	case len(set) > 1:
 		f.Errorf(spec, set, "got %d policy types (%s); a Policy sets exactly one, and portcullis supports %s",
-			len(set), strings.Join(set, ", "), strings.Join(supportedTypes, " and "))
+			len(set), strings.Join(set, ", "), strings.Join(supportedTypes, ", "))
 	}
 	for _, t := range set {
-		if t != v1.TypeIngressMTLS && t != v1.TypeEgressMTLS {
+		if !Supported(t) {
 			f.Forbidden(spec.Child(t), fmt.Sprintf("policy type %s is not supported by portcullis; only %s are",
-				t, strings.Join(supportedTypes, " and ")))
+				t, strings.Join(supportedTypes, ", ")))
 		}
 	}
 }

@@ -37,8 +37,20 @@ func TestValidateFields(t *testing.T) {
 		{name: "supported and unsupported", spec: `{rateLimit: {rate: 1r/s}, egressMTLS: {}}`,
 			wantErrs: []finding{
 				{"spec", "got 2 policy types (rateLimit, egressMTLS)"},
-				{"spec.rateLimit", "policy type rateLimit is not supported by portcullis; only ingressMTLS and egressMTLS are"},
+				{"spec.rateLimit", "policy type rateLimit is not supported by portcullis; only ingressMTLS, egressMTLS, accessControl are"},
 			}},
+
+		// accessControl
+		{name: "accessControl allow", spec: `{accessControl: {allow: [10.0.0.0/8, 192.0.2.7, "2001:db8::/32"]}}`},
+		{name: "accessControl deny", spec: `{accessControl: {deny: [203.0.113.0/24]}}`},
+		{name: "accessControl both", spec: `{accessControl: {allow: [10.0.0.0/8], deny: [10.1.0.0/16]}}`,
+			wantErrs: []finding{{"spec.accessControl.deny", "set allow or deny, not both"}}},
+		{name: "accessControl neither", spec: `{accessControl: {}}`,
+			wantErrs: []finding{{"spec.accessControl", "set allow or deny to a non-empty list"}}},
+		{name: "accessControl bad entry", spec: `{accessControl: {allow: [10.0.0.0/8, "10.0.0.0/8; deny all"]}}`,
+			wantErrs: []finding{{"spec.accessControl.allow[1]", "is not an IP address or CIDR"}}},
+		{name: "accessControl unknown field", spec: `{accessControl: {allowed: [10.0.0.0/8]}}`,
+			wantErrs: []finding{{"spec.accessControl", `unknown field "allowed"`}}},
 
 		// ingressMTLS.clientCertSecret
 		{name: "clientCertSecret ok", spec: `{ingressMTLS: {clientCertSecret: ingress-mtls-secret}}`},
@@ -195,11 +207,11 @@ func TestValidateFields(t *testing.T) {
 			wantErrs: []finding{{emPath + "ciphers", `which contains 'Ä'`}}},
 	}
 	for _, typ := range v1.PolicyTypes {
-		if typ == v1.TypeIngressMTLS || typ == v1.TypeEgressMTLS {
+		if Supported(typ) {
 			continue
 		}
 		cases = append(cases, tc{name: "unsupported " + typ, spec: "{" + typ + ": {}}",
-			wantErrs: []finding{{"spec." + typ, "policy type " + typ + " is not supported by portcullis; only ingressMTLS and egressMTLS are"}}})
+			wantErrs: []finding{{"spec." + typ, "policy type " + typ + " is not supported by portcullis; only ingressMTLS, egressMTLS, accessControl are"}}})
 	}
 
 	for _, c := range cases {

@@ -26,6 +26,8 @@ type builder struct {
 	in  *intent.Ingress
 
 	egress *egressPolicy
+	// accessPolicy is the accessControl Policy the Ingress references.
+	accessPolicy *accessPolicy
 	// pathFail fails every path of the Ingress closed: a minion's share of a
 	// host, when what it asked for cannot be honoured.
 	pathFail *intent.FailClosed
@@ -66,6 +68,7 @@ func (b *builder) build() {
 	b.policies()
 	b.inheritEgressMTLS()
 	b.paths()
+	b.access()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()

@@ -26,7 +26,7 @@ func (b *builder) passthrough() {
 		return
 	}
 	for k := range b.ann.Present {
-		if k != key && !isCertManagerKey(k) {
+		if k != key && !isCertManagerKey(k) && !b.isSourceRangeKey(k) {
 			b.fs.Warn(annPath(k), MsgIgnoredUnderPassthrough)
 		}
 	}
@@ -66,6 +66,17 @@ func isCertManagerKey(k string) bool {
 			if r.Key == k {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// isSourceRangeKey reports whether k is a source-range annotation, which
+// access() refuses under passthrough rather than ignores.
+func (b *builder) isSourceRangeKey(k string) bool {
+	for _, short := range []string{annotations.KeyAllowlistSourceRange, annotations.KeyWhitelistSourceRange, annotations.KeyDenylistSourceRange} {
+		if k == b.nkey(short) {
+			return true
 		}
 	}
 	return false

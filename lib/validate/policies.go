@@ -38,7 +38,7 @@ func (b *builder) policies() {
 		}
 		return
 	}
-	var ingressSeen, egressSeen *intent.ObjectRef
+	var ingressSeen, egressSeen, accessSeen *intent.ObjectRef
 	for _, r := range refs {
 		ref := intent.ObjectRef{Namespace: r.Namespace, Name: r.Name}
 		if ref.Namespace == "" {
@@ -72,6 +72,14 @@ func (b *builder) policies() {
 			}
 			ingressSeen = &ref
 			b.applyIngressMTLS(ref, norm.IngressMTLS)
+		case nginxv1.TypeAccessControl:
+			if accessSeen != nil {
+				b.fs.Errorf(path, ref.String(), "references two accessControl policies (%s and %s); an Ingress may use one", accessSeen, ref)
+				b.failAll(&intent.FailClosed{Reason: "two accessControl policies", Status: 500})
+				continue
+			}
+			accessSeen = &ref
+			b.accessPolicy = &accessPolicy{ref: ref, spec: norm.AccessControl}
 		case nginxv1.TypeEgressMTLS:
 			if egressSeen != nil {
 				b.fs.Errorf(path, ref.String(), "references two egressMTLS policies (%s and %s); an Ingress may use one", egressSeen, ref)
