@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -429,6 +430,13 @@ func (b *builder) location(p intent.Path) Location {
 	if p.Backend.Service == "" {
 		return failed(l, &intent.FailClosed{Reason: "the path has no service backend"})
 	}
+	if p.Access != nil {
+		a, err := access(p.Access)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "access control: " + err.Error()})
+		}
+		l.Access = a
+	}
 	servers, tlsName, err := b.opts.Backends.Addresses(p.Source.Namespace, p.Backend)
 	if err == nil && len(servers) == 0 {
 		err = errors.New("no addresses")
@@ -601,4 +609,28 @@ func shortHash(parts ...string) string {
 		h.Write([]byte(p))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// access checks a path's client address rules again, as typed prefixes.
+func access(a *intent.Access) (*Access, error) {
+	parse := func(list []string) ([]netip.Prefix, error) {
+		out := make([]netip.Prefix, 0, len(list))
+		for _, e := range list {
+			p, err := netip.ParsePrefix(e)
+			if err != nil || p != p.Masked() || p.Addr().Zone() != "" {
+				return nil, fmt.Errorf("%q is not a canonical CIDR", e)
+			}
+			out = append(out, p)
+		}
+		return out, nil
+	}
+	allow, err := parse(a.Allow)
+	if err != nil {
+		return nil, err
+	}
+	deny, err := parse(a.Deny)
+	if err != nil {
+		return nil, err
+	}
+	return &Access{Allow: allow, Deny: deny}, nil
 }

@@ -7,6 +7,7 @@
 package dataplane
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -144,7 +145,15 @@ type Location struct {
 	// Protocol is HTTP, HTTPS, GRPC or GRPCS.
 	Protocol   string
 	BackendTLS *BackendTLS
-	Source     intent.ObjectRef
+	// Access limits the clients that may use the location; nil: every client.
+	Access *Access
+	Source intent.ObjectRef
+}
+
+// Access is which client addresses may use a location: those in Deny get
+// 403, then, when Allow is not empty, every client outside it does.
+type Access struct {
+	Allow, Deny []netip.Prefix
 }
 
 // BackendTLS is how TLS is spoken to a location's backend.

@@ -92,6 +92,7 @@ var Directives = map[string][]string{
 	"ssl_crl": {"server"}, "error_page": {"server"}, "add_header": {"server"},
 	"location": {"server"}, "if": {"server", "location"}, "return": {"server", "location", "if"},
 	// location
+	"allow": {"location"}, "deny": {"location"},
 	"proxy_pass": {"location"}, "grpc_pass": {"location"}, "proxy_http_version": {"location"},
 	"proxy_set_header": {"location"}, "grpc_set_header": {"location"},
 	"proxy_ssl_verify": {"location"}, "proxy_ssl_trusted_certificate": {"location"}, "proxy_ssl_verify_depth": {"location"},

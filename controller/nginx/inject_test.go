@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"fmt"
+	"slices"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -177,7 +178,8 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 }
 
 // TestInjectionProperty feeds hostile hosts, paths, match-cn expressions,
-// error pages, backend names, ciphers and service names through lib, the
+// error pages, backend names, ciphers, service names and source ranges
+// (allowlist, denylist) through lib, the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
 func TestInjectionProperty(t *testing.T) {
@@ -191,7 +193,8 @@ func TestInjectionProperty(t *testing.T) {
 		sslName := "backend.example.com"
 		ciphers := "HIGH:!aNULL"
 		svc := "backend"
-		switch i % 7 {
+		allow, deny := "10.0.0.0/8, 2001:db8::/32", "10.9.0.0/16"
+		switch i % 9 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -206,11 +209,16 @@ func TestInjectionProperty(t *testing.T) {
 			ciphers = mutate(r, ciphers)
 		case 6:
 			svc = mutate(r, svc)
+		case 7:
+			allow = mutate(r, allow)
+		case 8:
+			deny = mutate(r, deny)
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
+		withSourceRanges(ing, allow, deny)
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny)
 		}
 		if ok {
 			accepted++
@@ -279,6 +287,45 @@ func FuzzIngressValues(f *testing.F) {
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		buildInjection(t, w, ing)
+	})
+}
+
+// withSourceRanges sets the allowlist and denylist annotations.
+func withSourceRanges(ing *networkingv1.Ingress, allow, deny string) {
+	ing.Annotations["nginx.ingress.kubernetes.io/allowlist-source-range"] = allow
+	ing.Annotations["nginx.ingress.kubernetes.io/denylist-source-range"] = deny
+}
+
+// FuzzSourceRanges: hostile allowlists and denylists, judged by lib and
+// rendered, never add a directive, and what lib accepts is rendered as
+// allow and deny directives of addresses only.
+func FuzzSourceRanges(f *testing.F) {
+	f.Add("10.0.0.0/8, 2001:db8::/32", "10.9.0.0/16")
+	f.Add("0.0.0.0/0,::/0", "203.0.113.7")
+	for _, h := range hostile {
+		f.Add("10.0.0.0/8"+h, h+"10.9.0.0/16")
+	}
+	f.Fuzz(func(t *testing.T, allow, deny string) {
+		if len(allow)+len(deny) > 2000 {
+			return
+		}
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		withSourceRanges(ing, allow, deny)
+		ok, m, _ := buildInjection(t, w, ing)
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				if l.Access == nil {
+					continue
+				}
+				for _, p := range append(slices.Clone(l.Access.Allow), l.Access.Deny...) {
+					require.Equal(t, p.Masked(), p, "%s", p)
+				}
+			}
+		}
 	})
 }
 

@@ -529,6 +529,17 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	if !dataplane.SafeText(l.Upstream) || strings.ContainsAny(l.Upstream, "/:\"\\ ") {
 		return nil, fmt.Errorf("upstream name %q", l.Upstream)
 	}
+	if a := l.Access; a != nil {
+		for _, p := range a.Deny {
+			n.add(d("deny", lit(p.String())))
+		}
+		for _, p := range a.Allow {
+			n.add(d("allow", lit(p.String())))
+		}
+		if len(a.Allow) > 0 {
+			n.add(d("deny", lit("all")))
+		}
+	}
 	n.add(d(pass, lit(scheme+l.Upstream)))
 	if !grpc {
 		n.add(d("proxy_http_version", lit("1.1")), d(set, lit("Connection"), lit("")))
