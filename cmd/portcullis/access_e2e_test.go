@@ -1,0 +1,149 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/test/certgen"
+)
+
+// TestAccessControlOnTheWire proves, with the real curl against real nginx
+// (HTTPS through the passthrough proxy, which hands nginx the client's
+// address in a PROXY header; plain HTTP straight to nginx), that client
+// address rules are enforced in both dialects and from the ConfigMap, that a
+// client cannot change the verdict with X-Forwarded-For, and that
+// authentication portcullis does not enforce fails closed instead of being
+// ignored. Clients take distinct loopback addresses (127.0.0.2, .3, ...)
+// with curl --interface. Two namespaces; no webhook, so the API server
+// admits what lib refuses.
+func TestAccessControlOnTheWire(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is needed (make deps installs it): %v", err)
+	}
+	w := startTenancyWire(t)
+	ca := w.newCA(t, "access CA")
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, ca.CertPEM(), 0o600))
+	w.namespace(t, "office")
+	w.namespace(t, "other")
+	cert := leaf(t, ca, "access", certgen.DNSNames("office.access.test", "deny.access.test"))
+	w.create(t, tlsSecret("office", "tls", cert), externalName("office", "backend"), externalName("other", "backend"),
+		newIngress("office", "web", "office.access.test", withTLS("tls"), route("/", "backend", w.echoPort),
+			annotate(ingressNginx+"allowlist-source-range", "127.0.0.2/32, 10.0.0.0/8")),
+		newIngress("office", "plain", "plain.access.test", route("/", "backend", w.echoPort),
+			annotate(ingressNginx+"whitelist-source-range", "127.0.0.2")),
+		newIngress("office", "deny", "deny.access.test", withTLS("tls"), route("/", "backend", w.echoPort),
+			annotate(ingressNginx+"denylist-source-range", "127.0.0.3/32")))
+	c := curler{w: w, caFile: caFile}
+	c.await(t, "127.0.0.2", "https://office.access.test/", http.StatusOK)
+
+	t.Run("an allowlist admits its clients only, over HTTPS through the proxy and over plain HTTP", func(t *testing.T) {
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.1", "https://office.access.test/"))
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.4", "https://office.access.test/"))
+		c.await(t, "127.0.0.2", "http://plain.access.test/", http.StatusOK)
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.1", "http://plain.access.test/"))
+	})
+	t.Run("X-Forwarded-For and X-Real-IP from a client change nothing", func(t *testing.T) {
+		for _, h := range []string{"X-Forwarded-For: 127.0.0.2", "X-Real-IP: 127.0.0.2", "X-Forwarded-For: 10.1.2.3, 127.0.0.2"} {
+			assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.1", "https://office.access.test/", "-H", h), h)
+			assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.1", "http://plain.access.test/", "-H", h), h)
+		}
+	})
+	t.Run("a denylist refuses its clients only", func(t *testing.T) {
+		c.await(t, "127.0.0.1", "https://deny.access.test/", http.StatusOK)
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.3", "https://deny.access.test/"))
+	})
+	t.Run("an accessControl Policy in another namespace's Ingress", func(t *testing.T) {
+		w.create(t, &nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "lab-only"},
+			Spec: nginxv1.PolicySpec{AccessControl: &runtime.RawExtension{Raw: []byte(`{"allow":["127.0.0.4/32"]}`)}}},
+			newIngress("other", "lab", "lab.access.test", route("/", "backend", w.echoPort), annotate(nginxOrg+"policies", "lab-only")))
+		c.await(t, "127.0.0.4", "http://lab.access.test/", http.StatusOK)
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.2", "http://lab.access.test/"))
+	})
+	t.Run("authentication portcullis does not enforce fails closed", func(t *testing.T) {
+		w.create(t, newIngress("other", "basic", "basic.access.test", route("/", "backend", w.echoPort),
+			annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "users")))
+		w.warning(t, "other", "basic", "Rejected", "portcullis cannot enforce this")
+		c.await(t, "127.0.0.1", "http://basic.access.test/", http.StatusServiceUnavailable)
+	})
+	t.Run("the ConfigMap's allowlist applies where an Ingress sets none; cert-manager's solver keeps its own", func(t *testing.T) {
+		w.create(t, newIngress("other", "public", "public.access.test", route("/", "backend", w.echoPort)),
+			newIngress("office", "cm-acme-http-solver-abcde", "office.access.test", route("/.well-known/acme-challenge/", "backend", w.echoPort),
+				annotate(ingressNginx+"whitelist-source-range", "0.0.0.0/0,::/0")))
+		c.await(t, "127.0.0.1", "http://public.access.test/", http.StatusOK)
+		c.await(t, "127.0.0.1", "http://office.access.test/.well-known/acme-challenge/token", http.StatusOK)
+		w.create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
+			Data: map[string]string{"allowlist-source-range": "127.0.0.5/32"}})
+		c.await(t, "127.0.0.1", "http://public.access.test/", http.StatusForbidden)
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.5", "http://public.access.test/"))
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://office.access.test/.well-known/acme-challenge/token"),
+			"the solver's 0.0.0.0/0 replaces the ConfigMap's allowlist")
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.5", "https://office.access.test/"), "the Ingress's own allowlist wins")
+	})
+}
+
+// curler runs the real curl from a chosen loopback address against the
+// rig: https:// URLs go to the passthrough proxy, http:// ones to nginx.
+type curler struct {
+	w      *tenancyWire
+	caFile string
+}
+
+// status is the HTTP status curl gets from source address from for url,
+// with extra curl arguments; 0 when no HTTP answer came.
+func (c curler) status(t *testing.T, from, url string, extra ...string) int {
+	t.Helper()
+	code, _ := c.run(t, from, url, extra...)
+	return code
+}
+
+func (c curler) run(t *testing.T, from, url string, extra ...string) (int, string) {
+	t.Helper()
+	host, port := strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://"), c.w.httpPort
+	if strings.HasPrefix(url, "https://") {
+		port = c.w.httpsPort
+	}
+	host, _, _ = strings.Cut(host, "/")
+	target := strings.Replace(url, host, host+":"+strconv.Itoa(port), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	args := append([]string{"-sS", "--max-time", "5", "--interface", from, "--cacert", c.caFile,
+		"--resolve", fmt.Sprintf("%s:%d:127.0.0.1", host, port), "-o", "/dev/null", "-w", "%{http_code}"}, extra...)
+	out, err := exec.CommandContext(ctx, "curl", append(args, target)...).CombinedOutput()
+	code, convErr := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || convErr != nil {
+		return 0, fmt.Sprintf("curl %s: %v: %s", target, err, out)
+	}
+	return code, ""
+}
+
+// await polls until curl from from gets want for url, then waits for the
+// reload to settle.
+func (c curler) await(t *testing.T, from, url string, want int) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("curl from %s to %s never got %d", from, url, want), func() string {
+		code, why := c.run(t, from, url)
+		if code != want {
+			return fmt.Sprintf("got %d %s", code, why)
+		}
+		return ""
+	})
+	c.w.settled(t)
+}
