@@ -13,8 +13,9 @@ import (
 // TestIngressNginxInjectionShapesAreRefusedOrInert replays, through the
 // admission handler, the Ingress shapes of ingress-nginx's configuration
 // injection CVEs (../shared/research/ingress-nginx.md §6.2). Each is refused
-// on its field, or names an annotation portcullis does not implement, which
-// is admitted with a warning and renders nothing (docs/security.md). The
+// on its field (access-control keys portcullis does not enforce among them),
+// or names another annotation portcullis does not implement, which is
+// admitted with a warning and renders nothing (docs/security.md). The
 // renderer's side is controller/nginx TestInjectionProperty.
 func TestIngressNginxInjectionShapesAreRefusedOrInert(t *testing.T) {
 	const p = "nginx.ingress.kubernetes.io/"
@@ -30,11 +31,11 @@ func TestIngressNginxInjectionShapesAreRefusedOrInert(t *testing.T) {
 		{cve: "CVE-2026-24512 path", path: "/ok\"; } location /pwn { return 200 \"", field: "spec.rules[0].http.paths[0].path"},
 		{cve: "CVE-2021-25745 path into secrets", path: "/var/run/secrets/kubernetes.io/serviceaccount/token#", field: "spec.rules[0].http.paths[0].path"},
 		{cve: "CVE-2026-4342 comment", ann: map[string]string{p + "auth-tls-error-page": "http://x/#\n}\nssl_engine x;"}, field: "metadata.annotations[" + p + "auth-tls-error-page]"},
-		{cve: "CVE-2025-24514 auth-url", ann: map[string]string{p + "auth-url": "http://x/;}\nssl_engine x;#"}},
+		{cve: "CVE-2025-24514 auth-url", ann: map[string]string{p + "auth-url": "http://x/;}\nssl_engine x;#"}, field: "metadata.annotations[" + p + "auth-url]"},
 		{cve: "CVE-2025-1098 mirror-target", ann: map[string]string{p + "mirror-target": "http://x;}\nssl_engine x;#"}},
-		{cve: "CVE-2026-1580 auth-method", ann: map[string]string{p + "auth-method": "GET;}\nssl_engine x;#"}},
+		{cve: "CVE-2026-1580 auth-method", ann: map[string]string{p + "auth-method": "GET;}\nssl_engine x;#"}, field: "metadata.annotations[" + p + "auth-method]"},
 		{cve: "CVE-2026-3288 rewrite-target", ann: map[string]string{p + "rewrite-target": "/$1;}\nssl_engine x;#"}},
-		{cve: "CVE-2025-15566 auth-proxy-set-headers", ann: map[string]string{p + "auth-proxy-set-headers": "default/headers"}},
+		{cve: "CVE-2025-15566 auth-proxy-set-headers", ann: map[string]string{p + "auth-proxy-set-headers": "default/headers"}, field: "metadata.annotations[" + p + "auth-proxy-set-headers]"},
 	}
 	h := staticHandlers()
 	for _, c := range cases {

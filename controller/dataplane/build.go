@@ -18,6 +18,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/htpasswd"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/policy"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
@@ -437,6 +438,13 @@ func (b *builder) location(p intent.Path) Location {
 		}
 		l.Access = a
 	}
+	if p.BasicAuth != nil {
+		ba, err := b.basicAuth(p.BasicAuth)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "basic authentication: " + err.Error()})
+		}
+		l.BasicAuth, l.SatisfyAny = ba, p.SatisfyAny && l.Access != nil
+	}
 	servers, tlsName, err := b.opts.Backends.Addresses(p.Source.Namespace, p.Backend)
 	if err == nil && len(servers) == 0 {
 		err = errors.New("no addresses")
@@ -633,4 +641,20 @@ func access(a *intent.Access) (*Access, error) {
 		return nil, err
 	}
 	return &Access{Allow: allow, Deny: deny}, nil
+}
+
+// basicAuth looks up and checks a path's users again and records their file.
+func (b *builder) basicAuth(a *intent.BasicAuth) (*BasicAuth, error) {
+	if !SafeText(a.Realm) || strings.ContainsAny(a.Realm, "\"\\$") || a.Realm == "" {
+		return nil, errors.New("realm is not plain text")
+	}
+	sec, ok := b.opts.Resolver.Secret(a.Secret.Namespace, a.Secret.Name)
+	if !ok {
+		return nil, fmt.Errorf("secret %s not found", a.Secret)
+	}
+	data, fs := htpasswd.FromSecret(sec, a.Format, a.Key, field.NewPath("data"))
+	if data == nil || !fs.Allowed() {
+		return nil, fmt.Errorf("secret %s holds no usable users", a.Secret)
+	}
+	return &BasicAuth{File: b.file("htpasswd", data, true), Realm: a.Realm}, nil
 }

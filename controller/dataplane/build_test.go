@@ -64,8 +64,8 @@ func TestBuildInvariants(t *testing.T) {
 			files := map[string]dataplane.File{}
 			for _, f := range m.Files {
 				files[f.Name] = f
-				assert.Regexp(t, `^(crt|key|ca|crl)-[0-9a-f]{32}\.pem$`, f.Name)
-				assert.Equal(t, strings.HasPrefix(f.Name, "key-"), f.Private, f.Name)
+				assert.Regexp(t, `^(crt|key|ca|crl|htpasswd)-[0-9a-f]{32}\.pem$`, f.Name)
+				assert.Equal(t, strings.HasPrefix(f.Name, "key-") || strings.HasPrefix(f.Name, "htpasswd-"), f.Private, f.Name)
 			}
 			refs := func(names ...string) {
 				for _, n := range names {
@@ -88,6 +88,9 @@ func TestBuildInvariants(t *testing.T) {
 				for _, l := range s.Locations {
 					if l.Upstream == "" {
 						continue
+					}
+					if l.BasicAuth != nil {
+						refs(l.BasicAuth.File)
 					}
 					if first, ok := speaks[l.Upstream]; ok {
 						assert.Equal(t, first.Protocol, l.Protocol, "upstream %s shared by %s and %s", l.Upstream, first.Path, l.Path)

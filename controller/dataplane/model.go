@@ -147,7 +147,19 @@ type Location struct {
 	BackendTLS *BackendTLS
 	// Access limits the clients that may use the location; nil: every client.
 	Access *Access
-	Source intent.ObjectRef
+	// BasicAuth requires a user and password; nil: none.
+	BasicAuth *BasicAuth
+	// SatisfyAny admits a client that passes Access or BasicAuth.
+	SatisfyAny bool
+	Source     intent.ObjectRef
+}
+
+// BasicAuth is HTTP basic authentication on a location.
+type BasicAuth struct {
+	// File is the htpasswd file (private, 0600).
+	File string
+	// Realm is printable ASCII without `"`, `\` or `$`.
+	Realm string
 }
 
 // Access is which client addresses may use a location: those in Deny get
@@ -182,7 +194,8 @@ type Upstream struct {
 
 // File is one file the data plane reads.
 type File struct {
-	// Name is a hash of the content with a kind prefix: "crt-", "key-", "ca-", "crl-".
+	// Name is a hash of the content with a kind prefix: "crt-", "key-",
+	// "ca-", "crl-", "htpasswd-".
 	Name string
 	Data []byte
 	// Private marks key material: never logged, written 0600 like every file.

@@ -93,6 +93,7 @@ var Directives = map[string][]string{
 	"location": {"server"}, "if": {"server", "location"}, "return": {"server", "location", "if"},
 	// location
 	"allow": {"location"}, "deny": {"location"},
+	"auth_basic": {"location"}, "auth_basic_user_file": {"location"}, "satisfy": {"location"},
 	"proxy_pass": {"location"}, "grpc_pass": {"location"}, "proxy_http_version": {"location"},
 	"proxy_set_header": {"location"}, "grpc_set_header": {"location"},
 	"proxy_ssl_verify": {"location"}, "proxy_ssl_trusted_certificate": {"location"}, "proxy_ssl_verify_depth": {"location"},

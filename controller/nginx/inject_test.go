@@ -2,10 +2,11 @@ package nginx
 
 import (
 	"fmt"
-	"slices"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/htpasswd"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
@@ -178,8 +180,9 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 }
 
 // TestInjectionProperty feeds hostile hosts, paths, match-cn expressions,
-// error pages, backend names, ciphers, service names and source ranges
-// (allowlist, denylist) through lib, the
+// error pages, backend names, ciphers, service names, source ranges
+// (allowlist, denylist) and basic authentication (realm, htpasswd) through
+// lib, the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
 func TestInjectionProperty(t *testing.T) {
@@ -194,7 +197,8 @@ func TestInjectionProperty(t *testing.T) {
 		ciphers := "HIGH:!aNULL"
 		svc := "backend"
 		allow, deny := "10.0.0.0/8, 2001:db8::/32", "10.9.0.0/16"
-		switch i % 9 {
+		realm, users := "Staff only", "alice:"+bcryptAlice
+		switch i % 11 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -213,12 +217,17 @@ func TestInjectionProperty(t *testing.T) {
 			allow = mutate(r, allow)
 		case 8:
 			deny = mutate(r, deny)
+		case 9:
+			realm = mutate(r, realm)
+		case 10:
+			users = mutate(r, users)
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		withSourceRanges(ing, allow, deny)
+		withBasicAuth(w, ing, realm, users)
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users)
 		}
 		if ok {
 			accepted++
@@ -323,6 +332,61 @@ func FuzzSourceRanges(f *testing.F) {
 				}
 				for _, p := range append(slices.Clone(l.Access.Allow), l.Access.Deny...) {
 					require.Equal(t, p.Masked(), p, "%s", p)
+				}
+			}
+		}
+	})
+}
+
+// bcryptAlice is a bcrypt hash ("s3cret").
+const bcryptAlice = "$2a$10$nLAGPuaVb3vHsW/V0XN4wOffOy3QNJiMRhIaAa2RB8LMoPXbqtWN6"
+
+// withBasicAuth turns on basic authentication with realm and an htpasswd
+// Secret holding users.
+func withBasicAuth(w *world.Static, ing *networkingv1.Ingress, realm, users string) {
+	w.Add(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "users", Namespace: "default"}, Data: map[string][]byte{"auth": []byte(users)}})
+	ing.Annotations["nginx.ingress.kubernetes.io/auth-type"] = "basic"
+	ing.Annotations["nginx.ingress.kubernetes.io/auth-secret"] = "users"
+	ing.Annotations["nginx.ingress.kubernetes.io/auth-realm"] = realm
+}
+
+// FuzzBasicAuth: hostile realms and htpasswd files, judged by lib and
+// rendered, never add a directive; what is served has a private user file
+// whose every line is a user and a hash lib accepts.
+func FuzzBasicAuth(f *testing.F) {
+	f.Add("Staff only", "alice:"+bcryptAlice)
+	f.Add("x", "carol:{PLAIN}pw")
+	for _, h := range hostile {
+		f.Add("Staff"+h, "alice:"+bcryptAlice+h)
+	}
+	f.Fuzz(func(t *testing.T, realm, users string) {
+		if len(realm)+len(users) > 4000 {
+			return
+		}
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		withBasicAuth(w, ing, realm, users)
+		ok, m, _ := buildInjection(t, w, ing)
+		files := map[string]dataplane.File{}
+		for _, fl := range m.Files {
+			files[fl.Name] = fl
+		}
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				if l.Status != 0 {
+					continue
+				}
+				require.NotNil(t, l.BasicAuth, "a path served without its basic authentication")
+				fl := files[l.BasicAuth.File]
+				require.True(t, fl.Private)
+				for _, line := range strings.Split(strings.TrimSuffix(string(fl.Data), "\n"), "\n") {
+					user, hash, found := strings.Cut(line, ":")
+					require.True(t, found && user != "", "%q", line)
+					_, strength := htpasswd.Scheme(hash)
+					require.NotEqual(t, htpasswd.Refused, strength, "%q", line)
 				}
 			}
 		}

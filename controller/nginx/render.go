@@ -540,6 +540,16 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 			n.add(d("deny", lit("all")))
 		}
 	}
+	if a := l.BasicAuth; a != nil {
+		f, err := r.file(a.File)
+		if err != nil {
+			return nil, err
+		}
+		n.add(d("auth_basic", text(a.Realm)), d("auth_basic_user_file", f))
+		if l.SatisfyAny {
+			n.add(d("satisfy", lit("any")))
+		}
+	}
 	n.add(d(pass, lit(scheme+l.Upstream)))
 	if !grpc {
 		n.add(d("proxy_http_version", lit("1.1")), d(set, lit("Connection"), lit("")))

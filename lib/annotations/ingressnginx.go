@@ -29,6 +29,11 @@ const (
 	KeyAllowlistSourceRange             = "allowlist-source-range"
 	KeyWhitelistSourceRange             = "whitelist-source-range"
 	KeyDenylistSourceRange              = "denylist-source-range"
+	KeyAuthType                         = "auth-type"
+	KeyAuthSecret                       = "auth-secret"
+	KeyAuthSecretType                   = "auth-secret-type"
+	KeyAuthRealm                        = "auth-realm"
+	KeySatisfy                          = "satisfy"
 )
 
 // Values of ingress-nginx's backend-protocol that portcullis refuses.
@@ -44,6 +49,8 @@ const boolMsg = `must be "true" or "false"`
 var (
 	withAuthTLSSecret  = map[string]string{DefaultPrefix + "/" + KeyAuthTLSSecret: "default/client-ca"}
 	withProxySSLSecret = map[string]string{DefaultPrefix + "/" + KeyProxySSLSecret: "default/backend-ca"}
+	withAuthType       = map[string]string{DefaultPrefix + "/" + KeyAuthType: "basic", DefaultPrefix + "/" + KeyAuthSecret: "basic-auth"}
+	withAuthSecret     = map[string]string{DefaultPrefix + "/" + KeyAuthSecret: "basic-auth"}
 )
 
 var ingressNginxTable = (&Table{
@@ -189,6 +196,36 @@ var ingressNginxTable = (&Table{
 			Doc:      "Client addresses refused on this Ingress's paths with 403 (checked before the allowlist). Replaces the ConfigMap's `denylist-source-range`.",
 			Value:    grammar.Bind(grammar.SourceRanges, func(p *Parsed, v []string) { p.Nginx.DenylistSourceRange = v }),
 			Examples: Examples{Good: good("203.0.113.0/24,2001:db8:bad::/48"), Bad: bad("203.0.113.0/24,,10.0.0.1", "entry an empty value")},
+		},
+		{
+			Key: KeyAuthType, Scope: ScopePath,
+			Doc:      "`basic`: HTTP basic authentication on this Ingress's paths, with the users of `auth-secret` (401 with `WWW-Authenticate` otherwise). `digest` is refused: nginx has no digest authentication. Requires `auth-secret`.",
+			Value:    grammar.Bind(grammar.AuthType, func(p *Parsed, v string) { p.Nginx.AuthType = v }),
+			Examples: Examples{Good: good("basic"), Bad: bad("digest", "not supported by portcullis", "Basic", `did you mean "basic"?`), With: withAuthSecret},
+		},
+		{
+			Key: KeyAuthSecret, Scope: ScopePath,
+			Doc:      "Secret with the users of `auth-type: basic`: `name` (the Ingress's namespace) or `namespace/name` (another namespace only with ConfigMap `allow-cross-namespace-resources: \"true\"`). Each line `user:hash`: plaintext and DES crypt are refused, MD5 (`$apr1$`, `$1$`) and SHA-1 (`{SHA}`) warned about; use bcrypt (`htpasswd -B`). A missing secret fails the paths closed (503).",
+			Value:    grammar.Bind(grammar.NameOrRef, func(p *Parsed, v Ref) { p.Nginx.AuthSecret = &v }),
+			Examples: Examples{Good: good("basic-auth", "default/basic-auth"), Bad: bad("/basic-auth", `must be "name" or "namespace/name"`, "Basic_Auth", "not a valid object name"), With: withAuthType},
+		},
+		{
+			Key: KeyAuthSecretType, Default: "auth-file", Scope: ScopePath,
+			Doc:      "How `auth-secret` holds its users: `auth-file`, an htpasswd file in key `auth`; `auth-map`, one key per user whose value is the hash.",
+			Value:    grammar.Bind(grammar.Enum("auth-file", "auth-map"), func(p *Parsed, v string) { p.Nginx.AuthSecretType = v }),
+			Examples: Examples{Good: good("auth-file", "auth-map"), Bad: bad("file", `allowed: "auth-file" or "auth-map"`), With: withAuthType},
+		},
+		{
+			Key: KeyAuthRealm, Default: "Authentication Required", Scope: ScopePath,
+			Doc:      "The realm sent in `WWW-Authenticate`.",
+			Value:    grammar.Bind(grammar.Realm, func(p *Parsed, v string) { p.Nginx.AuthRealm = v }),
+			Examples: Examples{Good: good("Authentication Required - admin", "Staff only"), Bad: bad(`a"b`, "is not allowed in a realm", "$host", "is not allowed in a realm", "", "must not be empty"), With: withAuthType},
+		},
+		{
+			Key: KeySatisfy, Default: "all", Scope: ScopePath,
+			Doc:      "With both client address rules (source ranges, `accessControl`) and basic authentication on a path: `all` requires both, `any` admits a client that passes either.",
+			Value:    grammar.Bind(grammar.Enum("all", "any"), func(p *Parsed, v string) { p.Nginx.Satisfy = v }),
+			Examples: Examples{Good: good("any", "all"), Bad: bad("ANY", `did you mean "any"?`)},
 		},
 	},
 	Snippets:       []string{"configuration-snippet", "server-snippet", "auth-snippet", "modsecurity-snippet", "stream-snippet"},

@@ -19,6 +19,8 @@ const (
 	KeyOrgSSLCiphers             = "nginx.org/ssl-ciphers"
 	KeyOrgSSLPreferServerCiphers = "nginx.org/ssl-prefer-server-ciphers"
 	KeyOrgMergeableIngressType   = "nginx.org/mergeable-ingress-type"
+	KeyOrgBasicAuthSecret        = "nginx.org/basic-auth-secret"
+	KeyOrgBasicAuthRealm         = "nginx.org/basic-auth-realm"
 )
 
 // withHSTS is the context the HSTS detail rows' examples need.
@@ -36,6 +38,18 @@ var nginxOrgTable = (&Table{
 			Doc:      "Policies (`k8s.nginx.org/v1`) applied to the Ingress; a name without namespace is in the Ingress's namespace. Only `ingressMTLS` (client certificates, host level) and `egressMTLS` (TLS to the backends) policies are supported. A missing policy fails closed.",
 			Value:    grammar.Bind(grammar.RefList, func(p *Parsed, v []Ref) { p.Org.Policies = v }),
 			Examples: Examples{Good: good("ingress-mtls", "ingress-mtls, other/egress-mtls"), Bad: bad("a,,b", "is empty", "/egress", `must be "name" or "namespace/name"`, "Ingress_MTLS", "not a valid object name")},
+		},
+		{
+			Key: KeyOrgBasicAuthSecret, Scope: ScopePath,
+			Doc:      "Secret (type `nginx.org/htpasswd`, key `htpasswd`) in the Ingress's namespace with the users of HTTP basic authentication on this Ingress's paths (401 with `WWW-Authenticate` otherwise). Plaintext and DES crypt lines are refused, MD5 and SHA-1 warned about. Not allowed on a mergeable master: set it on the minions. A missing secret fails the paths closed (503).",
+			Value:    grammar.Bind(grammar.Subdomain("secret name"), func(p *Parsed, v string) { p.Org.BasicAuthSecret = v }),
+			Examples: Examples{Good: good("htpasswd"), Bad: bad("default/htpasswd", "not a valid secret name", "", "must not be empty")},
+		},
+		{
+			Key: KeyOrgBasicAuthRealm, Default: "Authentication Required", Scope: ScopePath,
+			Doc:      "The realm sent in `WWW-Authenticate`; requires `nginx.org/basic-auth-secret`.",
+			Value:    grammar.Bind(grammar.Realm, func(p *Parsed, v string) { p.Org.BasicAuthRealm = v }),
+			Examples: Examples{Good: good("Staff only"), Bad: bad(`x";`, "is not allowed in a realm"), With: map[string]string{KeyOrgBasicAuthSecret: "htpasswd"}},
 		},
 		{
 			Key: KeyOrgSSLServices, Scope: ScopePath,

@@ -22,9 +22,6 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	"temporal-redirect", "temporal-redirect-code", "use-port-in-redirects", "x-forwarded-prefix",
 	// Aliases and default backend.
 	"server-alias", "default-backend", "custom-http-errors", "disable-proxy-intercept-errors",
-	// satisfy only combines access checks with authentication, which is
-	// refused below: alone it changes nothing.
-	"satisfy",
 	// Canary.
 	"canary", "canary-by-cookie", "canary-by-header", "canary-by-header-pattern",
 	"canary-by-header-value", "canary-weight", "canary-weight-total",
@@ -69,8 +66,7 @@ var ingressNginxNotImplemented = slices.Concat(known(
 ),
 	// Authentication portcullis does not enforce yet: refused, since
 	// ignoring it would serve the host to every client.
-	cannotEnforce("auth-realm", "auth-secret", "auth-secret-type", "auth-type",
-		"auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",
+	cannotEnforce("auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",
 		"auth-request-redirect", "auth-response-headers", "auth-proxy-set-headers",
 		"auth-cache-key", "auth-cache-duration", "auth-always-set-cookie",
 		"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-share-vars", "auth-keepalive-timeout",
@@ -115,8 +111,7 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.com/health-checks", "nginx.com/health-checks-mandatory", "nginx.com/health-checks-mandatory-queue",
 	"nginx.com/slow-start", "nginx.com/sticky-cookie-services",
 ),
-	cannotEnforce("nginx.org/basic-auth-secret", "nginx.org/basic-auth-realm",
-		"nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token", "nginx.com/jwt-login-url"),
+	cannotEnforce("nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token", "nginx.com/jwt-login-url"),
 	[]Known{
 		{Key: "nginx.org/http-redirect-code", Hint: "portcullis uses the ConfigMap's http-redirect-code (308)"},
 		{Key: "nginx.com/policies", Deny: true,

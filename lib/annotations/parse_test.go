@@ -180,9 +180,9 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 // served to every client.
 func TestAccessControlIsNeverIgnored(t *testing.T) {
 	t.Parallel()
-	for _, key := range []string{pre + "auth-type", pre + "auth-secret", pre + "auth-url", pre + "auth-signin",
+	for _, key := range []string{pre + "auth-url", pre + "auth-signin",
 		pre + "auth-response-headers", pre + "auth-proxy-set-headers", pre + "enable-global-auth", pre + "auth-keepalive",
-		"nginx.org/basic-auth-secret", "nginx.org/basic-auth-realm", "nginx.com/jwt-key", "nginx.com/jwt-login-url"} {
+		"nginx.com/jwt-key", "nginx.com/jwt-login-url"} {
 		_, s := Parse(map[string]string{key: "x"}, Options{})
 		assertFindings(t, s.ErrorEntries(), []finding{{"metadata.annotations[" + key + "]", "portcullis cannot enforce this; the host would be served without it"}})
 		assert.Empty(t, s.Warnings, key)

@@ -93,6 +93,14 @@ type IngressNginx struct {
 	AllowlistSourceRange []string
 	WhitelistSourceRange []string
 	DenylistSourceRange  []string
+	// Basic authentication: AuthType is "basic" or ""; AuthSecretType is
+	// auth-file, auth-map or "" (auth-file).
+	AuthType       string
+	AuthSecret     *Ref
+	AuthSecretType string
+	AuthRealm      string
+	// Satisfy is all, any or "" (all).
+	Satisfy string
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.
@@ -117,6 +125,9 @@ type NginxOrg struct {
 
 	SSLCiphers             string
 	SSLPreferServerCiphers *bool
+	// BasicAuthSecret is nginx.org/basic-auth-secret, "" if absent.
+	BasicAuthSecret string
+	BasicAuthRealm  string
 	// MergeableIngressType is master or minion; "" if absent.
 	MergeableIngressType string
 }

@@ -142,6 +142,11 @@ type Path struct {
 	Source ObjectRef `json:"source"`
 	// Access limits which clients may use the path; nil: every client.
 	Access *Access `json:"access,omitempty"`
+	// BasicAuth requires a user and password; nil: none.
+	BasicAuth *BasicAuth `json:"basicAuth,omitempty"`
+	// SatisfyAny admits a client that passes Access or BasicAuth (satisfy
+	// any); otherwise both are required.
+	SatisfyAny bool `json:"satisfyAny,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`
 }
@@ -154,6 +159,18 @@ type Access struct {
 	Deny  []string `json:"deny,omitempty"`
 	// Source is where the rule came from: "annotation", "configmap" or
 	// "policy:ns/name".
+	Source string `json:"source"`
+}
+
+// BasicAuth is HTTP basic authentication on a path.
+type BasicAuth struct {
+	// Secret holds the users: an htpasswd file in Key (Format "file"), or
+	// one key per user (Format "map").
+	Secret ObjectRef `json:"secret"`
+	Format string    `json:"format"`
+	Key    string    `json:"key,omitempty"`
+	Realm  string    `json:"realm"`
+	// Source is "annotation", "nginx.org annotation" or "policy:ns/name".
 	Source string `json:"source"`
 }
 

@@ -1,6 +1,6 @@
 // Package policy judges NGINX Inc Policy resources (k8s.nginx.org/v1): it
 // refuses the policy types portcullis does not support, checks every field of
-// ingressMTLS, egressMTLS and accessControl, and turns a valid Policy into typed settings
+// ingressMTLS, egressMTLS, accessControl and basicAuth, and turns a valid Policy into typed settings
 // with NGINX's defaults applied, which the intent builder consumes.
 package policy
 
@@ -23,10 +23,11 @@ type Options struct {
 }
 
 // Normalized is a valid Policy as portcullis applies it: exactly one of
-// IngressMTLS, EgressMTLS and AccessControl is set, with every default
+// IngressMTLS, EgressMTLS, AccessControl and BasicAuth is set, with every default
 // filled in.
 type Normalized struct {
-	// Type is v1.TypeIngressMTLS, v1.TypeEgressMTLS or v1.TypeAccessControl.
+	// Type is v1.TypeIngressMTLS, v1.TypeEgressMTLS, v1.TypeAccessControl
+	// or v1.TypeBasicAuth.
 	Type string
 	// IngressClassName is spec.ingressClassName, unchanged.
 	IngressClassName string
@@ -34,10 +35,11 @@ type Normalized struct {
 	IngressMTLS   *IngressMTLS
 	EgressMTLS    *EgressMTLS
 	AccessControl *AccessControl
+	BasicAuth     *BasicAuth
 }
 
 // supportedTypes are the policy types portcullis implements.
-var supportedTypes = []string{v1.TypeIngressMTLS, v1.TypeEgressMTLS, v1.TypeAccessControl}
+var supportedTypes = []string{v1.TypeIngressMTLS, v1.TypeEgressMTLS, v1.TypeAccessControl, v1.TypeBasicAuth}
 
 // Supported reports whether portcullis implements the policy type.
 func Supported(policyType string) bool { return slices.Contains(supportedTypes, policyType) }
@@ -72,6 +74,10 @@ func Normalize(p *v1.Policy, opts Options) (*Normalized, findings.Set) {
 	if m := p.Spec.AccessControl; m != nil {
 		n.Type = v1.TypeAccessControl
 		n.AccessControl = normalizeAccessControl(m, spec.Child(v1.TypeAccessControl), &f)
+	}
+	if m := p.Spec.BasicAuth; m != nil {
+		n.Type = v1.TypeBasicAuth
+		n.BasicAuth = normalizeBasicAuth(m, spec.Child(v1.TypeBasicAuth), &f)
 	}
 	if !f.Allowed() {
 		return nil, f

@@ -37,7 +37,7 @@ func TestValidateFields(t *testing.T) {
 		{name: "supported and unsupported", spec: `{rateLimit: {rate: 1r/s}, egressMTLS: {}}`,
 			wantErrs: []finding{
 				{"spec", "got 2 policy types (rateLimit, egressMTLS)"},
-				{"spec.rateLimit", "policy type rateLimit is not supported by portcullis; only ingressMTLS, egressMTLS, accessControl are"},
+				{"spec.rateLimit", "policy type rateLimit is not supported by portcullis; only ingressMTLS, egressMTLS, accessControl, basicAuth are"},
 			}},
 
 		// accessControl
@@ -51,6 +51,13 @@ func TestValidateFields(t *testing.T) {
 			wantErrs: []finding{{"spec.accessControl.allow[1]", "is not an IP address or CIDR"}}},
 		{name: "accessControl unknown field", spec: `{accessControl: {allowed: [10.0.0.0/8]}}`,
 			wantErrs: []finding{{"spec.accessControl", `unknown field "allowed"`}}},
+
+		// basicAuth
+		{name: "basicAuth", spec: `{basicAuth: {secret: htpasswd, realm: "Staff only"}}`},
+		{name: "basicAuth no secret", spec: `{basicAuth: {realm: x}}`,
+			wantErrs: []finding{{"spec.basicAuth.secret", ""}}},
+		{name: "basicAuth bad realm", spec: `{basicAuth: {secret: htpasswd, realm: "a\"b"}}`,
+			wantErrs: []finding{{"spec.basicAuth.realm", "is not allowed in a realm"}}},
 
 		// ingressMTLS.clientCertSecret
 		{name: "clientCertSecret ok", spec: `{ingressMTLS: {clientCertSecret: ingress-mtls-secret}}`},
@@ -211,7 +218,7 @@ func TestValidateFields(t *testing.T) {
 			continue
 		}
 		cases = append(cases, tc{name: "unsupported " + typ, spec: "{" + typ + ": {}}",
-			wantErrs: []finding{{"spec." + typ, "policy type " + typ + " is not supported by portcullis; only ingressMTLS, egressMTLS, accessControl are"}}})
+			wantErrs: []finding{{"spec." + typ, "policy type " + typ + " is not supported by portcullis; only ingressMTLS, egressMTLS, accessControl, basicAuth are"}}})
 	}
 
 	for _, c := range cases {

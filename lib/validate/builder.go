@@ -28,6 +28,8 @@ type builder struct {
 	egress *egressPolicy
 	// accessPolicy is the accessControl Policy the Ingress references.
 	accessPolicy *accessPolicy
+	// basicPolicy is the basicAuth Policy the Ingress references.
+	basicPolicy *basicPolicy
 	// pathFail fails every path of the Ingress closed: a minion's share of a
 	// host, when what it asked for cannot be honoured.
 	pathFail *intent.FailClosed
@@ -69,6 +71,7 @@ func (b *builder) build() {
 	b.inheritEgressMTLS()
 	b.paths()
 	b.access()
+	b.basicAuth()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()

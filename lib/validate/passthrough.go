@@ -26,7 +26,7 @@ func (b *builder) passthrough() {
 		return
 	}
 	for k := range b.ann.Present {
-		if k != key && !isCertManagerKey(k) && !b.isSourceRangeKey(k) {
+		if k != key && !isCertManagerKey(k) && !b.isAccessKey(k) {
 			b.fs.Warn(annPath(k), MsgIgnoredUnderPassthrough)
 		}
 	}
@@ -71,10 +71,14 @@ func isCertManagerKey(k string) bool {
 	return false
 }
 
-// isSourceRangeKey reports whether k is a source-range annotation, which
-// access() refuses under passthrough rather than ignores.
-func (b *builder) isSourceRangeKey(k string) bool {
-	for _, short := range []string{annotations.KeyAllowlistSourceRange, annotations.KeyWhitelistSourceRange, annotations.KeyDenylistSourceRange} {
+// isAccessKey reports whether k is an access-control annotation, which
+// access() and basicAuth() refuse under passthrough rather than ignore.
+func (b *builder) isAccessKey(k string) bool {
+	if k == annotations.KeyOrgBasicAuthSecret || k == annotations.KeyOrgBasicAuthRealm {
+		return true
+	}
+	for _, short := range []string{annotations.KeyAllowlistSourceRange, annotations.KeyWhitelistSourceRange, annotations.KeyDenylistSourceRange,
+		annotations.KeyAuthType, annotations.KeyAuthSecret, annotations.KeyAuthSecretType, annotations.KeyAuthRealm, annotations.KeySatisfy} {
 		if k == b.nkey(short) {
 			return true
 		}

@@ -38,7 +38,7 @@ func (b *builder) policies() {
 		}
 		return
 	}
-	var ingressSeen, egressSeen, accessSeen *intent.ObjectRef
+	var ingressSeen, egressSeen, accessSeen, basicSeen *intent.ObjectRef
 	for _, r := range refs {
 		ref := intent.ObjectRef{Namespace: r.Namespace, Name: r.Name}
 		if ref.Namespace == "" {
@@ -80,6 +80,14 @@ func (b *builder) policies() {
 			}
 			accessSeen = &ref
 			b.accessPolicy = &accessPolicy{ref: ref, spec: norm.AccessControl}
+		case nginxv1.TypeBasicAuth:
+			if basicSeen != nil {
+				b.fs.Errorf(path, ref.String(), "references two basicAuth policies (%s and %s); an Ingress may use one", basicSeen, ref)
+				b.failAll(&intent.FailClosed{Reason: "two basicAuth policies", Status: 500})
+				continue
+			}
+			basicSeen = &ref
+			b.basicPolicy = &basicPolicy{ref: ref, spec: norm.BasicAuth}
 		case nginxv1.TypeEgressMTLS:
 			if egressSeen != nil {
 				b.fs.Errorf(path, ref.String(), "references two egressMTLS policies (%s and %s); an Ingress may use one", egressSeen, ref)
