@@ -28,7 +28,9 @@ import (
 // (HTTPS through the passthrough proxy, which hands nginx the client's
 // address in a PROXY header; plain HTTP straight to nginx), that client
 // address rules are enforced in both dialects and from the ConfigMap, that a
-// client cannot change the verdict with X-Forwarded-For, and that
+// client cannot change the verdict with X-Forwarded-For, that basic
+// authentication of both dialects answers 401 with the realm and admits the
+// right password only (satisfy any: the allowlist or a password), and that
 // authentication portcullis does not enforce fails closed instead of being
 // ignored. Clients take distinct loopback addresses (127.0.0.2, .3, ...)
 // with curl --interface. Two namespaces; no webhook, so the API server
@@ -78,10 +80,36 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.2", "http://lab.access.test/"))
 	})
 	t.Run("authentication portcullis does not enforce fails closed", func(t *testing.T) {
-		w.create(t, newIngress("other", "basic", "basic.access.test", route("/", "backend", w.echoPort),
-			annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "users")))
-		w.warning(t, "other", "basic", "Rejected", "portcullis cannot enforce this")
-		c.await(t, "127.0.0.1", "http://basic.access.test/", http.StatusServiceUnavailable)
+		w.create(t, newIngress("other", "external", "external.access.test", route("/", "backend", w.echoPort),
+			annotate(ingressNginx+"auth-url", "https://auth.access.test/check")))
+		w.warning(t, "other", "external", "Rejected", "portcullis cannot enforce this")
+		c.await(t, "127.0.0.1", "http://external.access.test/", http.StatusServiceUnavailable)
+	})
+	t.Run("basic authentication in both dialects: 401 with the realm, 200 with a password", func(t *testing.T) {
+		w.create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "users"},
+			Data: map[string][]byte{"auth": []byte("alice:" + bcryptS3cret + "\n")}},
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "htpasswd"}, Type: "nginx.org/htpasswd",
+				Data: map[string][]byte{"htpasswd": []byte("bob:" + bcryptS3cret + "\n")}},
+			newIngress("office", "staff", "staff.access.test", route("/", "backend", w.echoPort),
+				annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "users", ingressNginx+"auth-realm", "Staff only")),
+			newIngress("other", "inc", "inc.access.test", route("/", "backend", w.echoPort),
+				annotate(nginxOrg+"basic-auth-secret", "htpasswd", nginxOrg+"basic-auth-realm", "Inc staff")))
+		c.await(t, "127.0.0.1", "http://staff.access.test/", http.StatusUnauthorized)
+		assert.Contains(t, c.headers(t, "127.0.0.1", "http://staff.access.test/"), `WWW-Authenticate: Basic realm="Staff only"`)
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://staff.access.test/", "-u", "alice:s3cret"))
+		assert.Equal(t, http.StatusUnauthorized, c.status(t, "127.0.0.1", "http://staff.access.test/", "-u", "alice:wrong"))
+		assert.Equal(t, http.StatusUnauthorized, c.status(t, "127.0.0.1", "http://staff.access.test/", "-u", "bob:s3cret"), "another namespace's user")
+		c.await(t, "127.0.0.1", "http://inc.access.test/", http.StatusUnauthorized)
+		assert.Contains(t, c.headers(t, "127.0.0.1", "http://inc.access.test/"), `WWW-Authenticate: Basic realm="Inc staff"`)
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://inc.access.test/", "-u", "bob:s3cret"))
+	})
+	t.Run("satisfy any: the allowlist or a password", func(t *testing.T) {
+		w.create(t, newIngress("office", "either", "either.access.test", route("/", "backend", w.echoPort),
+			annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "users",
+				ingressNginx+"allowlist-source-range", "127.0.0.2", ingressNginx+"satisfy", "any")))
+		c.await(t, "127.0.0.2", "http://either.access.test/", http.StatusOK)
+		assert.Equal(t, http.StatusUnauthorized, c.status(t, "127.0.0.1", "http://either.access.test/"))
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://either.access.test/", "-u", "alice:s3cret"))
 	})
 	t.Run("the ConfigMap's allowlist applies where an Ingress sets none; cert-manager's solver keeps its own", func(t *testing.T) {
 		w.create(t, newIngress("other", "public", "public.access.test", route("/", "backend", w.echoPort)),
@@ -99,6 +127,16 @@ func TestAccessControlOnTheWire(t *testing.T) {
 	})
 }
 
+// bcryptS3cret is a bcrypt hash of "s3cret".
+const bcryptS3cret = "$2a$10$nLAGPuaVb3vHsW/V0XN4wOffOy3QNJiMRhIaAa2RB8LMoPXbqtWN6"
+
+// headers are the response headers curl gets from source address from.
+func (c curler) headers(t *testing.T, from, url string, extra ...string) string {
+	t.Helper()
+	_, out := c.run(t, from, url, append([]string{"-D", "-"}, extra...)...)
+	return out
+}
+
 // curler runs the real curl from a chosen loopback address against the
 // rig: https:// URLs go to the passthrough proxy, http:// ones to nginx.
 type curler struct {
@@ -114,6 +152,8 @@ func (c curler) status(t *testing.T, from, url string, extra ...string) int {
 	return code
 }
 
+// run is curl's status and what it printed before it (the headers with
+// -D -), or 0 and why when no HTTP answer came.
 func (c curler) run(t *testing.T, from, url string, extra ...string) (int, string) {
 	t.Helper()
 	host, port := strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://"), c.w.httpPort
@@ -125,13 +165,15 @@ func (c curler) run(t *testing.T, from, url string, extra ...string) (int, strin
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	args := append([]string{"-sS", "--max-time", "5", "--interface", from, "--cacert", c.caFile,
-		"--resolve", fmt.Sprintf("%s:%d:127.0.0.1", host, port), "-o", "/dev/null", "-w", "%{http_code}"}, extra...)
+		"--resolve", fmt.Sprintf("%s:%d:127.0.0.1", host, port), "-o", "/dev/null", "-w", "\n%{http_code}"}, extra...)
 	out, err := exec.CommandContext(ctx, "curl", append(args, target)...).CombinedOutput()
-	code, convErr := strconv.Atoi(strings.TrimSpace(string(out)))
+	text := strings.TrimRight(string(out), "\n")
+	i := strings.LastIndexByte(text, '\n')
+	code, convErr := strconv.Atoi(text[i+1:])
 	if err != nil || convErr != nil {
 		return 0, fmt.Sprintf("curl %s: %v: %s", target, err, out)
 	}
-	return code, ""
+	return code, text[:max(i, 0)]
 }
 
 // await polls until curl from from gets want for url, then waits for the
