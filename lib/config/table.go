@@ -110,7 +110,7 @@ var rows = []Row{
 	boolRow("allow-cross-namespace-resources", "false", "Let annotations reference secrets, and `nginx.org/policies` reference Policies, in other namespaces than the Ingress's.", func(c *Config, v bool) { c.AllowCrossNamespaceResources = v }),
 	boolRow("allow-cross-namespace-hosts", "false", "Let Ingresses of any namespace add paths to a host that an Ingress of another namespace already names (ingress-nginx merged them). `false`: a host belongs to the namespace of the oldest Ingress naming it, and only that namespace, or those its namespace annotation `portcullis.dev/share-hosts-with` lists, may add to it.", func(c *Config, v bool) { c.AllowCrossNamespaceHosts = v }),
 	boolRow("allow-legacy-tls", "false", "Allow `TLSv1` and `TLSv1.1` in `ssl-protocols` and `proxy-ssl-protocols`.", func(c *Config, v bool) { c.AllowLegacyTLS = v }),
-	boolRow("use-proxy-protocol", "false", "Expect a PROXY protocol header on incoming connections.", func(c *Config, v bool) { c.UseProxyProtocol = v }),
+	boolRow("use-proxy-protocol", "false", "The passthrough proxy (`--enable-ssl-passthrough`) expects a PROXY protocol header on every incoming connection and hands its address to nginx. nginx's own listeners do not read PROXY headers: without passthrough this key has no effect.", func(c *Config, v bool) { c.UseProxyProtocol = v }),
 	{
 		Key:      "default-issuer",
 		Doc:      "cert-manager issuer the mutating webhook adds to Ingresses of ours that have a TLS entry with a `secretName` and no issuer annotation (namespace annotation `portcullis.dev/default-issuer` overrides, `none` turns it off).",
