@@ -84,6 +84,8 @@ func (b *builder) access() {
 // accessControl Policy, on a mergeable master (it has no paths; set the
 // Policy on the minions).
 func (b *builder) refusedAccessKeys(annotated bool) bool {
+	// Source-range annotations on a master are refused as path-level keys
+	// (mergeable); a Policy is refused here.
 	if p := b.accessPolicy; p != nil && b.in.Mergeable == "master" {
 		b.fs.Errorf(annPath(annotations.KeyOrgPolicies), p.ref.String(),
 			"policy %s (accessControl) on a mergeable master would reach no path: reference it from the minions", p.ref)
@@ -92,16 +94,25 @@ func (b *builder) refusedAccessKeys(annotated bool) bool {
 	if pt := b.ann.Nginx.SSLPassthrough; pt == nil || !*pt || (!annotated && b.accessPolicy == nil) {
 		return false
 	}
-	for _, short := range []string{annotations.KeyAllowlistSourceRange, annotations.KeyWhitelistSourceRange, annotations.KeyDenylistSourceRange} {
-		if key := b.nkey(short); b.ann.Has(key) {
-			b.fs.Errorf(annPath(key), b.ing.Annotations[key], "cannot be enforced under ssl-passthrough: the connection goes to the backend without nginx seeing it; restrict clients in front of portcullis or at the backend")
-		}
+	for _, key := range b.sourceRangeKeys() {
+		b.fs.Errorf(annPath(key), b.ing.Annotations[key], "cannot be enforced under ssl-passthrough: the connection goes to the backend without nginx seeing it; restrict clients in front of portcullis or at the backend")
 	}
 	if p := b.accessPolicy; p != nil {
 		b.fs.Errorf(annPath(annotations.KeyOrgPolicies), p.ref.String(), "policy %s (accessControl) cannot be enforced under ssl-passthrough", p.ref)
 	}
 	b.failAll(&intent.FailClosed{Reason: "access control cannot be enforced under ssl-passthrough"})
 	return true
+}
+
+// sourceRangeKeys are the source-range annotations the Ingress has, full keys.
+func (b *builder) sourceRangeKeys() []string {
+	var out []string
+	for _, short := range []string{annotations.KeyAllowlistSourceRange, annotations.KeyWhitelistSourceRange, annotations.KeyDenylistSourceRange} {
+		if key := b.nkey(short); b.ann.Has(key) {
+			out = append(out, key)
+		}
+	}
+	return out
 }
 
 // parsedNothing reports whether the source-range annotation short gave no

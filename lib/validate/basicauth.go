@@ -46,7 +46,10 @@ func (b *builder) basicAuth() {
 	}
 	src := srcs[0]
 	if b.in.Mergeable == "master" {
-		b.fs.Errorf(src.field, src.about, "%s on a mergeable master would reach no path: set it on the minions", src.about)
+		// The annotations are refused as path-level keys (mergeable).
+		if b.basicPolicy != nil {
+			b.fs.Errorf(src.field, src.about, "%s on a mergeable master would reach no path: set it on the minions", src.about)
+		}
 		return
 	}
 	if pt := b.ann.Nginx.SSLPassthrough; pt != nil && *pt {
