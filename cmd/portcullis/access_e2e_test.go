@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
@@ -124,6 +125,25 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://office.access.test/.well-known/acme-challenge/token"),
 			"the solver's 0.0.0.0/0 replaces the ConfigMap's allowlist")
 		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.5", "https://office.access.test/"), "the Ingress's own allowlist wins")
+	})
+	t.Run("X-Forwarded-For counts only from a trusted load balancer (use-forwarded-headers, proxy-real-ip-cidr)", func(t *testing.T) {
+		var cm corev1.ConfigMap
+		require.NoError(t, w.c.Get(w.ctx, client.ObjectKey{Namespace: "portcullis-system", Name: "portcullis"}, &cm))
+		cm.Data["use-forwarded-headers"], cm.Data["proxy-real-ip-cidr"] = "true", "127.0.0.9/32"
+		w.update(t, &cm)
+		const plain = "http://plain.access.test/"
+		eventually(t, "the load balancer's X-Forwarded-For never counted", func() string {
+			if code := c.status(t, "127.0.0.9", plain, "-H", "X-Forwarded-For: 127.0.0.2"); code != http.StatusOK {
+				return strconv.Itoa(code)
+			}
+			return ""
+		})
+		w.settled(t)
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.9", plain, "-H", "X-Forwarded-For: 10.1.2.3, 127.0.0.2"), "the address the load balancer appended")
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.9", plain, "-H", "X-Forwarded-For: 127.0.0.2, 127.0.0.7"), "a client cannot prepend an allowed address")
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.1", plain, "-H", "X-Forwarded-For: 127.0.0.2"), "a client's own header")
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.9", "https://office.access.test/", "-H", "X-Forwarded-For: 127.0.0.2"),
+			"through the passthrough proxy the address is the proxy's client, from the PROXY header")
 	})
 }
 

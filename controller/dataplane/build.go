@@ -172,6 +172,13 @@ func (b *builder) model() *Model {
 		Default: DefaultServer{Cert: b.keyPair(b.opts.DefaultCertificate), RejectHandshake: cfg.SSLRejectHandshake},
 		Refused: b.refused,
 	}
+	if cfg.UseForwardedHeaders {
+		// The ConfigMap parsed; its CIDRs are checked again as prefixes. A
+		// list that does not parse trusts nobody's header.
+		if trusted, err := access(&intent.Access{Allow: cfg.ProxyRealIPCIDR}); err == nil {
+			m.TLS.ForwardedFrom = trusted.Allow
+		}
+	}
 	names := make([]string, 0, len(b.hosts))
 	for h := range b.hosts {
 		names = append(names, h)

@@ -42,6 +42,10 @@ type Global struct {
 	SessionTimeout      time.Duration
 	SessionTickets      bool
 	BufferSize          int64 // bytes
+	// ForwardedFrom, when not empty, are the load balancers whose
+	// X-Forwarded-For gives the client address (use-forwarded-headers,
+	// proxy-real-ip-cidr).
+	ForwardedFrom []netip.Prefix
 }
 
 // DefaultServer answers requests for unknown hosts, without SNI, and for the

@@ -83,7 +83,7 @@ var Directives = map[string][]string{
 	"server_tokens": {"http"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
 	"ssl_session_cache": {"http"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},
 	"ssl_buffer_size": {"http"}, "ssl_ecdh_curve": {"http"}, "map": {"http"},
-	"upstream": {"http"}, "server": {"http", "upstream"}, "set_real_ip_from": {"http"}, "real_ip_header": {"http"},
+	"upstream": {"http"}, "server": {"http", "upstream"}, "set_real_ip_from": {"http", "server"}, "real_ip_header": {"http", "server"}, "real_ip_recursive": {"http", "server"},
 	// server
 	"listen": {"server"}, "server_name": {"server"}, "ssl_reject_handshake": {"server"},
 	"ssl_certificate": {"server"}, "ssl_certificate_key": {"server"}, "ssl_protocols": {"http", "server"},

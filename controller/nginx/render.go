@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -98,6 +99,8 @@ func Tree(m *dataplane.Model, o Options) ([]*Node, error) {
 
 type renderer struct {
 	o Options
+	// forwardedFrom are the trusted load balancers (Global.ForwardedFrom).
+	forwardedFrom []netip.Prefix
 }
 
 func cmpOr(s, def string) string {
@@ -152,8 +155,15 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	if g.BufferSize > 0 {
 		h.add(d("ssl_buffer_size", num(g.BufferSize)))
 	}
-	if r.o.Passthrough {
+	r.forwardedFrom = g.ForwardedFrom
+	switch {
+	case r.o.Passthrough:
+		// TLS reaches nginx through the passthrough proxy, which states the
+		// client's address in a PROXY header; plain-HTTP servers set their
+		// own (plainServer).
 		h.add(d("set_real_ip_from", lit("127.0.0.1")), d("set_real_ip_from", lit("::1")), d("real_ip_header", lit("proxy_protocol")))
+	case len(g.ForwardedFrom) > 0:
+		h.add(r.forwardedRealIP()...)
 	}
 	for _, s := range m.Servers {
 		if maps := r.maps(s); maps != nil {
@@ -252,6 +262,28 @@ func hstsValue(h *intent.HSTS) string {
 	return v
 }
 
+// forwardedRealIP takes the client address from X-Forwarded-For sent by a
+// trusted load balancer (use-forwarded-headers), skipping trusted hops.
+func (r *renderer) forwardedRealIP() []*Node {
+	var out []*Node
+	for _, p := range r.forwardedFrom {
+		out = append(out, d("set_real_ip_from", lit(p.String())))
+	}
+	return append(out, d("real_ip_header", lit("X-Forwarded-For")), d("real_ip_recursive", lit("on")))
+}
+
+// plainServer is a plain-HTTP server block: behind the passthrough proxy it
+// overrides the http-level PROXY-header address with X-Forwarded-For when a
+// load balancer is trusted; a server without a PROXY header keeps its peer's
+// address otherwise.
+func (r *renderer) plainServer(children ...*Node) *Node {
+	n := blk("server", nil, children...)
+	if r.o.Passthrough && len(r.forwardedFrom) > 0 {
+		n.add(r.forwardedRealIP()...)
+	}
+	return n
+}
+
 func (r *renderer) listenHTTP(extra ...string) *Node {
 	args := []Arg{lit(r.addr(r.o.HTTPPort))}
 	for _, e := range extra {
@@ -296,7 +328,7 @@ func (r *renderer) keyPair(kp dataplane.KeyPair, cert, key string) ([]*Node, err
 // defaultServers answer unknown hosts: the default certificate (or a refused
 // handshake) and 404, or the paths of rules without a host.
 func (r *renderer) defaultServers(def dataplane.DefaultServer) ([]*Node, error) {
-	plain := blk("server", nil, r.listenHTTP("default_server"), d("server_name", lit("_")))
+	plain := r.plainServer(r.listenHTTP("default_server"), d("server_name", lit("_")))
 	tls := blk("server", nil, r.listenTLS("default_server"), d("server_name", lit("_")))
 	if def.RejectHandshake {
 		tls.add(d("ssl_reject_handshake", lit("on")))
@@ -338,7 +370,7 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain := blk("server", nil, r.listenHTTP(), name)
+	plain := r.plainServer(r.listenHTTP(), name)
 	var tls *Node
 	if s.TLS != nil || s.Reject {
 		tls = blk("server", nil, r.listenTLS(), name)

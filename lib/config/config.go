@@ -56,6 +56,11 @@ type Config struct {
 	AllowCrossNamespaceHosts bool
 	AllowLegacyTLS           bool
 	UseProxyProtocol         bool
+	// UseForwardedHeaders takes the client address from X-Forwarded-For
+	// when the connection comes from ProxyRealIPCIDR (an L7 load balancer).
+	UseForwardedHeaders bool
+	// ProxyRealIPCIDR are the trusted hops (canonical CIDRs).
+	ProxyRealIPCIDR []string
 
 	// DefaultIssuer is nil when there is none.
 	DefaultIssuer *IssuerRef
@@ -151,6 +156,9 @@ func suggestKey(k string) string {
 
 // checkConfig applies rules between keys.
 func checkConfig(c Config, data map[string]string, s *findings.Set) {
+	if c.UseForwardedHeaders && len(c.ProxyRealIPCIDR) == 0 {
+		s.Error(Path("use-forwarded-headers"), "true", "needs proxy-real-ip-cidr: the addresses of the load balancer whose X-Forwarded-For is trusted (ingress-nginx's default, 0.0.0.0/0, would let every client choose its own address)")
+	}
 	if a, ok := data["allowlist-source-range"]; ok {
 		if w, ok := data["whitelist-source-range"]; ok && a != w {
 			s.Error(Path("whitelist-source-range"), w, "allowlist-source-range is set to another list; whitelist-source-range is its older name: keep one of them")

@@ -341,3 +341,15 @@ func TestSourceRangeDefaults(t *testing.T) {
 	assert.Equal(t, []findings.Entry{{Field: "data[whitelist-source-range]",
 		Message: `allowlist-source-range is set to another list; whitelist-source-range is its older name: keep one of them`}}, s.ErrorEntries())
 }
+
+// TestForwardedHeadersNeedTrustedHops: use-forwarded-headers without
+// proxy-real-ip-cidr is refused rather than trusting every client.
+func TestForwardedHeadersNeedTrustedHops(t *testing.T) {
+	t.Parallel()
+	_, s := Parse(map[string]string{"use-forwarded-headers": "true"})
+	require.Len(t, s.Errors, 1)
+	assert.Contains(t, s.Errors[0].Error(), "needs proxy-real-ip-cidr")
+	c, s := Parse(map[string]string{"use-forwarded-headers": "true", "proxy-real-ip-cidr": "10.0.0.1/8"})
+	assert.Empty(t, s.Errors)
+	assert.Equal(t, []string{"10.0.0.0/8"}, c.ProxyRealIPCIDR)
+}

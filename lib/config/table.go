@@ -110,6 +110,18 @@ var rows = []Row{
 	boolRow("allow-cross-namespace-resources", "false", "Let annotations reference secrets, and `nginx.org/policies` reference Policies, in other namespaces than the Ingress's.", func(c *Config, v bool) { c.AllowCrossNamespaceResources = v }),
 	boolRow("allow-cross-namespace-hosts", "false", "Let Ingresses of any namespace add paths to a host that an Ingress of another namespace already names (ingress-nginx merged them). `false`: a host belongs to the namespace of the oldest Ingress naming it, and only that namespace, or those its namespace annotation `portcullis.dev/share-hosts-with` lists, may add to it.", func(c *Config, v bool) { c.AllowCrossNamespaceHosts = v }),
 	boolRow("allow-legacy-tls", "false", "Allow `TLSv1` and `TLSv1.1` in `ssl-protocols` and `proxy-ssl-protocols`.", func(c *Config, v bool) { c.AllowLegacyTLS = v }),
+	{
+		Key: "use-forwarded-headers", Default: "false",
+		Doc:      "Take the client address (what source ranges see) from `X-Forwarded-For` when the connection comes from `proxy-real-ip-cidr`, skipping trusted hops from the right: for an L7 load balancer in front. Requires `proxy-real-ip-cidr`. Behind the passthrough proxy it applies to plain HTTP; TLS connections take the address from the proxy's PROXY header.",
+		Value:    grammar.Bind(grammar.Bool, func(c *Config, v bool) { c.UseForwardedHeaders = v }),
+		Examples: annotations.Examples{Good: good("true", "false"), Bad: bad("True", `did you mean "true"?`), With: map[string]string{"proxy-real-ip-cidr": "10.0.0.0/8"}},
+	},
+	{
+		Key:      "proxy-real-ip-cidr",
+		Doc:      "The load balancers whose `X-Forwarded-For` is trusted with `use-forwarded-headers`. No default: ingress-nginx's `0.0.0.0/0` trusts every client's header.",
+		Value:    grammar.Bind(optionalSourceRanges, func(c *Config, v []string) { c.ProxyRealIPCIDR = v }),
+		Examples: annotations.Examples{Good: good("10.0.0.0/8", "10.0.0.0/8,192.168.0.0/16"), Bad: bad("10.0.0.0/8 192.168.0.0/16", "is not an IP address or CIDR")},
+	},
 	boolRow("use-proxy-protocol", "false", "The passthrough proxy (`--enable-ssl-passthrough`) expects a PROXY protocol header on every incoming connection and hands its address to nginx. nginx's own listeners do not read PROXY headers: without passthrough this key has no effect.", func(c *Config, v bool) { c.UseProxyProtocol = v }),
 	{
 		Key:      "default-issuer",
