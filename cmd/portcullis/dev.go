@@ -147,6 +147,11 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo: %w (the manager's log is %s)", err, logFile.Name())
 		}
 	}
+	// The banner says nginx serves: with or without the demo, it does
+	// before the banner and the ready file.
+	if err := waitForNginx(ctx, f.httpPort); err != nil {
+		return fmt.Errorf("%w (the manager's log is %s)", err, logFile.Name())
+	}
 	banner(stdout, env.Config.Host, kubeconfig, demo, f)
 	if f.readyFile != "" {
 		if err := os.WriteFile(f.readyFile, []byte(kubeconfig+"\n"), 0o600); err != nil {
@@ -215,6 +220,33 @@ func waitForAdmission(ctx context.Context, c client.Client) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the API server does not call the webhook (last answer: %v)", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// waitForNginx waits until nginx answers HTTP on port (any status: the
+// default server answers 404), for 60 s at most.
+func waitForNginx(ctx context.Context, port int) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nginx does not answer on %s: %w", url, err)
 		}
 		select {
 		case <-ctx.Done():
