@@ -445,6 +445,13 @@ func (b *builder) location(p intent.Path) Location {
 		}
 		l.Access = a
 	}
+	if p.ExternalAuth != nil {
+		ea, err := externalAuth(p.ExternalAuth)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "external authentication: " + err.Error()})
+		}
+		l.ExternalAuth = ea
+	}
 	if p.BasicAuth != nil {
 		ba, err := b.basicAuth(p.BasicAuth)
 		if err != nil {
@@ -664,4 +671,27 @@ func (b *builder) basicAuth(a *intent.BasicAuth) (*BasicAuth, error) {
 		return nil, fmt.Errorf("secret %s holds no usable users", a.Secret)
 	}
 	return &BasicAuth{File: b.file("htpasswd", data, true), Realm: a.Realm}, nil
+}
+
+var authMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// externalAuth checks a path's authentication service again.
+func externalAuth(a *intent.ExternalAuth) (*ExternalAuth, error) {
+	plainURL := func(u string) bool {
+		return SafeText(u) && !strings.ContainsAny(u, " \"'`;{}\\<>^|") && (strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://"))
+	}
+	if !plainURL(a.URL) || (a.SignIn != "" && !plainURL(a.SignIn)) {
+		return nil, errors.New("URL is not a plain http(s) URL")
+	}
+	if !slices.Contains(authMethods, a.Method) {
+		return nil, fmt.Errorf("method %q", a.Method)
+	}
+	for _, h := range a.ResponseHeaders {
+		if h == "" || len(h) > 64 || h[0] == '-' || strings.Trim(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return nil, fmt.Errorf("header %q", h)
+		}
+	}
+	out := &ExternalAuth{URL: a.URL, Method: a.Method, SignIn: a.SignIn, Headers: slices.Clone(a.ResponseHeaders)}
+	out.Name = shortHash(append([]string{"auth", out.URL, out.Method, out.SignIn}, out.Headers...)...)
+	return out, nil
 }

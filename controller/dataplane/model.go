@@ -153,9 +153,24 @@ type Location struct {
 	Access *Access
 	// BasicAuth requires a user and password; nil: none.
 	BasicAuth *BasicAuth
+	// ExternalAuth asks an authentication service first; nil: none.
+	ExternalAuth *ExternalAuth
 	// SatisfyAny admits a client that passes Access or BasicAuth.
 	SatisfyAny bool
 	Source     intent.ObjectRef
+}
+
+// ExternalAuth is an authentication subrequest before each request.
+type ExternalAuth struct {
+	// Name is a hash of the other fields, naming the internal location.
+	Name string
+	// URL is an absolute http(s) URL of plain characters (no "$").
+	URL    string
+	Method string
+	// SignIn is where a 401 is redirected, with rd; "" passes the 401 on.
+	SignIn string
+	// Headers are copied from the service's answer; letters, digits, "-".
+	Headers []string
 }
 
 // BasicAuth is HTTP basic authentication on a location.

@@ -13,6 +13,8 @@ import (
 type Arg struct {
 	s    string
 	kind argKind
+	// user is how many leading bytes of s are user-derived (argTextLit).
+	user int
 }
 
 type argKind uint8
@@ -26,6 +28,9 @@ const (
 	// argRegex is a regular expression in a position nginx does not
 	// interpolate (a map key): "$" is an anchor there, not a variable.
 	argRegex
+	// argTextLit is user-derived text (checked as argText) followed by text
+	// this package writes, which may reference variables.
+	argTextLit
 )
 
 // lit is an argument this package writes itself. Never pass it user input.
@@ -33,6 +38,9 @@ func lit(s string) Arg { return Arg{s: s, kind: argLit} }
 
 // text is a user-derived argument; Render refuses it with "$" or a control character.
 func text(s string) Arg { return Arg{s: s, kind: argText} }
+
+// textLit is user-derived text followed by the package's own text.
+func textLit(user, own string) Arg { return Arg{s: user + own, kind: argTextLit, user: len(user)} }
 
 // regex is a user-derived regular expression for a map key.
 func regex(s string) Arg { return Arg{s: s, kind: argRegex} }
@@ -89,10 +97,12 @@ var Directives = map[string][]string{
 	"ssl_certificate": {"server"}, "ssl_certificate_key": {"server"}, "ssl_protocols": {"http", "server"},
 	"ssl_ciphers": {"http", "server"}, "ssl_prefer_server_ciphers": {"http", "server"},
 	"ssl_client_certificate": {"server"}, "ssl_verify_client": {"server"}, "ssl_verify_depth": {"server"},
-	"ssl_crl": {"server"}, "error_page": {"server"}, "add_header": {"server"},
+	"ssl_crl": {"server"}, "error_page": {"server", "location"}, "add_header": {"server"},
 	"location": {"server"}, "if": {"server", "location"}, "return": {"server", "location", "if"},
 	// location
 	"allow": {"location"}, "deny": {"location"},
+	"internal": {"location"}, "auth_request": {"location"}, "auth_request_set": {"location"},
+	"proxy_method": {"location"}, "proxy_pass_request_body": {"location"},
 	"auth_basic": {"location"}, "auth_basic_user_file": {"location"}, "satisfy": {"location"},
 	"proxy_pass": {"location"}, "grpc_pass": {"location"}, "proxy_http_version": {"location"},
 	"proxy_set_header": {"location"}, "grpc_set_header": {"location"},
@@ -120,7 +130,7 @@ func quote(a Arg) (string, error) {
 		if c < 0x20 || c == 0x7f {
 			return "", fmt.Errorf("argument %q: control character at offset %d", a.s, i)
 		}
-		if c == '$' && a.kind == argText {
+		if c == '$' && (a.kind == argText || a.kind == argTextLit && i < a.user) {
 			return "", fmt.Errorf("argument %q: \"$\" would reference an nginx variable", a.s)
 		}
 	}

@@ -76,6 +76,8 @@ func checkRendered(t testing.TB, m *dataplane.Model, o Options) []byte {
 				assert.NotContains(t, a.s, "$", "%s", n.Name)
 			case argRegex:
 				assert.True(t, (n.entry && i == 0) || n.Name == "server_name", "regex outside a map key: %s", n.Name)
+			case argTextLit:
+				assert.NotContains(t, a.s[:a.user], "$", "%s", n.Name)
 			case argLit:
 			default:
 				t.Errorf("%s: argument of no kind", n.Name)
@@ -181,8 +183,9 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 
 // TestInjectionProperty feeds hostile hosts, paths, match-cn expressions,
 // error pages, backend names, ciphers, service names, source ranges
-// (allowlist, denylist) and basic authentication (realm, htpasswd) through
-// lib, the
+// (allowlist, denylist), basic authentication (realm, htpasswd) and external
+// authentication (auth-url, auth-signin, auth-response-headers) through lib,
+// the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
 func TestInjectionProperty(t *testing.T) {
@@ -198,7 +201,8 @@ func TestInjectionProperty(t *testing.T) {
 		svc := "backend"
 		allow, deny := "10.0.0.0/8, 2001:db8::/32", "10.9.0.0/16"
 		realm, users := "Staff only", "alice:"+bcryptAlice
-		switch i % 11 {
+		authURL, signIn, authHeaders := "http://localhost:4180/oauth2/auth", "https://auth.example.com/start", "X-Auth-Request-User"
+		switch i % 14 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -221,13 +225,20 @@ func TestInjectionProperty(t *testing.T) {
 			realm = mutate(r, realm)
 		case 10:
 			users = mutate(r, users)
+		case 11:
+			authURL = mutate(r, authURL)
+		case 12:
+			signIn = mutate(r, signIn)
+		case 13:
+			authHeaders = mutate(r, authHeaders)
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		withSourceRanges(ing, allow, deny)
 		withBasicAuth(w, ing, realm, users)
+		withExternalAuth(ing, authURL, signIn, authHeaders)
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders)
 		}
 		if ok {
 			accepted++
@@ -348,6 +359,40 @@ func withBasicAuth(w *world.Static, ing *networkingv1.Ingress, realm, users stri
 	ing.Annotations["nginx.ingress.kubernetes.io/auth-type"] = "basic"
 	ing.Annotations["nginx.ingress.kubernetes.io/auth-secret"] = "users"
 	ing.Annotations["nginx.ingress.kubernetes.io/auth-realm"] = realm
+}
+
+// withExternalAuth turns on external authentication.
+func withExternalAuth(ing *networkingv1.Ingress, url, signIn, headers string) {
+	ing.Annotations["nginx.ingress.kubernetes.io/auth-url"] = url
+	ing.Annotations["nginx.ingress.kubernetes.io/auth-signin"] = signIn
+	ing.Annotations["nginx.ingress.kubernetes.io/auth-response-headers"] = headers
+}
+
+// FuzzExternalAuth: hostile authentication URLs, sign-in URLs and header
+// lists, judged by lib and rendered, never add a directive, and a path lib
+// serves always asks the authentication service first.
+func FuzzExternalAuth(f *testing.F) {
+	f.Add("http://localhost:4180/oauth2/auth", "https://auth.example.com/start", "X-Auth-Request-User")
+	for _, h := range hostile {
+		f.Add("http://localhost/"+h, "https://a.example.com/"+h, "X-User"+h)
+	}
+	f.Fuzz(func(t *testing.T, url, signIn, headers string) {
+		if len(url)+len(signIn)+len(headers) > 2000 {
+			return
+		}
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		withExternalAuth(ing, url, signIn, headers)
+		ok, m, _ := buildInjection(t, w, ing)
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok || l.Status != 0 {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				require.NotNil(t, l.ExternalAuth, "a path served without its external authentication")
+			}
+		}
+	})
 }
 
 // FuzzBasicAuth: hostile realms and htpasswd files, judged by lib and

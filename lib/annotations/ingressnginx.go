@@ -34,6 +34,10 @@ const (
 	KeyAuthSecretType                   = "auth-secret-type"
 	KeyAuthRealm                        = "auth-realm"
 	KeySatisfy                          = "satisfy"
+	KeyAuthURL                          = "auth-url"
+	KeyAuthMethod                       = "auth-method"
+	KeyAuthSignin                       = "auth-signin"
+	KeyAuthResponseHeaders              = "auth-response-headers"
 )
 
 // Values of ingress-nginx's backend-protocol that portcullis refuses.
@@ -51,6 +55,7 @@ var (
 	withProxySSLSecret = map[string]string{DefaultPrefix + "/" + KeyProxySSLSecret: "default/backend-ca"}
 	withAuthType       = map[string]string{DefaultPrefix + "/" + KeyAuthType: "basic", DefaultPrefix + "/" + KeyAuthSecret: "basic-auth"}
 	withAuthSecret     = map[string]string{DefaultPrefix + "/" + KeyAuthSecret: "basic-auth"}
+	withAuthURL        = map[string]string{DefaultPrefix + "/" + KeyAuthURL: "http://auth.example.com/check"}
 )
 
 var ingressNginxTable = (&Table{
@@ -220,6 +225,30 @@ var ingressNginxTable = (&Table{
 			Doc:      "The realm sent in `WWW-Authenticate`.",
 			Value:    grammar.Bind(grammar.Realm, func(p *Parsed, v string) { p.Nginx.AuthRealm = v }),
 			Examples: Examples{Good: good("Authentication Required - admin", "Staff only"), Bad: bad(`a"b`, "is not allowed in a realm", "$host", "is not allowed in a realm", "", "must not be empty"), With: withAuthType},
+		},
+		{
+			Key: KeyAuthURL, Scope: ScopePath,
+			Doc:      "External authentication: before each request to this Ingress's paths, nginx sends a subrequest (no body; `X-Original-URI`, `X-Original-Method`, `X-Original-URL`, `X-Forwarded-*`) to this URL. 2xx lets the request through; 401 and 403 reach the client; anything else, or no answer, is 500. An absolute `http(s)://` URL without white space, quotes, `;`, braces or `$` (no nginx variables; CVE-2025-24514 came from this key). An `https://` service's certificate is not verified (warned).",
+			Value:    grammar.Bind(grammar.HTTPURL, func(p *Parsed, v string) { p.Nginx.AuthURL = v }),
+			Examples: Examples{Good: good("http://oauth2-proxy.auth.svc.cluster.local/oauth2/auth", "https://auth.example.com/check?x=1"), Bad: bad("http://x/;}\nssl_engine x;#", "is not allowed in a URL", "https://$host/oauth2/auth", "is not allowed in a URL", "/oauth2/auth", `must start with "https://"`)},
+		},
+		{
+			Key: KeyAuthMethod, Default: "GET", Scope: ScopePath,
+			Doc:      "Method of the authentication subrequest. Requires `auth-url`.",
+			Value:    grammar.Bind(grammar.Enum("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), func(p *Parsed, v string) { p.Nginx.AuthMethod = v }),
+			Examples: Examples{Good: good("GET", "POST"), Bad: bad("get", `did you mean "GET"?`, "GET;}", "allowed"), With: withAuthURL},
+		},
+		{
+			Key: KeyAuthSignin, Scope: ScopePath,
+			Doc:      "Where a client the authentication service answers 401 is redirected (302), with `rd` set to the URL it asked for. Requires `auth-url`.",
+			Value:    grammar.Bind(grammar.HTTPURL, func(p *Parsed, v string) { p.Nginx.AuthSignin = v }),
+			Examples: Examples{Good: good("https://auth.example.com/oauth2/start"), Bad: bad("https://auth.example.com/oauth2/start?rd=$escaped_request_uri", "is not allowed in a URL"), With: withAuthURL},
+		},
+		{
+			Key: KeyAuthResponseHeaders, Scope: ScopePath,
+			Doc:      "Headers of the authentication service's answer copied to the request sent to the backend (a header the answer lacks is sent empty, so a client cannot forge it). Requires `auth-url`.",
+			Value:    grammar.Bind(grammar.HeaderNames, func(p *Parsed, v []string) { p.Nginx.AuthResponseHeaders = v }),
+			Examples: Examples{Good: good("X-Auth-Request-User,X-Auth-Request-Email"), Bad: bad("X-User, X-Email", "is not a header name", "X-User,x-user", "listed twice"), With: withAuthURL},
 		},
 		{
 			Key: KeySatisfy, Default: "all", Scope: ScopePath,

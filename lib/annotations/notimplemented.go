@@ -66,8 +66,8 @@ var ingressNginxNotImplemented = slices.Concat(known(
 ),
 	// Authentication portcullis does not enforce yet: refused, since
 	// ignoring it would serve the host to every client.
-	cannotEnforce("auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param",
-		"auth-request-redirect", "auth-response-headers", "auth-proxy-set-headers",
+	cannotEnforce("auth-signin-redirect-param",
+		"auth-request-redirect", "auth-proxy-set-headers",
 		"auth-cache-key", "auth-cache-duration", "auth-always-set-cookie",
 		"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-share-vars", "auth-keepalive-timeout",
 		"enable-global-auth"),

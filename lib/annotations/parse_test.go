@@ -180,8 +180,8 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 // served to every client.
 func TestAccessControlIsNeverIgnored(t *testing.T) {
 	t.Parallel()
-	for _, key := range []string{pre + "auth-url", pre + "auth-signin",
-		pre + "auth-response-headers", pre + "auth-proxy-set-headers", pre + "enable-global-auth", pre + "auth-keepalive",
+	for _, key := range []string{pre + "auth-signin-redirect-param", pre + "auth-request-redirect",
+		pre + "auth-proxy-set-headers", pre + "enable-global-auth", pre + "auth-keepalive", pre + "auth-cache-key",
 		"nginx.com/jwt-key", "nginx.com/jwt-login-url"} {
 		_, s := Parse(map[string]string{key: "x"}, Options{})
 		assertFindings(t, s.ErrorEntries(), []finding{{"metadata.annotations[" + key + "]", "portcullis cannot enforce this; the host would be served without it"}})

@@ -101,6 +101,12 @@ type IngressNginx struct {
 	AuthRealm      string
 	// Satisfy is all, any or "" (all).
 	Satisfy string
+	// External authentication: AuthURL is "" when absent; AuthMethod is ""
+	// (GET) or a method.
+	AuthURL             string
+	AuthMethod          string
+	AuthSignin          string
+	AuthResponseHeaders []string
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.

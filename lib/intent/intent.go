@@ -144,6 +144,8 @@ type Path struct {
 	Access *Access `json:"access,omitempty"`
 	// BasicAuth requires a user and password; nil: none.
 	BasicAuth *BasicAuth `json:"basicAuth,omitempty"`
+	// ExternalAuth asks an authentication service about every request; nil: none.
+	ExternalAuth *ExternalAuth `json:"externalAuth,omitempty"`
 	// SatisfyAny admits a client that passes Access or BasicAuth (satisfy
 	// any); otherwise both are required.
 	SatisfyAny bool `json:"satisfyAny,omitempty"`
@@ -172,6 +174,17 @@ type BasicAuth struct {
 	Realm  string    `json:"realm"`
 	// Source is "annotation", "nginx.org annotation" or "policy:ns/name".
 	Source string `json:"source"`
+}
+
+// ExternalAuth is ingress-nginx's external authentication (auth-url).
+type ExternalAuth struct {
+	// URL is an absolute http(s) URL without variables.
+	URL    string `json:"url"`
+	Method string `json:"method"`
+	// SignIn is where a 401 is redirected, "" to pass the 401 on.
+	SignIn string `json:"signIn,omitempty"`
+	// ResponseHeaders are copied from the service's answer to the backend.
+	ResponseHeaders []string `json:"responseHeaders,omitempty"`
 }
 
 // Backend is the Service a path proxies to.

@@ -72,6 +72,7 @@ func (b *builder) build() {
 	b.paths()
 	b.access()
 	b.basicAuth()
+	b.externalAuth()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()

@@ -78,7 +78,8 @@ func (b *builder) isAccessKey(k string) bool {
 		return true
 	}
 	for _, short := range []string{annotations.KeyAllowlistSourceRange, annotations.KeyWhitelistSourceRange, annotations.KeyDenylistSourceRange,
-		annotations.KeyAuthType, annotations.KeyAuthSecret, annotations.KeyAuthSecretType, annotations.KeyAuthRealm, annotations.KeySatisfy} {
+		annotations.KeyAuthType, annotations.KeyAuthSecret, annotations.KeyAuthSecretType, annotations.KeyAuthRealm, annotations.KeySatisfy,
+		annotations.KeyAuthURL, annotations.KeyAuthMethod, annotations.KeyAuthSignin, annotations.KeyAuthResponseHeaders} {
 		if k == b.nkey(short) {
 			return true
 		}

@@ -59,3 +59,25 @@ var AuthType = Grammar[string]{
 	},
 	Format: func(v string) string { return v },
 }
+
+// HeaderNames is a comma-separated list of HTTP header names: letters,
+// digits and "-", each 1–64 bytes, none twice (case-insensitively).
+var HeaderNames = Grammar[[]string]{
+	Name: "comma-separated header names (letters, digits, -)",
+	Parse: func(s string, _ Context) ([]string, error) {
+		var out []string
+		seen := map[string]bool{}
+		for _, h := range strings.Split(s, ",") {
+			if h == "" || len(h) > 64 || strings.Trim(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != "" || h[0] == '-' {
+				return nil, errorf("entry %s of %q is not a header name (letters, digits and -, at most 64)", quoteOrEmpty(h), s)
+			}
+			if seen[strings.ToLower(h)] {
+				return nil, errorf("header %q is listed twice in %q", h, s)
+			}
+			seen[strings.ToLower(h)] = true
+			out = append(out, h)
+		}
+		return out, nil
+	},
+	Format: func(v []string) string { return strings.Join(v, ",") },
+}
