@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -82,9 +83,57 @@ func TestAccessControlOnTheWire(t *testing.T) {
 	})
 	t.Run("authentication portcullis does not enforce fails closed", func(t *testing.T) {
 		w.create(t, newIngress("other", "external", "external.access.test", route("/", "backend", w.echoPort),
-			annotate(ingressNginx+"auth-url", "https://auth.access.test/check")))
+			annotate(ingressNginx+"auth-url", "http://localhost:1/check", ingressNginx+"auth-proxy-set-headers", "other/headers")))
 		w.warning(t, "other", "external", "Rejected", "portcullis cannot enforce this")
 		c.await(t, "127.0.0.1", "http://external.access.test/", http.StatusServiceUnavailable)
+	})
+	t.Run("external authentication: the service decides, its headers reach the backend, 401 goes to sign-in", func(t *testing.T) {
+		auth := quietServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			switch r.Header.Get("Authorization") {
+			case "Bearer good":
+				if r.Header.Get("X-Original-URI") != "/private?x=1" || r.Method != http.MethodGet || r.ContentLength > 0 {
+					rw.WriteHeader(http.StatusTeapot) // not what nginx should have sent
+					return
+				}
+				rw.Header().Set("X-Auth-Request-User", "alice")
+				rw.WriteHeader(http.StatusOK)
+			case "Bearer forbidden":
+				rw.WriteHeader(http.StatusForbidden)
+			default:
+				rw.WriteHeader(http.StatusUnauthorized)
+			}
+		}))
+		auth.Start()
+		defer auth.Close()
+		// The backend answers 200 only when the user is the one the
+		// authentication service named: a client's own header never counts.
+		backend := quietServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Auth-Request-User") != "alice" {
+				rw.WriteHeader(http.StatusExpectationFailed)
+			}
+		}))
+		backend.Start()
+		defer backend.Close()
+		authURL := fmt.Sprintf("http://localhost:%d/check", auth.Listener.Addr().(*net.TCPAddr).Port)
+		backendPort := backend.Listener.Addr().(*net.TCPAddr).Port
+		w.create(t, newIngress("office", "sso", "sso.access.test", route("/", "backend", backendPort),
+			annotate(ingressNginx+"auth-url", authURL, ingressNginx+"auth-response-headers", "X-Auth-Request-User",
+				ingressNginx+"auth-signin", "https://login.access.test/start")),
+			newIngress("other", "api", "api.access.test", route("/", "backend", backendPort),
+				annotate(ingressNginx+"auth-url", authURL, ingressNginx+"auth-method", "GET")))
+		const private = "http://sso.access.test/private?x=1"
+		c.await(t, "127.0.0.1", private, http.StatusFound)
+		assert.Contains(t, c.headers(t, "127.0.0.1", private),
+			fmt.Sprintf("Location: https://login.access.test/start?rd=http://sso.access.test:%d/private?x=1", w.httpPort))
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", private, "-H", "Authorization: Bearer good"))
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", private, "-H", "Authorization: Bearer good", "-H", "X-Auth-Request-User: mallory"),
+			"the service's header replaces the client's")
+		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.1", private, "-H", "Authorization: Bearer forbidden"))
+		c.await(t, "127.0.0.1", "http://api.access.test/", http.StatusUnauthorized)
+		assert.Equal(t, http.StatusExpectationFailed, c.status(t, "127.0.0.1", "http://api.access.test/private?x=1", "-H", "Authorization: Bearer good"),
+			"without auth-response-headers the service's headers are not copied")
+		auth.Close()
+		assert.Equal(t, http.StatusInternalServerError, c.status(t, "127.0.0.1", private, "-H", "Authorization: Bearer good"), "no authentication service: closed")
 	})
 	t.Run("basic authentication in both dialects: 401 with the realm, 200 with a password", func(t *testing.T) {
 		w.create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "users"},
