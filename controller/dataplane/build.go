@@ -457,8 +457,9 @@ func (b *builder) location(p intent.Path) Location {
 		if err != nil {
 			return failed(l, &intent.FailClosed{Reason: "basic authentication: " + err.Error()})
 		}
-		l.BasicAuth, l.SatisfyAny = ba, p.SatisfyAny && l.Access != nil
+		l.BasicAuth = ba
 	}
+	l.SatisfyAny = p.SatisfyAny && l.Access != nil && (l.BasicAuth != nil || l.ExternalAuth != nil)
 	servers, tlsName, err := b.opts.Backends.Addresses(p.Source.Namespace, p.Backend)
 	if err == nil && len(servers) == 0 {
 		err = errors.New("no addresses")

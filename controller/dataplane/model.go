@@ -155,7 +155,8 @@ type Location struct {
 	BasicAuth *BasicAuth
 	// ExternalAuth asks an authentication service first; nil: none.
 	ExternalAuth *ExternalAuth
-	// SatisfyAny admits a client that passes Access or BasicAuth.
+	// SatisfyAny admits a client that passes Access or the authentication
+	// (BasicAuth, ExternalAuth).
 	SatisfyAny bool
 	Source     intent.ObjectRef
 }

@@ -605,9 +605,9 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 			return nil, err
 		}
 		n.add(d("auth_basic", text(a.Realm)), d("auth_basic_user_file", f))
-		if l.SatisfyAny {
-			n.add(d("satisfy", lit("any")))
-		}
+	}
+	if l.SatisfyAny {
+		n.add(d("satisfy", lit("any")))
 	}
 	n.add(d(pass, lit(scheme+l.Upstream)))
 	if !grpc {

@@ -252,7 +252,7 @@ var ingressNginxTable = (&Table{
 		},
 		{
 			Key: KeySatisfy, Default: "all", Scope: ScopePath,
-			Doc:      "With both client address rules (source ranges, `accessControl`) and basic authentication on a path: `all` requires both, `any` admits a client that passes either.",
+			Doc:      "With both client address rules (source ranges, `accessControl`) and authentication (basic or external) on a path: `all` requires both, `any` admits a client that passes either.",
 			Value:    grammar.Bind(grammar.Enum("all", "any"), func(p *Parsed, v string) { p.Nginx.Satisfy = v }),
 			Examples: Examples{Good: good("any", "all"), Bad: bad("ANY", `did you mean "any"?`)},
 		},

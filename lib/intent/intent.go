@@ -146,8 +146,8 @@ type Path struct {
 	BasicAuth *BasicAuth `json:"basicAuth,omitempty"`
 	// ExternalAuth asks an authentication service about every request; nil: none.
 	ExternalAuth *ExternalAuth `json:"externalAuth,omitempty"`
-	// SatisfyAny admits a client that passes Access or BasicAuth (satisfy
-	// any); otherwise both are required.
+	// SatisfyAny admits a client that passes Access or the authentication
+	// (BasicAuth, ExternalAuth) (satisfy any); otherwise both are required.
 	SatisfyAny bool `json:"satisfyAny,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`

@@ -71,13 +71,11 @@ func (b *builder) basicAuth() {
 			return
 		}
 	}
-	satisfyAny := b.ann.Nginx.Satisfy == "any"
 	for _, name := range b.order {
 		h := b.hosts[name].host
 		for i := range h.Paths {
 			a := src.auth
 			h.Paths[i].BasicAuth = &a
-			h.Paths[i].SatisfyAny = satisfyAny && h.Paths[i].Access != nil
 		}
 	}
 }
@@ -133,9 +131,28 @@ func (b *builder) basicSources() []basicSource {
 			field: annPath(annotations.KeyOrgPolicies), about: "policy " + p.ref.String() + " (basicAuth)",
 		})
 	}
-	if n.Satisfy != "" && len(out) == 0 {
-		key := b.nkey(annotations.KeySatisfy)
-		b.fs.Warn(annPath(key), "has no effect without basic authentication on the paths")
-	}
 	return out
+}
+
+// satisfy applies satisfy: any to the paths that have both client address
+// rules and authentication (basic or external): either admits a request.
+func (b *builder) satisfy() {
+	n := b.ann.Nginx
+	if n.Satisfy == "" {
+		return
+	}
+	both := false
+	for _, name := range b.order {
+		h := b.hosts[name].host
+		for i := range h.Paths {
+			p := &h.Paths[i]
+			if p.Access != nil && (p.BasicAuth != nil || p.ExternalAuth != nil) {
+				both = true
+				p.SatisfyAny = n.Satisfy == "any"
+			}
+		}
+	}
+	if !both {
+		b.fs.Warn(annPath(b.nkey(annotations.KeySatisfy)), "has no effect: no path has both client address rules and authentication")
+	}
 }

@@ -73,6 +73,7 @@ func (b *builder) build() {
 	b.access()
 	b.basicAuth()
 	b.externalAuth()
+	b.satisfy()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()
