@@ -688,7 +688,7 @@ func externalAuth(a *intent.ExternalAuth) (*ExternalAuth, error) {
 		return nil, fmt.Errorf("method %q", a.Method)
 	}
 	for _, h := range a.ResponseHeaders {
-		if h == "" || len(h) > 64 || h[0] == '-' || strings.Trim(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		if !SafeHeaderName(h) {
 			return nil, fmt.Errorf("header %q", h)
 		}
 	}

@@ -56,3 +56,10 @@ func checkWords(what string, words ...string) error {
 	}
 	return nil
 }
+
+// SafeHeaderName reports whether h is an HTTP header name of letters,
+// digits and "-" (1–64 bytes, not starting with "-"): what an nginx variable
+// name may be derived from.
+func SafeHeaderName(h string) bool {
+	return h != "" && len(h) <= 64 && h[0] != '-' && strings.Trim(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == ""
+}

@@ -783,7 +783,7 @@ func (r *renderer) externalAuth(a *dataplane.ExternalAuth) ([]*Node, error) {
 	r.auths[a.Name] = a
 	out := []*Node{d("auth_request", lit(authPath(a.Name)))}
 	for i, h := range a.Headers {
-		if !headerName(h) {
+		if !dataplane.SafeHeaderName(h) {
 			return nil, fmt.Errorf("header %q", h)
 		}
 		v := "$portcullis_auth_" + strconv.Itoa(i)
@@ -856,9 +856,4 @@ func (r *renderer) withAuth(server *Node) (*Node, error) {
 // safeName is a hash the model made: lower-case hex.
 func safeName(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789abcdef") == ""
-}
-
-// headerName is a header name of letters, digits and "-".
-func headerName(h string) bool {
-	return h != "" && len(h) <= 64 && h[0] != '-' && strings.Trim(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == ""
 }

@@ -38,7 +38,7 @@ func (b *builder) policies() {
 		}
 		return
 	}
-	var ingressSeen, egressSeen, accessSeen, basicSeen *intent.ObjectRef
+	seen := map[string]intent.ObjectRef{}
 	for _, r := range refs {
 		ref := intent.ObjectRef{Namespace: r.Namespace, Name: r.Name}
 		if ref.Namespace == "" {
@@ -64,36 +64,19 @@ func (b *builder) policies() {
 			b.failAll(&intent.FailClosed{Reason: "policy " + ref.String() + " is invalid", Status: 500})
 			continue
 		}
+		if prev, dup := seen[norm.Type]; dup {
+			b.fs.Errorf(path, ref.String(), "references two %s policies (%s and %s); an Ingress may use one", norm.Type, prev, ref)
+			continue
+		}
+		seen[norm.Type] = ref
 		switch norm.Type {
 		case nginxv1.TypeIngressMTLS:
-			if ingressSeen != nil {
-				b.fs.Errorf(path, ref.String(), "references two ingressMTLS policies (%s and %s); an Ingress may use one", ingressSeen, ref)
-				continue
-			}
-			ingressSeen = &ref
 			b.applyIngressMTLS(ref, norm.IngressMTLS)
 		case nginxv1.TypeAccessControl:
-			if accessSeen != nil {
-				b.fs.Errorf(path, ref.String(), "references two accessControl policies (%s and %s); an Ingress may use one", accessSeen, ref)
-				b.failAll(&intent.FailClosed{Reason: "two accessControl policies", Status: 500})
-				continue
-			}
-			accessSeen = &ref
 			b.accessPolicy = &accessPolicy{ref: ref, spec: norm.AccessControl}
 		case nginxv1.TypeBasicAuth:
-			if basicSeen != nil {
-				b.fs.Errorf(path, ref.String(), "references two basicAuth policies (%s and %s); an Ingress may use one", basicSeen, ref)
-				b.failAll(&intent.FailClosed{Reason: "two basicAuth policies", Status: 500})
-				continue
-			}
-			basicSeen = &ref
 			b.basicPolicy = &basicPolicy{ref: ref, spec: norm.BasicAuth}
 		case nginxv1.TypeEgressMTLS:
-			if egressSeen != nil {
-				b.fs.Errorf(path, ref.String(), "references two egressMTLS policies (%s and %s); an Ingress may use one", egressSeen, ref)
-				continue
-			}
-			egressSeen = &ref
 			b.egress = b.resolveEgressMTLS(ref, norm.EgressMTLS)
 		}
 	}
