@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -389,8 +390,17 @@ func setupPassthrough(mgr manager.Manager, f managerFlags, settings *webhook.Set
 		return fmt.Errorf("--passthrough-upstream must be %q or %q, got %q", passthrough.UpstreamService, passthrough.UpstreamEndpoints, f.passthroughUpstream)
 	}
 	log := mgr.GetLogger().WithName("passthrough")
+	cfg := settings.Validator().Options().Config
+	var trusted []netip.Prefix
+	for _, c := range cfg.ProxyRealIPCIDR {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return fmt.Errorf("proxy-real-ip-cidr %q: %w", c, err)
+		}
+		trusted = append(trusted, p)
+	}
 	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: log,
-		ProxyProtocol: settings.Validator().Options().Config.UseProxyProtocol})
+		ProxyProtocol: cfg.UseProxyProtocol, TrustedProxies: trusted})
 	warnOpenFiles(log, passthrough.DefaultMaxConns)
 	if err := registerReplacing(proxy); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -56,7 +57,12 @@ type Options struct {
 	// ProxyProtocol requires a PROXY protocol v1 or v2 header first on every
 	// connection (a load balancer in front, ConfigMap use-proxy-protocol).
 	ProxyProtocol bool
-	Log           logr.Logger
+	// TrustedProxies are the load balancers allowed to send that header
+	// (ConfigMap proxy-real-ip-cidr): a connection from anywhere else is
+	// closed, so no client can name its own address. Empty trusts every
+	// peer.
+	TrustedProxies []netip.Prefix
+	Log            logr.Logger
 }
 
 // Stats are the proxy's counters since it started.
@@ -230,6 +236,10 @@ func (p *Proxy) handle(c net.Conn) {
 	var br *bufio.Reader
 	src := c.RemoteAddr()
 	if p.o.ProxyProtocol {
+		if !p.trusted(c.RemoteAddr()) {
+			p.refused.Add(1)
+			return
+		}
 		br = bufio.NewReaderSize(c, 4096)
 		addr, err := ReadProxyHeader(br)
 		if err != nil {
@@ -280,6 +290,28 @@ func (p *Proxy) handle(c net.Conn) {
 	_ = up.SetWriteDeadline(time.Time{})
 	_ = c.SetDeadline(time.Time{})
 	p.pipe(c, up)
+}
+
+// trusted reports whether a peer may send a PROXY header.
+func (p *Proxy) trusted(peer net.Addr) bool {
+	if len(p.o.TrustedProxies) == 0 {
+		return true
+	}
+	tcp, ok := peer.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	a, ok := netip.AddrFromSlice(tcp.IP)
+	if !ok {
+		return false
+	}
+	a = a.Unmap()
+	for _, pfx := range p.o.TrustedProxies {
+		if pfx.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // dialOne connects to one of the backends, starting at a random one and

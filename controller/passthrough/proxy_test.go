@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -401,6 +402,29 @@ func TestIncomingProxyProtocol(t *testing.T) {
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err = c.Read(make([]byte, 1))
 	assert.Error(t, err, "without the header the connection is refused")
+}
+
+// TestProxyHeadersFromTrustedPeersOnly: with TrustedProxies, a peer outside
+// them cannot name its own address in a PROXY header: it is closed.
+func TestProxyHeadersFromTrustedPeersOnly(t *testing.T) {
+	fallback := startBackend(t, "nginx", true, "x.example.com")
+	p, addr := startProxy(t, Options{Fallback: fallback.addr, ProxyProtocol: true,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})
+	from := func(local string) bool {
+		t.Helper()
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 2 * time.Second}
+		c, err := d.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write(append([]byte("PROXY TCP4 10.0.0.5 10.0.0.1 40000 443\r\n"), clientHello(t, &tls.Config{ServerName: "x.example.com"})...))
+		require.NoError(t, err)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _ := c.Read(make([]byte, 1))
+		return n == 1
+	}
+	assert.True(t, from("127.0.0.2"), "the load balancer's connection reaches nginx")
+	assert.False(t, from("127.0.0.1"), "another peer's PROXY header is not believed: closed")
+	assert.Equal(t, int64(1), p.Stats().Refused)
 }
 
 func TestIdleConnectionsAreClosed(t *testing.T) {

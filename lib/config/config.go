@@ -156,6 +156,9 @@ func suggestKey(k string) string {
 
 // checkConfig applies rules between keys.
 func checkConfig(c Config, data map[string]string, s *findings.Set) {
+	if c.UseProxyProtocol && len(c.ProxyRealIPCIDR) == 0 {
+		s.Error(Path("use-proxy-protocol"), "true", "needs proxy-real-ip-cidr: the addresses of the load balancer allowed to send PROXY headers (a client reaching the proxy directly could otherwise name any address)")
+	}
 	if c.UseForwardedHeaders && len(c.ProxyRealIPCIDR) == 0 {
 		s.Error(Path("use-forwarded-headers"), "true", "needs proxy-real-ip-cidr: the addresses of the load balancer whose X-Forwarded-For is trusted (ingress-nginx's default, 0.0.0.0/0, would let every client choose its own address)")
 	}

@@ -352,4 +352,7 @@ func TestForwardedHeadersNeedTrustedHops(t *testing.T) {
 	c, s := Parse(map[string]string{"use-forwarded-headers": "true", "proxy-real-ip-cidr": "10.0.0.1/8"})
 	assert.Empty(t, s.Errors)
 	assert.Equal(t, []string{"10.0.0.0/8"}, c.ProxyRealIPCIDR)
+	_, s = Parse(map[string]string{"use-proxy-protocol": "true"})
+	require.Len(t, s.Errors, 1)
+	assert.Contains(t, s.Errors[0].Error(), "needs proxy-real-ip-cidr")
 }

@@ -118,11 +118,16 @@ var rows = []Row{
 	},
 	{
 		Key:      "proxy-real-ip-cidr",
-		Doc:      "The load balancers whose `X-Forwarded-For` is trusted with `use-forwarded-headers`. No default: ingress-nginx's `0.0.0.0/0` trusts every client's header.",
+		Doc:      "The load balancers whose `X-Forwarded-For` is trusted with `use-forwarded-headers`, and whose PROXY headers the passthrough proxy reads with `use-proxy-protocol`. No default: ingress-nginx's `0.0.0.0/0` trusts every client.",
 		Value:    grammar.Bind(optionalSourceRanges, func(c *Config, v []string) { c.ProxyRealIPCIDR = v }),
 		Examples: annotations.Examples{Good: good("10.0.0.0/8", "10.0.0.0/8,192.168.0.0/16"), Bad: bad("10.0.0.0/8 192.168.0.0/16", "is not an IP address or CIDR")},
 	},
-	boolRow("use-proxy-protocol", "false", "The passthrough proxy (`--enable-ssl-passthrough`) expects a PROXY protocol header on every incoming connection and hands its address to nginx. nginx's own listeners do not read PROXY headers: without passthrough this key has no effect.", func(c *Config, v bool) { c.UseProxyProtocol = v }),
+	{
+		Key: "use-proxy-protocol", Default: "false",
+		Doc:      "The passthrough proxy (`--enable-ssl-passthrough`) expects a PROXY protocol header on every incoming connection, from `proxy-real-ip-cidr` only (required; other peers are closed), and hands its address to nginx. Read when the manager starts. nginx's own listeners do not read PROXY headers: without passthrough this key has no effect.",
+		Value:    grammar.Bind(grammar.Bool, func(c *Config, v bool) { c.UseProxyProtocol = v }),
+		Examples: annotations.Examples{Good: good("true", "false"), Bad: bad("yes", `did you mean "true"?`), With: map[string]string{"proxy-real-ip-cidr": "10.0.0.0/8"}},
+	},
 	{
 		Key:      "default-issuer",
 		Doc:      "cert-manager issuer the mutating webhook adds to Ingresses of ours that have a TLS entry with a `secretName` and no issuer annotation (namespace annotation `portcullis.dev/default-issuer` overrides, `none` turns it off).",
