@@ -135,7 +135,7 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		auth.Close()
 		assert.Equal(t, http.StatusInternalServerError, c.status(t, "127.0.0.1", private, "-H", "Authorization: Bearer good"), "no authentication service: closed")
 	})
-	t.Run("basic authentication in both dialects: 401 with the realm, 200 with a password", func(t *testing.T) {
+	t.Run("basic authentication in both dialects and the basicAuth Policy: 401 with the realm, 200 with a password", func(t *testing.T) {
 		w.create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "users"},
 			Data: map[string][]byte{"auth": []byte("alice:" + bcryptS3cret + "\n")}},
 			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "htpasswd"}, Type: "nginx.org/htpasswd",
@@ -152,6 +152,20 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		c.await(t, "127.0.0.1", "http://inc.access.test/", http.StatusUnauthorized)
 		assert.Contains(t, c.headers(t, "127.0.0.1", "http://inc.access.test/"), `WWW-Authenticate: Basic realm="Inc staff"`)
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://inc.access.test/", "-u", "bob:s3cret"))
+
+		// NGINX's basicAuth Policy, and ingress-nginx's auth-map (a key per user).
+		w.create(t, &nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "staff"},
+			Spec: nginxv1.PolicySpec{BasicAuth: &runtime.RawExtension{Raw: []byte(`{"secret":"htpasswd","realm":"Policy staff"}`)}}},
+			newIngress("other", "policy-auth", "policy.access.test", route("/", "backend", w.echoPort), annotate(nginxOrg+"policies", "staff")),
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "user-map"}, Data: map[string][]byte{"carol": []byte(bcryptS3cret)}},
+			newIngress("office", "map", "map.access.test", route("/", "backend", w.echoPort),
+				annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "user-map", ingressNginx+"auth-secret-type", "auth-map")))
+		c.await(t, "127.0.0.1", "http://policy.access.test/", http.StatusUnauthorized)
+		assert.Contains(t, c.headers(t, "127.0.0.1", "http://policy.access.test/"), `WWW-Authenticate: Basic realm="Policy staff"`)
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://policy.access.test/", "-u", "bob:s3cret"))
+		c.await(t, "127.0.0.1", "http://map.access.test/", http.StatusUnauthorized)
+		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://map.access.test/", "-u", "carol:s3cret"))
+		assert.Equal(t, http.StatusUnauthorized, c.status(t, "127.0.0.1", "http://map.access.test/", "-u", "alice:s3cret"))
 	})
 	t.Run("satisfy any: the allowlist or a password", func(t *testing.T) {
 		w.create(t, newIngress("office", "either", "either.access.test", route("/", "backend", w.echoPort),
