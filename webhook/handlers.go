@@ -85,7 +85,14 @@ func (h *Handlers) ValidateIngress(ctx context.Context, req admission.Request) a
 		ing.Namespace = req.Namespace
 	}
 	v := h.Settings.Validator()
-	verdict := v.Ingress(&ing, h.Resolver)
+	var verdict validate.IngressVerdict
+	var old networkingv1.Ingress
+	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 && h.decoder.DecodeRaw(req.OldObject, &old) == nil {
+		// Hosts the update adds are claimed now (tenancy).
+		verdict = v.IngressUpdate(&ing, &old, h.Resolver)
+	} else {
+		verdict = v.Ingress(&ing, h.Resolver)
+	}
 	if !verdict.Ours {
 		return admission.Allowed("")
 	}

@@ -420,6 +420,10 @@ func TestTenancyAtAdmission(t *testing.T) {
 	denialOnServing(ctx, t, c, map[string]string{ingressNginx + "ssl-redirect": "yes"})
 
 	const www = "www.adm.test"
+	// An Ingress of the attacker's, older than the owner's.
+	early := newIngress(evilNS, "early", "early.adm.test", route("/", "early", 80))
+	require.NoError(t, c.Create(ctx, early))
+	newerThan(t, early)
 	ca, err := certgen.NewCA(certgen.CommonName("adm CA"))
 	require.NoError(t, err)
 	for _, o := range []client.Object{caSecret(ownerNS, "internal-ca", ca),
@@ -437,6 +441,20 @@ func TestTenancyAtAdmission(t *testing.T) {
 		assert.Contains(t, denial, `belongs to namespace "`+ownerNS+`"`)
 		assert.Contains(t, denial, ownerNS+"/web")
 		assert.Contains(t, denial, shareKey)
+	})
+	t.Run("an older Ingress cannot take a host by an update", func(t *testing.T) {
+		eventually(t, "the update adding the owner's host was admitted", func() string {
+			var cur networkingv1.Ingress
+			if err := c.Get(ctx, client.ObjectKeyFromObject(early), &cur); err != nil {
+				return err.Error()
+			}
+			cur.Spec.Rules = append(cur.Spec.Rules, newIngress(evilNS, "x", www, route("/", "early", 80)).Spec.Rules...)
+			err := c.Update(ctx, &cur, client.DryRunAll)
+			if err == nil || !strings.Contains(err.Error(), `belongs to namespace "`+ownerNS+`"`) {
+				return fmt.Sprintf("answer: %v", err)
+			}
+			return ""
+		})
 	})
 	t.Run("a passthrough wildcard over another namespace's host", func(t *testing.T) {
 		denial := denied(ctx, t, c, newIngress(evilNS, "wild", "*.adm.test", route("/", "wild", 443), annotate(ingressNginx+"ssl-passthrough", "true")))

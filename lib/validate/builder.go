@@ -38,6 +38,9 @@ type builder struct {
 	order []string // host names in rule order
 	// claims are the hosts another namespace owns (tenancy).
 	claims []HostClaim
+	// claimedNow are hosts an update adds: claimed now, after every other
+	// Ingress (IngressUpdate).
+	claimedNow map[string]bool
 }
 
 // hostState is a host being built and where its parts came from.

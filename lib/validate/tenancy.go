@@ -159,11 +159,14 @@ func (o *ownership) replay(ings []*networkingv1.Ingress) {
 // nothing when its annotation is invalid.
 func (b *builder) hostOwner(host string) (*claim, string) {
 	parent := world.HostParent(host)
-	if m := b.v.batch; m != nil {
+	// olderOnly: the candidates that claimed before this Ingress; a host an
+	// update adds comes after all of them.
+	olderOnly := !b.claimedNow[host]
+	if m := b.v.batch; m != nil && olderOnly {
 		o := m.owners[parent]
 		if o == nil {
 			o = newOwnership(b.r, parent, func(h string) bool { return world.HostParent(h) == parent })
-			o.replay(b.sorted(b.ofOurs(world.IngressesUnder(b.r, parent), false)))
+			o.replay(b.sorted(b.ofOurs(world.IngressesUnder(b.r, parent))))
 			m.owners[parent] = o
 		}
 		if blk, ok := o.decided[keyOf(b.ing, host)]; ok {
@@ -178,10 +181,10 @@ func (b *builder) hostOwner(host string) (*claim, string) {
 	// Only claims on host and on the wildcard above it decide a name,
 	// unless an older wildcard is there: whether that one was granted
 	// depends on every name under it.
-	cands := b.ofOurs(world.IngressesWithHost(b.r, host), true)
+	cands := b.others(world.IngressesWithHost(b.r, host), olderOnly)
 	relevant := func(h string) bool { return h == host || h == wildcard }
-	if host == wildcard || len(b.ofOurs(world.IngressesWithHost(b.r, wildcard), true)) > 0 {
-		cands = b.ofOurs(world.IngressesUnder(b.r, parent), true)
+	if host == wildcard || len(b.others(world.IngressesWithHost(b.r, wildcard), olderOnly)) > 0 {
+		cands = b.others(world.IngressesUnder(b.r, parent), olderOnly)
 		relevant = func(h string) bool { return world.HostParent(h) == parent }
 	}
 	o := newOwnership(b.r, parent, relevant)
@@ -192,19 +195,23 @@ func (b *builder) hostOwner(host string) (*claim, string) {
 	return nil, ""
 }
 
-// ofOurs are the Ingresses of ours among ings other than the one being
-// judged; with olderOnly, only those older than it.
-func (b *builder) ofOurs(ings []*networkingv1.Ingress, olderOnly bool) []*networkingv1.Ingress {
+// ofOurs are the Ingresses of ours among ings.
+func (b *builder) ofOurs(ings []*networkingv1.Ingress) []*networkingv1.Ingress {
 	var out []*networkingv1.Ingress
 	for _, o := range ings {
-		if olderOnly && ((o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || !older(o, b.ing)) {
-			continue
-		}
 		if _, ours, _ := IngressClassOf(o, b.r, b.v.opts.Class); ours {
 			out = append(out, o)
 		}
 	}
 	return out
+}
+
+// others are the Ingresses of ours among ings other than the one being
+// judged; with olderOnly, only those older than it.
+func (b *builder) others(ings []*networkingv1.Ingress, olderOnly bool) []*networkingv1.Ingress {
+	return slices.DeleteFunc(b.ofOurs(ings), func(o *networkingv1.Ingress) bool {
+		return (o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || (olderOnly && !older(o, b.ing))
+	})
 }
 
 // sorted orders Ingresses oldest first.

@@ -6,6 +6,7 @@
 package validate
 
 import (
+	"slices"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -95,11 +96,31 @@ type IngressVerdict struct {
 
 // Ingress judges one Ingress against the world r holds.
 func (v *Validator) Ingress(ing *networkingv1.Ingress, r world.Resolver) IngressVerdict {
+	return v.judge(ing, nil, r)
+}
+
+// IngressUpdate judges an update of an Ingress: as Ingress, except that a
+// host the update adds to its rules is claimed now, not when the Ingress was
+// created, so an old Ingress cannot take another namespace's host by
+// changing its rules (docs/security.md, "Tenancy").
+func (v *Validator) IngressUpdate(ing, old *networkingv1.Ingress, r world.Resolver) IngressVerdict {
+	before := world.RuleHosts(old)
+	added := map[string]bool{}
+	for _, h := range world.RuleHosts(ing) {
+		if !slices.Contains(before, h) {
+			added[h] = true
+		}
+	}
+	return v.judge(ing, added, r)
+}
+
+func (v *Validator) judge(ing *networkingv1.Ingress, claimedNow map[string]bool, r world.Resolver) IngressVerdict {
 	class, ours, fs := IngressClassOf(ing, r, v.opts.Class)
 	if !ours {
 		return IngressVerdict{Class: class}
 	}
 	b := newBuilder(v, ing, r)
+	b.claimedNow = claimedNow
 	b.fs.Merge(fs)
 	b.build()
 	b.fs.Sort()
