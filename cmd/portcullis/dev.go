@@ -81,7 +81,8 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		return fmt.Errorf("open the log file: %w", err)
 	}
 	defer logFile.Close()
-	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
+	logger := zap.New(zap.WriteTo(logFile))
+	ctrl.SetLogger(logger)
 	crdObjs, err := devenv.EmbeddedCRDs(crds.FS)
 	if err != nil {
 		return err
@@ -116,7 +117,7 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		webhookHost: "127.0.0.1", webhookPort: f.webhookPort,
 		certDir: filepath.Join(f.stateDir, "webhook-certs"), certMode: certSelfSigned,
 		webhookHosts: stringList{"127.0.0.1"}, webhookConfigs: "portcullis",
-		metricsAddr: "0", probeAddr: "0",
+		metricsAddr: "0", probeAddr: "0", logger: logger,
 	}
 	serving := make(chan struct{})
 	done := make(chan error, 1)

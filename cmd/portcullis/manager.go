@@ -83,6 +83,10 @@ type managerFlags struct {
 	nginxStatus         string
 	httpPort            int
 	nginxHTTPSPort      int
+	// logger, when set, is the manager's logger (not a flag): portcullis dev
+	// logs to its state directory whatever else set controller-runtime's
+	// process-wide logger first.
+	logger logr.Logger
 }
 
 // Certificate modes of the webhook server.
@@ -211,6 +215,7 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 		f.configMap = intent.ObjectRef{Namespace: f.namespace, Name: "portcullis"}
 	}
 	opts := ctrl.Options{
+		Logger:                        f.logger,
 		Scheme:                        webhook.Scheme,
 		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress:        f.probeAddr,
