@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -207,6 +208,41 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.1", plain, "-H", "X-Forwarded-For: 127.0.0.2"), "a client's own header")
 		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.9", "https://office.access.test/", "-H", "X-Forwarded-For: 127.0.0.2"),
 			"through the passthrough proxy the address is the proxy's client, from the PROXY header")
+	})
+	// Last: from here on nginx's plain-HTTP listener requires PROXY headers.
+	t.Run("a PROXY header counts only from a trusted load balancer (use-proxy-protocol, proxy-real-ip-cidr)", func(t *testing.T) {
+		var cm corev1.ConfigMap
+		require.NoError(t, w.c.Get(w.ctx, client.ObjectKey{Namespace: "portcullis-system", Name: "portcullis"}, &cm))
+		delete(cm.Data, "use-forwarded-headers")
+		cm.Data["use-proxy-protocol"] = "true"
+		w.update(t, &cm)
+		// A layer-4 load balancer at 127.0.0.9 forwards a client at 127.0.0.2.
+		proxied := func(from, claimed string) int {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 2 * time.Second}
+			conn, err := d.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", w.httpPort))
+			if err != nil {
+				return 0
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(conn, "PROXY TCP4 %s 127.0.0.1 40000 %d\r\nGET / HTTP/1.1\r\nHost: plain.access.test\r\nConnection: close\r\n\r\n", claimed, w.httpPort)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				return 0
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		eventually(t, "the load balancer's PROXY header never counted", func() string {
+			if code := proxied("127.0.0.9", "127.0.0.2"); code != http.StatusOK {
+				return strconv.Itoa(code)
+			}
+			return ""
+		})
+		w.settled(t)
+		assert.Equal(t, http.StatusForbidden, proxied("127.0.0.9", "127.0.0.7"), "the client the load balancer names is not allowed")
+		assert.Equal(t, http.StatusForbidden, proxied("127.0.0.1", "127.0.0.2"), "a peer that is not the load balancer cannot name its address")
+		assert.NotEqual(t, http.StatusOK, c.status(t, "127.0.0.2", "http://plain.access.test/"), "without a PROXY header nothing is served")
 	})
 }
 

@@ -172,10 +172,13 @@ func (b *builder) model() *Model {
 		Default: DefaultServer{Cert: b.keyPair(b.opts.DefaultCertificate), RejectHandshake: cfg.SSLRejectHandshake},
 		Refused: b.refused,
 	}
-	if cfg.UseForwardedHeaders {
-		// The ConfigMap parsed; its CIDRs are checked again as prefixes. A
-		// list that does not parse trusts nobody's header.
-		if trusted, err := access(&intent.Access{Allow: cfg.ProxyRealIPCIDR}); err == nil {
+	// The ConfigMap parsed; its CIDRs are checked again as prefixes. A list
+	// that does not parse trusts nobody's header.
+	if trusted, err := access(&intent.Access{Allow: cfg.ProxyRealIPCIDR}); err == nil {
+		switch {
+		case cfg.UseProxyProtocol:
+			m.TLS.ProxyProtocolFrom = trusted.Allow
+		case cfg.UseForwardedHeaders:
 			m.TLS.ForwardedFrom = trusted.Allow
 		}
 	}

@@ -46,6 +46,11 @@ type Global struct {
 	// X-Forwarded-For gives the client address (use-forwarded-headers,
 	// proxy-real-ip-cidr).
 	ForwardedFrom []netip.Prefix
+	// ProxyProtocolFrom, when not empty, makes every listener require a
+	// PROXY header and take the client address from it when the
+	// connection comes from these load balancers (use-proxy-protocol,
+	// proxy-real-ip-cidr).
+	ProxyProtocolFrom []netip.Prefix
 }
 
 // DefaultServer answers requests for unknown hosts, without SNI, and for the

@@ -103,8 +103,9 @@ type renderer struct {
 	// auths are the external authentications the locations rendered so
 	// far use, by name; withAuth gives each server block their locations.
 	auths map[string]*dataplane.ExternalAuth
-	// forwardedFrom are the trusted load balancers (Global.ForwardedFrom).
-	forwardedFrom []netip.Prefix
+	// forwardedFrom and proxyFrom are the trusted load balancers
+	// (Global.ForwardedFrom, Global.ProxyProtocolFrom).
+	forwardedFrom, proxyFrom []netip.Prefix
 }
 
 func cmpOr(s, def string) string {
@@ -159,15 +160,17 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	if g.BufferSize > 0 {
 		h.add(d("ssl_buffer_size", num(g.BufferSize)))
 	}
-	r.forwardedFrom = g.ForwardedFrom
+	r.forwardedFrom, r.proxyFrom = g.ForwardedFrom, g.ProxyProtocolFrom
 	switch {
 	case r.o.Passthrough:
 		// TLS reaches nginx through the passthrough proxy, which states the
 		// client's address in a PROXY header; plain-HTTP servers set their
 		// own (plainServer).
 		h.add(d("set_real_ip_from", lit("127.0.0.1")), d("set_real_ip_from", lit("::1")), d("real_ip_header", lit("proxy_protocol")))
-	case len(g.ForwardedFrom) > 0:
-		h.add(r.forwardedRealIP()...)
+	case len(r.proxyFrom) > 0:
+		h.add(r.realIP(r.proxyFrom, "proxy_protocol")...)
+	case len(r.forwardedFrom) > 0:
+		h.add(r.realIP(r.forwardedFrom, "X-Forwarded-For")...)
 	}
 	for _, s := range m.Servers {
 		if maps := r.maps(s); maps != nil {
@@ -282,30 +285,42 @@ func hstsValue(h *intent.HSTS) string {
 	return v
 }
 
-// forwardedRealIP takes the client address from X-Forwarded-For sent by a
-// trusted load balancer (use-forwarded-headers), skipping trusted hops.
-func (r *renderer) forwardedRealIP() []*Node {
+// realIP takes the client address from header (X-Forwarded-For, walked
+// from the right past trusted hops, or the PROXY header) on connections from
+// the trusted load balancers.
+func (r *renderer) realIP(trusted []netip.Prefix, header string) []*Node {
 	var out []*Node
-	for _, p := range r.forwardedFrom {
+	for _, p := range trusted {
 		out = append(out, d("set_real_ip_from", lit(p.String())))
 	}
-	return append(out, d("real_ip_header", lit("X-Forwarded-For")), d("real_ip_recursive", lit("on")))
+	out = append(out, d("real_ip_header", lit(header)))
+	if header == "X-Forwarded-For" {
+		out = append(out, d("real_ip_recursive", lit("on")))
+	}
+	return out
 }
 
-// plainServer is a plain-HTTP server block: behind the passthrough proxy it
-// overrides the http-level PROXY-header address with X-Forwarded-For when a
-// load balancer is trusted; a server without a PROXY header keeps its peer's
-// address otherwise.
+// plainServer is a plain-HTTP server block. Behind the passthrough proxy the
+// http-level address is the proxy's PROXY header, which plain HTTP never
+// carries: a plain server trusts the load balancer in front instead, when
+// there is one (use-proxy-protocol, use-forwarded-headers).
 func (r *renderer) plainServer(children ...*Node) *Node {
 	n := blk("server", nil, children...)
-	if r.o.Passthrough && len(r.forwardedFrom) > 0 {
-		n.add(r.forwardedRealIP()...)
+	switch {
+	case !r.o.Passthrough:
+	case len(r.proxyFrom) > 0:
+		n.add(r.realIP(r.proxyFrom, "proxy_protocol")...)
+	case len(r.forwardedFrom) > 0:
+		n.add(r.realIP(r.forwardedFrom, "X-Forwarded-For")...)
 	}
 	return n
 }
 
 func (r *renderer) listenHTTP(extra ...string) *Node {
 	args := []Arg{lit(r.addr(r.o.HTTPPort))}
+	if len(r.proxyFrom) > 0 {
+		args = append(args, lit("proxy_protocol"))
+	}
 	for _, e := range extra {
 		args = append(args, lit(e))
 	}
@@ -317,6 +332,8 @@ func (r *renderer) listenTLS(extra ...string) *Node {
 	args := []Arg{lit(""), lit("ssl"), lit("http2")}
 	if r.o.Passthrough {
 		port = r.o.FallbackPort
+	}
+	if r.o.Passthrough || len(r.proxyFrom) > 0 {
 		args = append(args, lit("proxy_protocol"))
 	}
 	args[0] = lit(r.addr(port))

@@ -159,6 +159,9 @@ func checkConfig(c Config, data map[string]string, s *findings.Set) {
 	if c.UseProxyProtocol && len(c.ProxyRealIPCIDR) == 0 {
 		s.Error(Path("use-proxy-protocol"), "true", "needs proxy-real-ip-cidr: the addresses of the load balancer allowed to send PROXY headers (a client reaching the proxy directly could otherwise name any address)")
 	}
+	if c.UseProxyProtocol && c.UseForwardedHeaders {
+		s.Error(Path("use-forwarded-headers"), "true", "is set with use-proxy-protocol: choose one (a layer-4 load balancer sends PROXY headers, a layer-7 one X-Forwarded-For)")
+	}
 	if c.UseForwardedHeaders && len(c.ProxyRealIPCIDR) == 0 {
 		s.Error(Path("use-forwarded-headers"), "true", "needs proxy-real-ip-cidr: the addresses of the load balancer whose X-Forwarded-For is trusted (ingress-nginx's default, 0.0.0.0/0, would let every client choose its own address)")
 	}

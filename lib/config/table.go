@@ -124,7 +124,7 @@ var rows = []Row{
 	},
 	{
 		Key: "use-proxy-protocol", Default: "false",
-		Doc:      "The passthrough proxy (`--enable-ssl-passthrough`) expects a PROXY protocol header on every incoming connection, from `proxy-real-ip-cidr` only (required; other peers are closed), and hands its address to nginx. Read when the manager starts. nginx's own listeners do not read PROXY headers: without passthrough this key has no effect.",
+		Doc:      "A layer-4 load balancer in front sends a PROXY protocol header first on every connection: nginx's listeners (and, with `--enable-ssl-passthrough`, the passthrough proxy, which reads this key when the manager starts) require it, and take the client address from it when the connection comes from `proxy-real-ip-cidr` (required); from another peer the proxy closes the connection and nginx keeps the peer's own address. Not with `use-forwarded-headers`.",
 		Value:    grammar.Bind(grammar.Bool, func(c *Config, v bool) { c.UseProxyProtocol = v }),
 		Examples: annotations.Examples{Good: good("true", "false"), Bad: bad("yes", `did you mean "true"?`), With: map[string]string{"proxy-real-ip-cidr": "10.0.0.0/8"}},
 	},
