@@ -168,6 +168,7 @@ func (b *builder) model() *Model {
 			Protocols: cfg.SSLProtocols, Ciphers: cfg.SSLCiphers, PreferServerCiphers: cfg.SSLPreferServerCiphers,
 			ECDHCurve: cfg.SSLECDHCurve, SessionCache: cfg.SSLSessionCache, SessionCacheSize: cfg.SSLSessionCacheSize,
 			SessionTimeout: cfg.SSLSessionTimeout, SessionTickets: cfg.SSLSessionTickets, BufferSize: cfg.SSLBufferSize,
+			GenerateRequestID: cfg.GenerateRequestID,
 		},
 		Default: DefaultServer{Cert: b.keyPair(b.opts.DefaultCertificate), RejectHandshake: cfg.SSLRejectHandshake},
 		Refused: b.refused,

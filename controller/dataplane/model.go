@@ -51,6 +51,9 @@ type Global struct {
 	// connection comes from these load balancers (use-proxy-protocol,
 	// proxy-real-ip-cidr).
 	ProxyProtocolFrom []netip.Prefix
+	// GenerateRequestID sends nginx's own request ID as X-Request-ID when
+	// the client sent none (generate-request-id).
+	GenerateRequestID bool
 }
 
 // DefaultServer answers requests for unknown hosts, without SNI, and for the

@@ -160,6 +160,7 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	if g.BufferSize > 0 {
 		h.add(d("ssl_buffer_size", num(g.BufferSize)))
 	}
+	h.add(r.forwardingMaps(g)...)
 	r.forwardedFrom, r.proxyFrom = g.ForwardedFrom, g.ProxyProtocolFrom
 	switch {
 	case r.o.Passthrough:
@@ -283,6 +284,23 @@ func hstsValue(h *intent.HSTS) string {
 		v += "; preload"
 	}
 	return v
+}
+
+// forwardingMaps are the variables every proxied location sends: the
+// Connection header for WebSockets, the request ID (the client's
+// X-Request-ID, else one nginx makes), and the port the client connected
+// to (the public HTTPS port behind the passthrough proxy).
+func (r *renderer) forwardingMaps(g dataplane.Global) []*Node {
+	https := cmpInt(r.o.PublicHTTPSPort, r.o.HTTPSPort)
+	requestID := []*Node{entry(lit("default"), lit("$http_x_request_id")), entry(lit(""), lit("$request_id"))}
+	if !g.GenerateRequestID {
+		requestID = []*Node{entry(lit("default"), lit("$http_x_request_id"))}
+	}
+	return []*Node{
+		blk("map", []Arg{lit("$http_upgrade"), lit("$portcullis_connection")}, entry(lit("default"), lit("upgrade")), entry(lit(""), lit(""))),
+		blk("map", []Arg{lit("$http_x_request_id"), lit("$portcullis_request_id")}, requestID...),
+		blk("map", []Arg{lit("$scheme"), lit("$portcullis_forwarded_port")}, entry(lit("https"), num(https)), entry(lit("default"), num(r.o.HTTPPort))),
+	}
 }
 
 // realIP takes the client address from header (X-Forwarded-For, walked
@@ -628,15 +646,26 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	}
 	n.add(d(pass, lit(scheme+l.Upstream)))
 	if !grpc {
-		n.add(d("proxy_http_version", lit("1.1")), d(set, lit("Connection"), lit("")))
+		// WebSockets: Upgrade is passed on, and Connection is "upgrade" only
+		// when the client asked for one, so ordinary requests keep the
+		// upstream keep-alive connections.
+		n.add(d("proxy_http_version", lit("1.1")), d(set, lit("Upgrade"), lit("$http_upgrade")), d(set, lit("Connection"), lit("$portcullis_connection")))
 	}
 	n.add(
 		d(set, lit("Host"), lit("$host")),
+		d(set, lit("X-Request-ID"), lit("$portcullis_request_id")),
 		d(set, lit("X-Real-IP"), lit("$remote_addr")),
 		d(set, lit("X-Forwarded-For"), lit("$proxy_add_x_forwarded_for")),
 		d(set, lit("X-Forwarded-Proto"), lit("$scheme")),
 		d(set, lit("X-Forwarded-Host"), lit("$host")),
+		d(set, lit("X-Forwarded-Port"), lit("$portcullis_forwarded_port")),
+		d(set, lit("X-Forwarded-Scheme"), lit("$scheme")),
+		d(set, lit("X-Scheme"), lit("$scheme")),
 	)
+	if len(r.forwardedFrom) > 0 {
+		// The header as it arrived from the trusted load balancer.
+		n.add(d(set, lit("X-Original-Forwarded-For"), lit("$http_x_forwarded_for")))
+	}
 	for _, h := range identityHeaders {
 		v := ""
 		if auth != nil && (h.name != "ssl-client-cert" || auth.PassCertificate) {

@@ -61,6 +61,9 @@ type Config struct {
 	UseForwardedHeaders bool
 	// ProxyRealIPCIDR are the trusted hops (canonical CIDRs).
 	ProxyRealIPCIDR []string
+	// GenerateRequestID sends a request ID nginx makes when the client
+	// sent no X-Request-ID.
+	GenerateRequestID bool
 
 	// DefaultIssuer is nil when there is none.
 	DefaultIssuer *IssuerRef

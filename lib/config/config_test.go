@@ -82,6 +82,7 @@ func TestDefaults(t *testing.T) {
 		SSLRedirect:            true,
 		HTTPRedirectCode:       308,
 		NoTLSRedirectLocations: []string{"/.well-known/acme-challenge"},
+		GenerateRequestID:      true,
 		MinTLSVersion:          "TLSv1.2",
 		MaxCertificateLifetime: 9552 * time.Hour,
 	}, c)

@@ -122,6 +122,7 @@ var rows = []Row{
 		Value:    grammar.Bind(optionalSourceRanges, func(c *Config, v []string) { c.ProxyRealIPCIDR = v }),
 		Examples: annotations.Examples{Good: good("10.0.0.0/8", "10.0.0.0/8,192.168.0.0/16"), Bad: bad("10.0.0.0/8 192.168.0.0/16", "is not an IP address or CIDR")},
 	},
+	boolRow("generate-request-id", "true", "Send backends `X-Request-ID`: the client's when it sent one, else a random ID nginx makes (`$request_id`). `false`: only the client's.", func(c *Config, v bool) { c.GenerateRequestID = v }),
 	{
 		Key: "use-proxy-protocol", Default: "false",
 		Doc:      "A layer-4 load balancer in front sends a PROXY protocol header first on every connection: nginx's listeners (and, with `--enable-ssl-passthrough`, the passthrough proxy, which reads this key when the manager starts) require it, and take the client address from it when the connection comes from `proxy-real-ip-cidr` (required); from another peer the proxy closes the connection and nginx keeps the peer's own address. Not with `use-forwarded-headers`.",
