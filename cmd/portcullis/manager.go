@@ -42,6 +42,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/report"
 	"github.com/seed-d040b84d/portcullis/controller/watch"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
+	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -473,6 +474,7 @@ func setupNginx(mgr manager.Manager, f managerFlags, rec *reconcile.Reconciler) 
 		return err
 	}
 	rec.Supervisor, rec.Metrics, rec.Applied = sup, metrics, publisher.Offer
+	warnWorkerFiles(mgr.GetLogger().WithName("nginx"), rec.Validator().Options().Config)
 	// Ready once nginx serves a configuration built from the cluster: a
 	// Service in front of the pods sends traffic only to those.
 	return mgr.AddReadyzCheck("nginx", func(*http.Request) error {
@@ -526,6 +528,22 @@ func warnOpenFiles(log logr.Logger, maxConns int) {
 		log.Info("the open-file limit is below what the passthrough connection cap needs; raise it (ulimit -n, or the container runtime's nofile limit)",
 			"limit", l.Cur, "needed", need, "maxConns", maxConns, "descriptorsPerConn", passthrough.DescriptorsPerConn,
 			"connectionsThatFit", (l.Cur-min(l.Cur, 1024))/passthrough.DescriptorsPerConn)
+	}
+}
+
+// warnWorkerFiles logs when nginx's workers cannot raise their open-file
+// limit to what the ConfigMap's connections need (max-worker-open-files):
+// past it, nginx logs "worker_connections are not enough" and refuses
+// connections. Only root may raise a limit past the hard one.
+func warnWorkerFiles(log logr.Logger, cfg config.Config) {
+	var l syscall.Rlimit
+	if os.Geteuid() == 0 || syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) != nil {
+		return
+	}
+	need := nginx.WorkerOpenFiles(cfg.MaxWorkerOpenFiles, cfg.MaxWorkerConnections)
+	if l.Max < uint64(need) {
+		log.Info("the open-file limit is below what nginx's workers need for max-worker-connections; raise it (ulimit -n, or the container runtime's nofile limit) or lower max-worker-connections",
+			"hardLimit", l.Max, "needed", need, "maxWorkerConnections", cfg.MaxWorkerConnections)
 	}
 }
 

@@ -169,6 +169,8 @@ func (b *builder) model() *Model {
 			ECDHCurve: cfg.SSLECDHCurve, SessionCache: cfg.SSLSessionCache, SessionCacheSize: cfg.SSLSessionCacheSize,
 			SessionTimeout: cfg.SSLSessionTimeout, SessionTickets: cfg.SSLSessionTickets, BufferSize: cfg.SSLBufferSize,
 			GenerateRequestID: cfg.GenerateRequestID,
+			WorkerProcesses:   cfg.WorkerProcesses, WorkerConnections: cfg.MaxWorkerConnections,
+			WorkerOpenFiles: cfg.MaxWorkerOpenFiles, WorkerShutdownTimeout: cfg.WorkerShutdownTimeout,
 		},
 		Default: DefaultServer{Cert: b.keyPair(b.opts.DefaultCertificate), RejectHandshake: cfg.SSLRejectHandshake},
 		Refused: b.refused,

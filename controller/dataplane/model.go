@@ -54,6 +54,13 @@ type Global struct {
 	// GenerateRequestID sends nginx's own request ID as X-Request-ID when
 	// the client sent none (generate-request-id).
 	GenerateRequestID bool
+	// Workers: the count (0: one per CPU), each one's connection and
+	// open-file limits (0: computed), and how long a previous
+	// configuration's workers keep their connections after a reload.
+	WorkerProcesses       int
+	WorkerConnections     int
+	WorkerOpenFiles       int
+	WorkerShutdownTimeout time.Duration
 }
 
 // DefaultServer answers requests for unknown hosts, without SNI, and for the

@@ -82,6 +82,7 @@ func (n *Node) add(children ...*Node) *Node {
 // configurations to this table.
 var Directives = map[string][]string{
 	"load_module": {""}, "daemon": {""}, "master_process": {""}, "worker_processes": {""}, "pid": {""},
+	"worker_rlimit_nofile": {""}, "worker_shutdown_timeout": {""},
 	"error_log": {""}, "user": {""},
 	"events": {""}, "worker_connections": {"events"},
 	"http": {""},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,14 +84,24 @@ func Tree(m *dataplane.Model, o Options) ([]*Node, error) {
 	if o.User != "" {
 		top = append(top, d("user", text(o.User)))
 	}
+	g := m.TLS
+	workers := lit("auto")
+	if n := cmpInt(o.WorkerProcesses, g.WorkerProcesses); n > 0 {
+		workers = num(n)
+	}
+	conns := cmpInt(o.WorkerConnection, cmpInt(g.WorkerConnections, 1024))
 	top = append(top,
 		d("daemon", lit("off")),
 		d("master_process", lit("on")),
-		d("worker_processes", num(max(o.WorkerProcesses, 1))),
+		d("worker_processes", workers),
+		d("worker_rlimit_nofile", num(WorkerOpenFiles(g.WorkerOpenFiles, conns))),
 		d("pid", r.prefix("nginx.pid")),
 		d("error_log", r.prefix("error.log"), lit(cmpOr(o.ErrorLogLevel, "notice"))),
-		blk("events", nil, d("worker_connections", num(max(o.WorkerConnection, 1024)))),
+		blk("events", nil, d("worker_connections", num(conns))),
 	)
+	if g.WorkerShutdownTimeout > 0 {
+		top = append(top, d("worker_shutdown_timeout", lit(strconv.FormatInt(int64(g.WorkerShutdownTimeout.Seconds()), 10)+"s")))
+	}
 	http, err := r.http(m)
 	if err != nil {
 		return nil, err
@@ -902,4 +913,22 @@ func (r *renderer) withAuth(server *Node) (*Node, error) {
 // safeName is a hash the model made: lower-case hex.
 func safeName(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// WorkerOpenFiles is a worker's open-file limit: set, or enough for conns
+// proxied connections (a client and an upstream socket each) and 1024 more.
+func WorkerOpenFiles(set, conns int) int {
+	if set > 0 {
+		return set
+	}
+	return 2*conns + 1024
+}
+
+// Workers is the number of workers nginx runs for a count (0: one per CPU
+// this process may use, as nginx's "auto" counts them).
+func Workers(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.NumCPU()
 }

@@ -39,6 +39,9 @@ type Supervisor struct {
 	exited     chan struct{}
 	stopping   bool
 	restarts   int
+	// workers is how many workers the configuration in force (or being
+	// put in force) runs: more serving means a previous one's still accept.
+	workers int
 }
 
 // SupervisorConfig configures a Supervisor.
@@ -117,6 +120,8 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 	if gen == s.generation && s.running() {
 		return false, nil
 	}
+	prevWorkers := s.workers
+	s.workers = Workers(cmpInt(s.cfg.Render.WorkerProcesses, m.TLS.WorkerProcesses))
 	staged := s.confPath() + ".staged"
 	if err := s.stage(gen, conf, m.Files, staged); err != nil {
 		return false, err
@@ -127,6 +132,7 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 	}
 	if err := s.activate(ctx, gen); err != nil {
 		s.restore(previous)
+		s.workers = prevWorkers
 		return false, err
 	}
 	s.cfg.Log.Info("nginx configuration in force", "generation", gen, "servers", len(m.Servers), "files", len(m.Files))
@@ -374,5 +380,5 @@ func (s *Supervisor) oldWorkersGone() bool {
 			serving++
 		}
 	}
-	return serving <= max(s.cfg.Render.WorkerProcesses, 1)
+	return serving <= s.workers
 }

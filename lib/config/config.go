@@ -65,6 +65,17 @@ type Config struct {
 	// sent no X-Request-ID.
 	GenerateRequestID bool
 
+	// WorkerProcesses is nginx's worker count, 0 for one per CPU (auto).
+	WorkerProcesses int
+	// MaxWorkerConnections is each worker's connection limit.
+	MaxWorkerConnections int
+	// MaxWorkerOpenFiles is each worker's open-file limit, 0 to compute it
+	// from MaxWorkerConnections.
+	MaxWorkerOpenFiles int
+	// WorkerShutdownTimeout bounds how long the workers of a previous
+	// configuration keep serving open connections after a reload.
+	WorkerShutdownTimeout time.Duration
+
 	// DefaultIssuer is nil when there is none.
 	DefaultIssuer *IssuerRef
 	// DefaultCertificateAnnotations are cert-manager annotations the mutating

@@ -82,6 +82,8 @@ func TestDefaults(t *testing.T) {
 		SSLRedirect:            true,
 		HTTPRedirectCode:       308,
 		NoTLSRedirectLocations: []string{"/.well-known/acme-challenge"},
+		MaxWorkerConnections:   16384,
+		WorkerShutdownTimeout:  240 * time.Second,
 		GenerateRequestID:      true,
 		MinTLSVersion:          "TLSv1.2",
 		MaxCertificateLifetime: 9552 * time.Hour,

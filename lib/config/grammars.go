@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -194,4 +195,25 @@ var optionalSourceRanges = grammar.Grammar[[]string]{
 		return grammar.SourceRanges.Parse(s, c)
 	},
 	Format: grammar.SourceRanges.Format,
+}
+
+// workerCount is "auto" (0) or a worker count from 1 to 1024.
+var workerCount = grammar.Grammar[int]{
+	Name: "auto or an integer from 1 to 1024",
+	Parse: func(s string, c grammar.Context) (int, error) {
+		if s == "auto" {
+			return 0, nil
+		}
+		n, err := grammar.IntRange(1, 1024).Parse(s, c)
+		if err != nil {
+			return 0, fmt.Errorf(`must be "auto" or an integer from 1 to 1024, got %q`, s)
+		}
+		return n, nil
+	},
+	Format: func(v int) string {
+		if v == 0 {
+			return "auto"
+		}
+		return strconv.Itoa(v)
+	},
 }

@@ -122,6 +122,30 @@ var rows = []Row{
 		Value:    grammar.Bind(optionalSourceRanges, func(c *Config, v []string) { c.ProxyRealIPCIDR = v }),
 		Examples: annotations.Examples{Good: good("10.0.0.0/8", "10.0.0.0/8,192.168.0.0/16"), Bad: bad("10.0.0.0/8 192.168.0.0/16", "is not an IP address or CIDR")},
 	},
+	{
+		Key: "worker-processes", Default: "auto",
+		Doc:      "nginx worker processes: `auto` (one per CPU the manager may use) or a count.",
+		Value:    grammar.Bind(workerCount, func(c *Config, v int) { c.WorkerProcesses = v }),
+		Examples: annotations.Examples{Good: good("auto", "4"), Bad: bad("0", `must be "auto" or an integer from 1 to 1024`, "Auto", `must be "auto"`)},
+	},
+	{
+		Key: "max-worker-connections", Default: "16384",
+		Doc:      "Connections each worker may hold (client and upstream together), nginx's `worker_connections`.",
+		Value:    grammar.Bind(grammar.IntRange(512, 1048576), func(c *Config, v int) { c.MaxWorkerConnections = v }),
+		Examples: annotations.Examples{Good: good("16384", "65536"), Bad: bad("100", "an integer from 512 to 1048576")},
+	},
+	{
+		Key: "max-worker-open-files", Default: "0",
+		Doc:      "Each worker's open-file limit (`worker_rlimit_nofile`); `0` computes it: twice `max-worker-connections` plus 1024. The manager warns at startup when its own limit is lower.",
+		Value:    grammar.Bind(grammar.IntRange(0, 4194304), func(c *Config, v int) { c.MaxWorkerOpenFiles = v }),
+		Examples: annotations.Examples{Good: good("0", "65536"), Bad: bad("-1", "an integer from 0 to 4194304")},
+	},
+	{
+		Key: "worker-shutdown-timeout", Default: "240s",
+		Doc:      "How long the workers of a previous configuration keep serving their open connections (WebSockets, long downloads) after a reload, so they do not pile up.",
+		Value:    grammar.Bind(grammar.NginxTime, func(c *Config, v time.Duration) { c.WorkerShutdownTimeout = v }),
+		Examples: annotations.Examples{Good: good("240s", "10m"), Bad: bad("4 minutes", "must be an nginx time")},
+	},
 	boolRow("generate-request-id", "true", "Send backends `X-Request-ID`: the client's when it sent one, else a random ID nginx makes (`$request_id`). `false`: only the client's.", func(c *Config, v bool) { c.GenerateRequestID = v }),
 	{
 		Key: "use-proxy-protocol", Default: "false",
