@@ -117,7 +117,7 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		webhookHost: "127.0.0.1", webhookPort: f.webhookPort,
 		certDir: filepath.Join(f.stateDir, "webhook-certs"), certMode: certSelfSigned,
 		webhookHosts: stringList{"127.0.0.1"}, webhookConfigs: "portcullis",
-		metricsAddr: "0", probeAddr: "0", logger: logger,
+		metricsAddr: "0", probeAddr: "0", logger: logger, accessLog: filepath.Join(f.stateDir, "access.log"),
 	}
 	serving := make(chan struct{})
 	done := make(chan error, 1)
@@ -311,7 +311,8 @@ The passthrough proxy on 127.0.0.1:%d sends %s, untouched, to a backend with its
 `, f.httpsPort, passthroughHost, curl(passthroughHost))
 		}
 	}
-	fmt.Fprintf(w, "\nThe manager logs to %s. Ctrl-C stops everything.\n", filepath.Join(f.stateDir, "portcullis.log"))
+	fmt.Fprintf(w, "\nThe manager logs to %s, nginx's access log to %s. Ctrl-C stops everything.\n",
+		filepath.Join(f.stateDir, "portcullis.log"), filepath.Join(f.stateDir, "access.log"))
 }
 
 // waitForDemo waits until the HTTPS port presents each demo host's own

@@ -179,6 +179,14 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	}
 	assert.Len(t, ran, len(want), "the banner has a curl for every demo host: %v", ran)
 
+	access, err := os.ReadFile(filepath.Join(state, "access.log"))
+	require.NoError(t, err, "nginx's access log is in the state directory")
+	assert.Contains(t, string(access), `host="tls.demo.test"`, "a line for the banner's request")
+	assert.Regexp(t, `request_id="[0-9a-f]{32}" host="tls.demo.test" .* status="200" .* upstream_addr="[^"]+" upstream_status="200"`, string(access))
+	for _, secret := range []string{"BEGIN CERTIFICATE", "PRIVATE KEY", "Authorization", "Bearer"} {
+		assert.NotContains(t, string(access), secret)
+	}
+
 	logs, err := os.ReadFile(filepath.Join(state, "portcullis.log"))
 	require.NoError(t, err)
 	assert.Contains(t, string(logs), "nginx configuration in force", "the manager logs to the state directory")

@@ -84,6 +84,11 @@ type managerFlags struct {
 	nginxStatus         string
 	httpPort            int
 	nginxHTTPSPort      int
+	// accessLog, when set, is the file nginx's access log goes to (not a
+	// flag: portcullis dev); the manager's standard output otherwise.
+	accessLog string
+	// stdout is the manager's standard output (not a flag); nil in tests.
+	stdout *os.File
 	// logger, when set, is the manager's logger (not a flag): portcullis dev
 	// logs to its state directory whatever else set controller-runtime's
 	// process-wide logger first.
@@ -159,6 +164,7 @@ func runManager(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	f.stdout = os.Stdout
 	if err := manage(ctx, cfg, f, nil); err != nil {
 		fmt.Fprintf(stderr, "portcullis manager: %v\n", err)
 		return 1
@@ -436,7 +442,7 @@ func setupPassthrough(mgr manager.Manager, f managerFlags, settings *webhook.Set
 func setupNginx(mgr manager.Manager, f managerFlags, rec *reconcile.Reconciler) error {
 	render := nginx.Options{
 		Address: f.nginxAddress, HTTPPort: f.httpPort, HTTPSPort: f.nginxHTTPSPort,
-		StatusAddress: f.nginxStatus,
+		StatusAddress: f.nginxStatus, AccessLogPath: f.accessLog,
 	}
 	if f.passthrough {
 		_, port, err := net.SplitHostPort(f.passthroughFallback)
@@ -458,7 +464,12 @@ func setupNginx(mgr manager.Manager, f managerFlags, rec *reconcile.Reconciler) 
 	if err != nil {
 		return err
 	}
-	sup, err := nginx.NewSupervisor(nginx.SupervisorConfig{Dir: dir, Render: render, Log: mgr.GetLogger().WithName("nginx")})
+	if render.AccessLogPath != "" {
+		if render.AccessLogPath, err = filepath.Abs(render.AccessLogPath); err != nil {
+			return err
+		}
+	}
+	sup, err := nginx.NewSupervisor(nginx.SupervisorConfig{Dir: dir, Render: render, Stdout: f.stdout, Log: mgr.GetLogger().WithName("nginx")})
 	if err != nil {
 		return err
 	}

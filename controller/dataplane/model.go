@@ -54,6 +54,11 @@ type Global struct {
 	// GenerateRequestID sends nginx's own request ID as X-Request-ID when
 	// the client sent none (generate-request-id).
 	GenerateRequestID bool
+	// AccessLog turns nginx's access log on, with LogFields (known names,
+	// config.LogFieldNames) as text pairs or, with LogJSON, JSON objects.
+	AccessLog bool
+	LogFields []string
+	LogJSON   bool
 	// Workers: the count (0: one per CPU), each one's connection and
 	// open-file limits (0: computed), and how long a previous
 	// configuration's workers keep their connections after a reload.

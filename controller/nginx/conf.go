@@ -87,7 +87,7 @@ var Directives = map[string][]string{
 	"events": {""}, "worker_connections": {"events"},
 	"http": {""},
 	// http
-	"access_log": {"http"}, "client_body_temp_path": {"http"}, "proxy_temp_path": {"http"},
+	"access_log": {"http"}, "log_format": {"http"}, "client_body_temp_path": {"http"}, "proxy_temp_path": {"http"},
 	"fastcgi_temp_path": {"http"}, "uwsgi_temp_path": {"http"}, "scgi_temp_path": {"http"},
 	"server_tokens": {"http"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
 	"ssl_session_cache": {"http"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},

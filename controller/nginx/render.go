@@ -40,10 +40,13 @@ type Options struct {
 	// Generation names the configuration (hex); see StatusAddress.
 	Generation string
 	// User is written as the user directive when set (nginx run as root).
-	User             string
-	WorkerProcesses  int
-	ErrorLogLevel    string
-	AccessLog        bool
+	User            string
+	WorkerProcesses int
+	ErrorLogLevel   string
+	// AccessLogPath is where the access log goes when the model has it on:
+	// nginx's standard output when empty (the supervisor hands it its own,
+	// SupervisorConfig.Stdout).
+	AccessLogPath    string
 	KeepaliveConns   int
 	WorkerConnection int
 }
@@ -139,11 +142,11 @@ func (r *renderer) file(name string) (Arg, error) {
 
 func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	h := blk("http", nil)
-	if r.o.AccessLog {
-		h.add(d("access_log", r.prefix("access.log")))
-	} else {
-		h.add(d("access_log", lit("off")))
+	logs, err := r.accessLog(m.TLS)
+	if err != nil {
+		return nil, err
 	}
+	h.add(logs...)
 	for _, t := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
 		h.add(d(t+"_temp_path", r.prefix(t+"_temp")))
 	}
@@ -931,4 +934,60 @@ func Workers(n int) int {
 		return n
 	}
 	return runtime.NumCPU()
+}
+
+// logVariables are the nginx variables of the access log's fields
+// (config.LogFieldNames).
+var logVariables = map[string]string{
+	"time": "$time_iso8601", "remote_addr": "$remote_addr", "request_id": "$portcullis_request_id",
+	"host": "$host", "method": "$request_method", "uri": "$request_uri", "protocol": "$server_protocol",
+	"scheme": "$scheme", "server_port": "$server_port", "status": "$status", "bytes_sent": "$bytes_sent",
+	"request_length": "$request_length", "request_time": "$request_time", "upstream_addr": "$upstream_addr",
+	"upstream_status": "$upstream_status", "upstream_response_time": "$upstream_response_time",
+	"upstream_connect_time": "$upstream_connect_time", "referer": "$http_referer", "user_agent": "$http_user_agent",
+}
+
+// accessLog is the log_format of the model's fields and the access_log
+// that uses it, or access_log off.
+func (r *renderer) accessLog(g dataplane.Global) ([]*Node, error) {
+	if !g.AccessLog || len(g.LogFields) == 0 {
+		return []*Node{d("access_log", lit("off"))}, nil
+	}
+	var b strings.Builder
+	escape := "escape=default"
+	if g.LogJSON {
+		escape = "escape=json"
+		b.WriteByte('{')
+	}
+	for i, f := range g.LogFields {
+		v, ok := logVariables[f]
+		if !ok {
+			return nil, fmt.Errorf("nginx: log field %q", f)
+		}
+		switch {
+		case g.LogJSON && i > 0:
+			b.WriteByte(',')
+		case i > 0:
+			b.WriteByte(' ')
+		}
+		if g.LogJSON {
+			fmt.Fprintf(&b, `"%s":"%s"`, f, v)
+		} else {
+			fmt.Fprintf(&b, `%s="%s"`, f, v)
+		}
+	}
+	if g.LogJSON {
+		b.WriteByte('}')
+	}
+	path := lit("/dev/stdout")
+	if r.o.AccessLogPath != "" {
+		if !filepath.IsAbs(r.o.AccessLogPath) || !dataplane.SafeText(r.o.AccessLogPath) || strings.ContainsAny(r.o.AccessLogPath, "\"\\") {
+			return nil, fmt.Errorf("nginx: access log path %q", r.o.AccessLogPath)
+		}
+		path = lit(r.o.AccessLogPath)
+	}
+	return []*Node{
+		d("log_format", lit("portcullis"), lit(escape), lit(b.String())),
+		d("access_log", path, lit("portcullis")),
+	}, nil
 }

@@ -55,7 +55,10 @@ type SupervisorConfig struct {
 	Render Options
 	// ConfirmTimeout bounds the wait for a new generation to serve (5 s when 0).
 	ConfirmTimeout time.Duration
-	Log            logr.Logger
+	// Stdout is nginx's standard output, where the access log goes unless
+	// Render.AccessLogPath names a file; /dev/null when nil.
+	Stdout *os.File
+	Log    logr.Logger
 }
 
 // ErrRefused is returned when nginx -t refuses a staged configuration.
@@ -292,7 +295,12 @@ func (s *Supervisor) running() bool {
 // it is restarted with backoff on the last good configuration.
 func (s *Supervisor) start() error {
 	cmd := s.nginx("-c", s.confPath())
-	cmd.Stdout, cmd.Stderr = nil, nil // /dev/null: no pipe a worker could hold open
+	// A file (the manager's standard output for the access log) or
+	// /dev/null: never a pipe a worker could hold open.
+	cmd.Stdout, cmd.Stderr = nil, nil
+	if s.cfg.Stdout != nil {
+		cmd.Stdout = s.cfg.Stdout
+	}
 	// Its own process group, so workers a dead master leaves behind (holding
 	// the listening sockets) can be ended with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -65,6 +65,13 @@ type Config struct {
 	// sent no X-Request-ID.
 	GenerateRequestID bool
 
+	// DisableAccessLog turns nginx's access log off.
+	DisableAccessLog bool
+	// LogFields are the access log's fields, in order (LogFieldNames).
+	LogFields []string
+	// LogJSON writes each access log line as a JSON object.
+	LogJSON bool
+
 	// WorkerProcesses is nginx's worker count, 0 for one per CPU (auto).
 	WorkerProcesses int
 	// MaxWorkerConnections is each worker's connection limit.

@@ -82,6 +82,7 @@ func TestDefaults(t *testing.T) {
 		SSLRedirect:            true,
 		HTTPRedirectCode:       308,
 		NoTLSRedirectLocations: []string{"/.well-known/acme-challenge"},
+		LogFields:              strings.Split(DefaultLogFields, ","),
 		MaxWorkerConnections:   16384,
 		WorkerShutdownTimeout:  240 * time.Second,
 		GenerateRequestID:      true,

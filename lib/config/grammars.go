@@ -217,3 +217,35 @@ var workerCount = grammar.Grammar[int]{
 		return strconv.Itoa(v)
 	},
 }
+
+// LogFieldNames are the fields the access log may have: request facts and
+// timings only. Nothing a client sends as a credential (Authorization,
+// cookies, client certificates) is among them.
+var LogFieldNames = []string{
+	"time", "remote_addr", "request_id", "host", "method", "uri", "protocol", "scheme", "server_port",
+	"status", "bytes_sent", "request_length", "request_time",
+	"upstream_addr", "upstream_status", "upstream_response_time", "upstream_connect_time",
+	"referer", "user_agent",
+}
+
+// DefaultLogFields is log-format-upstream's default.
+const DefaultLogFields = "time,remote_addr,request_id,host,method,uri,protocol,status,bytes_sent,request_time,upstream_addr,upstream_status,upstream_response_time,user_agent"
+
+// logFields is a comma-separated list of LogFieldNames, each once.
+var logFields = grammar.Grammar[[]string]{
+	Name: "comma-separated log fields",
+	Parse: func(s string, _ grammar.Context) ([]string, error) {
+		var out []string
+		for _, f := range strings.Split(s, ",") {
+			if !slices.Contains(LogFieldNames, f) {
+				return nil, fmt.Errorf("%q is not a log field (%s)%s", f, strings.Join(LogFieldNames, ", "), grammar.Suggest(f, LogFieldNames))
+			}
+			if slices.Contains(out, f) {
+				return nil, fmt.Errorf("%q is listed twice", f)
+			}
+			out = append(out, f)
+		}
+		return out, nil
+	},
+	Format: func(v []string) string { return strings.Join(v, ",") },
+}

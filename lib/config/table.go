@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
@@ -146,6 +147,14 @@ var rows = []Row{
 		Value:    grammar.Bind(grammar.NginxTime, func(c *Config, v time.Duration) { c.WorkerShutdownTimeout = v }),
 		Examples: annotations.Examples{Good: good("240s", "10m"), Bad: bad("4 minutes", "must be an nginx time")},
 	},
+	boolRow("disable-access-log", "false", "Turn nginx's access log off. It is on by default: one line per request on the manager container's standard output (`portcullis dev`: a file in its state directory).", func(c *Config, v bool) { c.DisableAccessLog = v }),
+	{
+		Key: "log-format-upstream", Default: DefaultLogFields,
+		Doc:      "The access log's fields, comma-separated, from: " + strings.Join(LogFieldNames, ", ") + ". A list of known fields, not an nginx format string (free-form formats were ingress-nginx's CVE-2023-5043): no header, cookie, credential or client certificate can be logged.",
+		Value:    grammar.Bind(logFields, func(c *Config, v []string) { c.LogFields = v }),
+		Examples: annotations.Examples{Good: good("time,request_id,status", "remote_addr,host,uri,status,upstream_response_time"), Bad: bad("time,$http_authorization", "is not a log field", "time,time", "listed twice", "", "is not a log field")},
+	},
+	boolRow("log-format-escape-json", "false", "Write each access log line as a JSON object (values JSON-escaped) instead of `field=\"value\"` pairs.", func(c *Config, v bool) { c.LogJSON = v }),
 	boolRow("generate-request-id", "true", "Send backends `X-Request-ID`: the client's when it sent one, else a random ID nginx makes (`$request_id`). `false`: only the client's.", func(c *Config, v bool) { c.GenerateRequestID = v }),
 	{
 		Key: "use-proxy-protocol", Default: "false",
