@@ -25,8 +25,9 @@ import (
 // TestWebSocketsAndForwardingHeaders proves, through real nginx with no
 // annotation, that a WebSocket handshake reaches the backend and frames
 // flow both ways, on a TLS host and on a client-auth host (which needs the
-// client certificate for the handshake), while ordinary requests keep
-// keep-alive to the upstream; and that backends get X-Request-ID (the
+// client certificate for the handshake), and survives an unrelated reload,
+// while ordinary requests keep keep-alive to the upstream; and that backends
+// get X-Request-ID (the
 // client's, else one nginx makes), X-Forwarded-Port and X-Forwarded-Scheme.
 // Two namespaces.
 func TestWebSocketsAndForwardingHeaders(t *testing.T) {
@@ -61,6 +62,24 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 		_, err = w.webSocket("dash.ws.test", trusting(ca, nil), "no certificate")
 		assert.ErrorContains(t, err, "400", "the handshake without a client certificate is refused")
 	})
+	t.Run("a WebSocket survives an unrelated reload", func(t *testing.T) {
+		ws, err := w.openWebSocket("chat.ws.test", trusting(ca, nil))
+		require.NoError(t, err)
+		defer ws.Close()
+		got, err := ws.echo("before")
+		require.NoError(t, err)
+		require.Equal(t, "before", got)
+		before, err := w.masterPID()
+		require.NoError(t, err)
+		w.create(t, externalName("dash", "other"), newIngress("dash", "other", "other.ws.test", route("/", "other", w.echoPort)))
+		w.await(t, w.client(nil), w.http("other.ws.test", "/"), http.StatusOK, nil) // a new generation serves
+		after, err := w.masterPID()
+		require.NoError(t, err)
+		require.Equal(t, before, after, "reloaded, not restarted")
+		got, err = ws.echo("after the reload")
+		require.NoError(t, err, "the previous workers keep the WebSocket (worker-shutdown-timeout)")
+		assert.Equal(t, "after the reload", got)
+	})
 	t.Run("backends get the request ID and the forwarding headers", func(t *testing.T) {
 		c := w.client(trusting(ca, nil))
 		got := func(header map[string]string) map[string]string {
@@ -85,41 +104,64 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 // webSocket opens a WebSocket through nginx to host over TLS, sends text as
 // one frame and returns the frame the backend echoed.
 func (w *wire) webSocket(host string, tc *tls.Config, text string) (string, error) {
+	ws, err := w.openWebSocket(host, tc)
+	if err != nil {
+		return "", err
+	}
+	defer ws.Close()
+	return ws.echo(text)
+}
+
+// wsConn is an open WebSocket.
+type wsConn struct {
+	net.Conn
+	br *bufio.Reader
+}
+
+// openWebSocket makes the WebSocket handshake through nginx to host.
+func (w *wire) openWebSocket(host string, tc *tls.Config) (*wsConn, error) {
 	tc = tc.Clone()
 	tc.ServerName = host
 	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}, "tcp", fmt.Sprintf("127.0.0.1:%d", w.httpsPort), tc)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = conn.SetDeadline(time.Now().Add(60 * time.Second))
 	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", host)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		return "", err
+		conn.Close()
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
-		return "", fmt.Errorf("handshake answered %d", resp.StatusCode)
+		conn.Close()
+		return nil, fmt.Errorf("handshake answered %d", resp.StatusCode)
 	}
 	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
-		return "", fmt.Errorf("Sec-WebSocket-Accept %q", got)
+		conn.Close()
+		return nil, fmt.Errorf("Sec-WebSocket-Accept %q", got)
 	}
-	// A masked text frame (RFC 6455 §5.2), payload shorter than 126 bytes.
+	return &wsConn{Conn: conn, br: br}, nil
+}
+
+// echo sends text as one masked frame (RFC 6455 §5.2, shorter than 126
+// bytes) and returns the frame that comes back.
+func (c *wsConn) echo(text string) (string, error) {
 	mask := [4]byte{1, 2, 3, 4}
 	frame := []byte{0x81, 0x80 | byte(len(text)), mask[0], mask[1], mask[2], mask[3]}
 	for i := range len(text) {
 		frame = append(frame, text[i]^mask[i%4])
 	}
-	if _, err := conn.Write(frame); err != nil {
+	if _, err := c.Write(frame); err != nil {
 		return "", err
 	}
 	head := make([]byte, 2)
-	if _, err := io.ReadFull(br, head); err != nil {
+	if _, err := io.ReadFull(c.br, head); err != nil {
 		return "", err
 	}
 	payload := make([]byte, head[1]&0x7f)
-	if _, err := io.ReadFull(br, payload); err != nil {
+	if _, err := io.ReadFull(c.br, payload); err != nil {
 		return "", err
 	}
 	return string(payload), nil
@@ -151,23 +193,27 @@ func quietWebSocketBackend(t *testing.T) int {
 			defer conn.Close()
 			fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", base64.StdEncoding.EncodeToString(sum[:]))
 			_ = brw.Flush()
-			head := make([]byte, 2)
-			if _, err := io.ReadFull(brw, head); err != nil {
-				return
+			for { // echo every frame until the connection ends
+				head := make([]byte, 2)
+				if _, err := io.ReadFull(brw, head); err != nil {
+					return
+				}
+				n := int(head[1] & 0x7f)
+				mask := make([]byte, 4)
+				payload := make([]byte, n)
+				if _, err := io.ReadFull(brw, mask); err != nil {
+					return
+				}
+				if _, err := io.ReadFull(brw, payload); err != nil {
+					return
+				}
+				for i := range payload {
+					payload[i] ^= mask[i%4]
+				}
+				if _, err := conn.Write(append([]byte{0x81, byte(n)}, payload...)); err != nil {
+					return
+				}
 			}
-			n := int(head[1] & 0x7f)
-			mask := make([]byte, 4)
-			payload := make([]byte, n)
-			if _, err := io.ReadFull(brw, mask); err != nil {
-				return
-			}
-			if _, err := io.ReadFull(brw, payload); err != nil {
-				return
-			}
-			for i := range payload {
-				payload[i] ^= mask[i%4]
-			}
-			_, _ = conn.Write(append([]byte{0x81, byte(n)}, payload...))
 		}
 	}))
 	s.Start()

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+	"github.com/seed-d040b84d/portcullis/controller/nginx"
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
@@ -388,9 +389,12 @@ func (w *wire) settled(t *testing.T) {
 		if err != nil {
 			return err.Error()
 		}
-		m := regexp.MustCompile(`worker_processes "?(\d+)"?;`).FindSubmatch(conf)
+		m := regexp.MustCompile(`worker_processes "?(\d+|auto)"?;`).FindSubmatch(conf)
 		if m == nil {
 			return "no worker_processes in nginx.conf"
+		}
+		if string(m[1]) == "auto" {
+			m[1] = []byte(strconv.Itoa(nginx.Workers(0)))
 		}
 		children, err := os.ReadFile("/proc/" + p + "/task/" + p + "/children")
 		if err != nil {
