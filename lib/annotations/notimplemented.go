@@ -102,7 +102,7 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.org/proxy-busy-buffers-size", "nginx.org/proxy-max-temp-file-size", "nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
-	"nginx.org/websocket-services", "nginx.org/rewrites", "nginx.org/rewrite-target", "nginx.org/path-regex",
+	"nginx.org/rewrites", "nginx.org/rewrite-target", "nginx.org/path-regex",
 	"nginx.org/use-cluster-ip", "nginx.org/app-root",
 	"nginx.org/limit-req-rate", "nginx.org/limit-req-key", "nginx.org/limit-req-zone-size",
 	"nginx.org/limit-req-delay", "nginx.org/limit-req-no-delay", "nginx.org/limit-req-burst",
@@ -114,6 +114,7 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	cannotEnforce("nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token", "nginx.com/jwt-login-url"),
 	[]Known{
 		{Key: "nginx.org/http-redirect-code", Hint: "portcullis uses the ConfigMap's http-redirect-code (308)"},
+		{Key: "nginx.org/websocket-services", Hint: "not needed: every path of portcullis passes WebSockets"},
 		{Key: "nginx.com/policies", Deny: true,
 			Hint: "portcullis reads ingressMTLS and egressMTLS policies from nginx.org/policies only; move them there (ignoring this key could silently drop client authentication)"},
 	},
