@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha1" //nolint:gosec // the WebSocket accept key is defined with SHA-1 (RFC 6455)
 	"crypto/tls"
 	"encoding/base64"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
 )
@@ -98,6 +101,50 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 		assert.Equal(t, "https", first["X-Scheme"])
 		assert.Empty(t, first["Upgrade"], "an ordinary request asks for no upgrade")
 		assert.Empty(t, first["Connection"], "an ordinary request keeps the upstream connection alive")
+		forged := got(map[string]string{"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "http", "X-Forwarded-Port": "1"})
+		assert.Equal(t, "6.6.6.6, 127.0.0.1", forged["X-Forwarded-For"], "the real peer is always appended")
+		assert.Equal(t, "127.0.0.1", forged["X-Real-Ip"])
+		assert.Equal(t, "https", forged["X-Forwarded-Proto"], "a client's X-Forwarded-Proto is not passed on")
+		assert.Equal(t, fmt.Sprint(w.httpsPort), forged["X-Forwarded-Port"])
+	})
+	t.Run("a trusted load balancer's forwarding headers are passed on (use-forwarded-headers)", func(t *testing.T) {
+		w.create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
+			Data: map[string]string{"use-forwarded-headers": "true", "proxy-real-ip-cidr": "127.0.0.9/32"}})
+		from := func(local string) map[string]string {
+			d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 2 * time.Second}
+			c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					return d.DialContext(ctx, network, fmt.Sprintf("127.0.0.1:%d", w.httpPort))
+				}}}
+			req, err := http.NewRequest(http.MethodGet, "http://plain.ws.test/headers", nil)
+			require.NoError(t, err)
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+			req.Header.Set("X-Forwarded-Proto", "https")
+			req.Header.Set("X-Forwarded-Port", "8443")
+			resp, err := c.Do(req)
+			if err != nil {
+				return map[string]string{"error": err.Error()}
+			}
+			defer resp.Body.Close()
+			h := map[string]string{}
+			_ = json.NewDecoder(resp.Body).Decode(&h)
+			return h
+		}
+		w.create(t, newIngress("chat", "plain", "plain.ws.test", route("/", "ws", wsPort)))
+		eventually(t, "the load balancer's headers were never passed on", func() string {
+			if h := from("127.0.0.9"); h["X-Forwarded-Proto"] != "https" {
+				return fmt.Sprint(h)
+			}
+			return ""
+		})
+		lb := from("127.0.0.9")
+		assert.Equal(t, "8443", lb["X-Forwarded-Port"])
+		assert.Equal(t, "203.0.113.7", lb["X-Real-Ip"], "the client the load balancer names")
+		assert.Equal(t, "203.0.113.7", lb["X-Original-Forwarded-For"])
+		other := from("127.0.0.1")
+		assert.Equal(t, "http", other["X-Forwarded-Proto"], "another peer's headers are not passed on")
+		assert.Equal(t, fmt.Sprint(w.httpPort), other["X-Forwarded-Port"])
+		assert.Equal(t, "127.0.0.1", other["X-Real-Ip"])
 	})
 }
 

@@ -91,7 +91,7 @@ var Directives = map[string][]string{
 	"fastcgi_temp_path": {"http"}, "uwsgi_temp_path": {"http"}, "scgi_temp_path": {"http"},
 	"server_tokens": {"http"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
 	"ssl_session_cache": {"http"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},
-	"ssl_buffer_size": {"http"}, "ssl_ecdh_curve": {"http"}, "map": {"http"},
+	"ssl_buffer_size": {"http"}, "ssl_ecdh_curve": {"http"}, "map": {"http"}, "geo": {"http"},
 	"upstream": {"http"}, "server": {"http", "upstream"}, "set_real_ip_from": {"http", "server"}, "real_ip_header": {"http", "server"}, "real_ip_recursive": {"http", "server"},
 	// server
 	"listen": {"server"}, "server_name": {"server"}, "ssl_reject_handshake": {"server"},
@@ -166,7 +166,7 @@ func render(b *strings.Builder, nodes []*Node, parent string, depth int) error {
 	for _, n := range nodes {
 		b.WriteString(indent)
 		if n.entry {
-			if parent != "map" {
+			if parent != "map" && parent != "geo" {
 				return fmt.Errorf("map entry outside a map block (in %q)", parent)
 			}
 		} else {

@@ -310,11 +310,28 @@ func (r *renderer) forwardingMaps(g dataplane.Global) []*Node {
 	if !g.GenerateRequestID {
 		requestID = []*Node{entry(lit("default"), lit("$http_x_request_id"))}
 	}
-	return []*Node{
+	out := []*Node{
 		blk("map", []Arg{lit("$http_upgrade"), lit("$portcullis_connection")}, entry(lit("default"), lit("upgrade")), entry(lit(""), lit(""))),
 		blk("map", []Arg{lit("$http_x_request_id"), lit("$portcullis_request_id")}, requestID...),
-		blk("map", []Arg{lit("$scheme"), lit("$portcullis_forwarded_port")}, entry(lit("https"), num(https)), entry(lit("default"), num(r.o.HTTPPort))),
 	}
+	ownPort := blk("map", []Arg{lit("$scheme"), lit("$portcullis_forwarded_port")}, entry(lit("https"), num(https)), entry(lit("default"), num(r.o.HTTPPort)))
+	if len(g.ForwardedFrom) == 0 {
+		return append(out, ownPort,
+			blk("map", []Arg{lit("$scheme"), lit("$portcullis_forwarded_proto")}, entry(lit("default"), lit("$scheme"))))
+	}
+	// Behind a trusted layer-7 load balancer (use-forwarded-headers), its
+	// X-Forwarded-Proto and -Port are passed on; anyone else's are not.
+	trusted := blk("geo", []Arg{lit("$realip_remote_addr"), lit("$portcullis_trusted_hop")}, entry(lit("default"), lit("0")))
+	for _, p := range g.ForwardedFrom {
+		trusted.add(entry(lit(p.String()), lit("1")))
+	}
+	ownPort.Args[1] = lit("$portcullis_own_port")
+	return append(out, trusted, ownPort,
+		blk("map", []Arg{lit("$portcullis_trusted_hop:$http_x_forwarded_proto"), lit("$portcullis_forwarded_proto")},
+			entry(lit("1:http"), lit("http")), entry(lit("1:https"), lit("https")), entry(lit("default"), lit("$scheme"))),
+		blk("map", []Arg{lit("$portcullis_trusted_hop:$http_x_forwarded_port"), lit("$portcullis_forwarded_port")},
+			entry(regex("~^1:(?<port>[0-9]{1,5})$"), lit("$port")), entry(lit("default"), lit("$portcullis_own_port"))),
+	)
 }
 
 // realIP takes the client address from header (X-Forwarded-For, walked
@@ -670,11 +687,11 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		d(set, lit("X-Request-ID"), lit("$portcullis_request_id")),
 		d(set, lit("X-Real-IP"), lit("$remote_addr")),
 		d(set, lit("X-Forwarded-For"), lit("$proxy_add_x_forwarded_for")),
-		d(set, lit("X-Forwarded-Proto"), lit("$scheme")),
+		d(set, lit("X-Forwarded-Proto"), lit("$portcullis_forwarded_proto")),
 		d(set, lit("X-Forwarded-Host"), lit("$host")),
 		d(set, lit("X-Forwarded-Port"), lit("$portcullis_forwarded_port")),
-		d(set, lit("X-Forwarded-Scheme"), lit("$scheme")),
-		d(set, lit("X-Scheme"), lit("$scheme")),
+		d(set, lit("X-Forwarded-Scheme"), lit("$portcullis_forwarded_proto")),
+		d(set, lit("X-Scheme"), lit("$portcullis_forwarded_proto")),
 	)
 	if len(r.forwardedFrom) > 0 {
 		// The header as it arrived from the trusted load balancer.
