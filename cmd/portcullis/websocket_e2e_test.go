@@ -141,6 +141,7 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 		assert.Equal(t, "8443", lb["X-Forwarded-Port"])
 		assert.Equal(t, "203.0.113.7", lb["X-Real-Ip"], "the client the load balancer names")
 		assert.Equal(t, "203.0.113.7", lb["X-Original-Forwarded-For"])
+		assert.Equal(t, "203.0.113.7, 127.0.0.9", lb["X-Forwarded-For"], "the client, then the load balancer")
 		other := from("127.0.0.1")
 		assert.Equal(t, "http", other["X-Forwarded-Proto"], "another peer's headers are not passed on")
 		assert.Equal(t, fmt.Sprint(w.httpPort), other["X-Forwarded-Port"])

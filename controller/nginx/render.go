@@ -326,12 +326,28 @@ func (r *renderer) forwardingMaps(g dataplane.Global) []*Node {
 		trusted.add(entry(lit(p.String()), lit("1")))
 	}
 	ownPort.Args[1] = lit("$portcullis_own_port")
+	if !r.o.Passthrough {
+		// The load balancer's header, then the load balancer itself: real
+		// IP has already made the client the remote address.
+		out = append(out, blk("map", []Arg{lit("$http_x_forwarded_for"), lit("$portcullis_forwarded_for")},
+			entry(lit(""), lit("$realip_remote_addr")), entry(lit("default"), lit("$http_x_forwarded_for, $realip_remote_addr"))))
+	}
 	return append(out, trusted, ownPort,
 		blk("map", []Arg{lit("$portcullis_trusted_hop:$http_x_forwarded_proto"), lit("$portcullis_forwarded_proto")},
 			entry(lit("1:http"), lit("http")), entry(lit("1:https"), lit("https")), entry(lit("default"), lit("$scheme"))),
 		blk("map", []Arg{lit("$portcullis_trusted_hop:$http_x_forwarded_port"), lit("$portcullis_forwarded_port")},
 			entry(regex("~^1:(?<port>[0-9]{1,5})$"), lit("$port")), entry(lit("default"), lit("$portcullis_own_port"))),
 	)
+}
+
+// forwardedFor is the X-Forwarded-For sent to backends: the client's header
+// and the peer. Behind a trusted layer-7 load balancer the peer is the load
+// balancer, not the client real IP found in its header.
+func (r *renderer) forwardedFor() string {
+	if len(r.forwardedFrom) > 0 && !r.o.Passthrough {
+		return "$portcullis_forwarded_for"
+	}
+	return "$proxy_add_x_forwarded_for"
 }
 
 // realIP takes the client address from header (X-Forwarded-For, walked
@@ -686,7 +702,7 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		d(set, lit("Host"), lit("$host")),
 		d(set, lit("X-Request-ID"), lit("$portcullis_request_id")),
 		d(set, lit("X-Real-IP"), lit("$remote_addr")),
-		d(set, lit("X-Forwarded-For"), lit("$proxy_add_x_forwarded_for")),
+		d(set, lit("X-Forwarded-For"), lit(r.forwardedFor())),
 		d(set, lit("X-Forwarded-Proto"), lit("$portcullis_forwarded_proto")),
 		d(set, lit("X-Forwarded-Host"), lit("$host")),
 		d(set, lit("X-Forwarded-Port"), lit("$portcullis_forwarded_port")),
