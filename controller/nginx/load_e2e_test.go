@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -48,17 +47,7 @@ func TestFiveThousandKeepAliveConnections(t *testing.T) {
 	defer backend.Close()
 	backendPort := backend.Listener.Addr().(*net.TCPAddr).Port
 
-	httpPort, httpsPort, statusPort := freePort(t), freePort(t), freePort(t)
-	dir := filepath.Join(t.TempDir(), "state")
-	sup, err := NewSupervisor(SupervisorConfig{Dir: dir, Log: logr.Discard(), Render: Options{
-		Address: "127.0.0.1", HTTPPort: httpPort, HTTPSPort: httpsPort, StatusAddress: "127.0.0.1:" + strconv.Itoa(statusPort),
-	}})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		assert.NoError(t, sup.Stop(ctx))
-	})
+	sup, dir, httpPort, _ := startSupervisor(t)
 	def, err := dataplane.GenerateDefaultCertificate(time.Now())
 	require.NoError(t, err)
 	ing := e2eIngress("load", "load.example.test", backendPort, nil)

@@ -161,17 +161,7 @@ func TestSupervisorServesRealTLS(t *testing.T) {
 	defer backend.Close()
 	backendPort := backend.Listener.Addr().(*net.TCPAddr).Port
 
-	httpPort, httpsPort, statusPort := freePort(t), freePort(t), freePort(t)
-	dir := filepath.Join(t.TempDir(), "state")
-	sup, err := NewSupervisor(SupervisorConfig{Dir: dir, Log: logr.Discard(), Render: Options{
-		Address: "127.0.0.1", HTTPPort: httpPort, HTTPSPort: httpsPort, StatusAddress: "127.0.0.1:" + strconv.Itoa(statusPort),
-	}})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		assert.NoError(t, sup.Stop(ctx))
-	})
+	sup, dir, httpPort, httpsPort := startSupervisor(t)
 
 	def, err := dataplane.GenerateDefaultCertificate(time.Now())
 	require.NoError(t, err)
@@ -300,6 +290,25 @@ func TestSupervisorServesRealTLS(t *testing.T) {
 
 // freePort is a loopback TCP port that was free a moment ago (test/harness
 // has one too, but it imports this package).
+// startSupervisor is a supervisor for nginx on free loopback ports, with
+// its state in a temporary directory, stopped when the test ends; it
+// returns the directory and the HTTP and HTTPS ports.
+func startSupervisor(t *testing.T) (sup *Supervisor, dir string, httpPort, httpsPort int) {
+	t.Helper()
+	httpPort, httpsPort, statusPort := freePort(t), freePort(t), freePort(t)
+	dir = filepath.Join(t.TempDir(), "state")
+	sup, err := NewSupervisor(SupervisorConfig{Dir: dir, Log: logr.Discard(), Render: Options{
+		Address: "127.0.0.1", HTTPPort: httpPort, HTTPSPort: httpsPort, StatusAddress: "127.0.0.1:" + strconv.Itoa(statusPort),
+	}})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		assert.NoError(t, sup.Stop(ctx))
+	})
+	return sup, dir, httpPort, httpsPort
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
