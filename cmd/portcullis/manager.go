@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -36,6 +35,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/reconcile"
@@ -403,13 +403,9 @@ func setupPassthrough(mgr manager.Manager, f managerFlags, settings *webhook.Set
 	}
 	log := mgr.GetLogger().WithName("passthrough")
 	cfg := settings.Validator().Options().Config
-	var trusted []netip.Prefix
-	for _, c := range cfg.ProxyRealIPCIDR {
-		p, err := netip.ParsePrefix(c)
-		if err != nil {
-			return fmt.Errorf("proxy-real-ip-cidr %q: %w", c, err)
-		}
-		trusted = append(trusted, p)
+	trusted, err := dataplane.Prefixes(cfg.ProxyRealIPCIDR)
+	if err != nil {
+		return fmt.Errorf("proxy-real-ip-cidr: %w", err)
 	}
 	proxy := passthrough.New(passthrough.Options{Fallback: f.passthroughFallback, Log: log,
 		ProxyProtocol: cfg.UseProxyProtocol, TrustedProxies: trusted})

@@ -178,12 +178,12 @@ func (b *builder) model() *Model {
 	}
 	// The ConfigMap parsed; its CIDRs are checked again as prefixes. A list
 	// that does not parse trusts nobody's header.
-	if trusted, err := access(&intent.Access{Allow: cfg.ProxyRealIPCIDR}); err == nil {
+	if trusted, err := Prefixes(cfg.ProxyRealIPCIDR); err == nil {
 		switch {
 		case cfg.UseProxyProtocol:
-			m.TLS.ProxyProtocolFrom = trusted.Allow
+			m.TLS.ProxyProtocolFrom = trusted
 		case cfg.UseForwardedHeaders:
-			m.TLS.ForwardedFrom = trusted.Allow
+			m.TLS.ForwardedFrom = trusted
 		}
 	}
 	names := make([]string, 0, len(b.hosts))
@@ -643,26 +643,29 @@ func shortHash(parts ...string) string {
 
 // access checks a path's client address rules again, as typed prefixes.
 func access(a *intent.Access) (*Access, error) {
-	parse := func(list []string) ([]netip.Prefix, error) {
-		out := make([]netip.Prefix, 0, len(list))
-		for _, e := range list {
-			p, err := netip.ParsePrefix(e)
-			if err != nil || p != p.Masked() || p.Addr().Zone() != "" {
-				return nil, fmt.Errorf("%q is not a canonical CIDR", e)
-			}
-			out = append(out, p)
-		}
-		return out, nil
-	}
-	allow, err := parse(a.Allow)
+	allow, err := Prefixes(a.Allow)
 	if err != nil {
 		return nil, err
 	}
-	deny, err := parse(a.Deny)
+	deny, err := Prefixes(a.Deny)
 	if err != nil {
 		return nil, err
 	}
 	return &Access{Allow: allow, Deny: deny}, nil
+}
+
+// Prefixes parses canonical CIDRs (as lib writes them: host bits cleared, no
+// zone) into typed prefixes; anything else is an error naming it.
+func Prefixes(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, e := range list {
+		p, err := netip.ParsePrefix(e)
+		if err != nil || p != p.Masked() || p.Addr().Zone() != "" {
+			return nil, fmt.Errorf("%q is not a canonical CIDR", e)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // basicAuth looks up and checks a path's users again and records their file.

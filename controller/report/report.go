@@ -115,10 +115,6 @@ func Outcomes(ings []dataplane.Ingress, m *dataplane.Model, generation string) [
 // Ingress tried to add to, which Ingresses tried: one HostClaimRefused
 // outcome per owner, in the order of ings.
 func Claims(ings []dataplane.Ingress) []Outcome {
-	byRef := make(map[intent.ObjectRef]*networkingv1.Ingress, len(ings))
-	for _, ing := range ings {
-		byRef[intent.ObjectRef{Namespace: ing.Object.Namespace, Name: ing.Object.Name}] = ing.Object
-	}
 	tries := map[intent.ObjectRef][]string{}
 	for _, ing := range ings {
 		for _, c := range ing.Verdict.HostClaims {
@@ -129,7 +125,7 @@ func Claims(ings []dataplane.Ingress) []Outcome {
 	for _, ing := range ings {
 		ref := intent.ObjectRef{Namespace: ing.Object.Namespace, Name: ing.Object.Name}
 		t := tries[ref]
-		if len(t) == 0 || byRef[ref] == nil {
+		if len(t) == 0 {
 			continue
 		}
 		slices.Sort(t)
