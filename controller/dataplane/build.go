@@ -172,8 +172,9 @@ func (b *builder) model() *Model {
 			AccessLog:         !cfg.DisableAccessLog, LogFields: cfg.LogFields, LogJSON: cfg.LogJSON,
 			WorkerProcesses: cfg.WorkerProcesses, WorkerConnections: cfg.MaxWorkerConnections,
 			WorkerOpenFiles: cfg.MaxWorkerOpenFiles, WorkerShutdownTimeout: cfg.WorkerShutdownTimeout,
+			StaticCertificates: cfg.StaticCertificates,
 		},
-		Default: DefaultServer{Cert: b.keyPair(b.opts.DefaultCertificate), RejectHandshake: cfg.SSLRejectHandshake},
+		Default: DefaultServer{Cert: b.servedPair("default", b.opts.DefaultCertificate), RejectHandshake: cfg.SSLRejectHandshake},
 		Refused: b.refused,
 	}
 	// The ConfigMap parsed; its CIDRs are checked again as prefixes. A list
@@ -313,11 +314,11 @@ func (b *builder) hostTLS(s *Server, h intent.Host) error {
 		if err != nil {
 			return err
 		}
-		out.Cert, out.NotAfter = b.keyPair(sc), sc.NotAfter
+		out.Cert, out.NotAfter = b.servedPair("secret:"+t.Secret.String(), sc), sc.NotAfter
 	case t.Certificate == intent.CertSecret:
 		return errors.New("certificate secret not named")
 	default:
-		out.Cert, out.NotAfter = b.keyPair(b.opts.DefaultCertificate), b.opts.DefaultCertificate.NotAfter
+		out.Cert, out.NotAfter = b.servedPair("default", b.opts.DefaultCertificate), b.opts.DefaultCertificate.NotAfter
 		out.Default = true
 	}
 	s.TLS = out
@@ -621,6 +622,21 @@ func (b *builder) caFiles(ref intent.ObjectRef) (ca, crl string, err error) {
 // keyPair records a certificate's chain (normalized, leaf first) and key.
 func (b *builder) keyPair(sc *certs.ServerCert) KeyPair {
 	return KeyPair{Cert: b.file("crt", sc.ChainPEM, false), Key: b.file("key", sc.KeyPEM(), true)}
+}
+
+// servedPair records a certificate a host serves: one file of the chain
+// (normalized, leaf first) and the key, named by where it came from (a
+// secret, or the default certificate) and the key. A renewal that keeps the
+// key keeps the name, so the data plane can replace the file in place;
+// a new key is a new name, so a certificate and a key of two generations
+// are never read together.
+func (b *builder) servedPair(source string, sc *certs.ServerCert) KeyPair {
+	key := sc.KeyPEM()
+	data := make([]byte, 0, len(sc.ChainPEM)+len(key))
+	data = append(append(data, sc.ChainPEM...), key...)
+	name := "tls-" + shortHash("tls", source, string(key)) + ".pem"
+	b.files[name] = File{Name: name, Data: data, Private: true, Replaceable: true}
+	return KeyPair{Cert: name, Key: name}
 }
 
 // file records content under a name derived from its hash.

@@ -64,8 +64,9 @@ func TestBuildInvariants(t *testing.T) {
 			files := map[string]dataplane.File{}
 			for _, f := range m.Files {
 				files[f.Name] = f
-				assert.Regexp(t, `^(crt|key|ca|crl|htpasswd)-[0-9a-f]{32}\.pem$`, f.Name)
-				assert.Equal(t, strings.HasPrefix(f.Name, "key-") || strings.HasPrefix(f.Name, "htpasswd-"), f.Private, f.Name)
+				assert.Regexp(t, `^(tls|crt|key|ca|crl|htpasswd)-[0-9a-f]{32}\.pem$`, f.Name)
+				assert.Equal(t, strings.HasPrefix(f.Name, "tls-") || strings.HasPrefix(f.Name, "key-") || strings.HasPrefix(f.Name, "htpasswd-"), f.Private, f.Name)
+				assert.Equal(t, strings.HasPrefix(f.Name, "tls-"), f.Replaceable, f.Name)
 			}
 			refs := func(names ...string) {
 				for _, n := range names {
@@ -256,7 +257,7 @@ func TestMisorderedChainIsServedNormalized(t *testing.T) {
 	sc, _ := certs.CheckTLSSecret(sec, nil, certs.TLSOptions{Now: c.Options.Now(), AllowMisordered: true})
 	require.NotNil(t, sc)
 	assert.True(t, sc.Reordered, "the secret holds the chain out of order")
-	assert.Equal(t, string(sc.ChainPEM), string(chain), "nginx gets the chain leaf first")
+	assert.Equal(t, string(sc.ChainPEM)+string(sc.KeyPEM()), string(chain), "nginx gets the chain leaf first, then the key")
 	assert.NotEqual(t, string(sec.Data["tls.crt"]), string(chain))
 }
 

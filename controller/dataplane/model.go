@@ -66,6 +66,9 @@ type Global struct {
 	WorkerConnections     int
 	WorkerOpenFiles       int
 	WorkerShutdownTimeout time.Duration
+	// StaticCertificates: every host's certificate is loaded when the
+	// configuration is, not at each handshake (ssl-certificate-mode).
+	StaticCertificates bool
 }
 
 // DefaultServer answers requests for unknown hosts, without SNI, and for the
@@ -78,7 +81,9 @@ type DefaultServer struct {
 	Locations []Location
 }
 
-// KeyPair names a certificate chain file and its private key file.
+// KeyPair names a certificate chain file and its private key file. A
+// certificate a host serves is one file holding both (Cert == Key, kind
+// "tls-"), so that replacing it is one rename.
 type KeyPair struct {
 	Cert string
 	Key  string
@@ -234,12 +239,18 @@ type Upstream struct {
 
 // File is one file the data plane reads.
 type File struct {
-	// Name is a hash of the content with a kind prefix: "crt-", "key-",
-	// "ca-", "crl-", "htpasswd-".
+	// Name is a hash with a kind prefix: of the content for "crt-", "key-",
+	// "ca-", "crl-", "htpasswd-"; for "tls-" (a served certificate's chain
+	// followed by its key) of the secret it came from and the key, so a
+	// certificate renewed with the same key keeps its name and may be
+	// replaced in place (see Replaceable).
 	Name string
 	Data []byte
 	// Private marks key material: never logged, written 0600 like every file.
 	Private bool
+	// Replaceable says the content may change under the same name
+	// ("tls-" files); every other name is a hash of its content.
+	Replaceable bool
 }
 
 // String never prints the content of a file.

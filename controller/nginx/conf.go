@@ -42,6 +42,11 @@ func text(s string) Arg { return Arg{s: s, kind: argText} }
 // textLit is user-derived text followed by the package's own text.
 func textLit(user, own string) Arg { return Arg{s: user + own, kind: argTextLit, user: len(user)} }
 
+// mapKey is a user-derived exact map key (a host name). The leading
+// backslash, which nginx's map drops, keeps a key such as "default" or
+// "include" from being read as one of the map's own parameters.
+func mapKey(s string) Arg { return Arg{s: `\` + s, kind: argText} }
+
 // regex is a user-derived regular expression for a map key.
 func regex(s string) Arg { return Arg{s: s, kind: argRegex} }
 
@@ -90,7 +95,7 @@ var Directives = map[string][]string{
 	"access_log": {"http"}, "log_format": {"http"}, "client_body_temp_path": {"http"}, "proxy_temp_path": {"http"},
 	"fastcgi_temp_path": {"http"}, "uwsgi_temp_path": {"http"}, "scgi_temp_path": {"http"},
 	"server_tokens": {"http"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
-	"ssl_session_cache": {"http"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},
+	"ssl_session_cache": {"http"}, "proxy_http_version": {"http", "location"}, "proxy_set_header": {"http", "location"}, "grpc_set_header": {"http", "location"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},
 	"ssl_buffer_size": {"http"}, "ssl_ecdh_curve": {"http"}, "map": {"http"}, "geo": {"http"},
 	"upstream": {"http"}, "server": {"http", "upstream"}, "set_real_ip_from": {"http", "server"}, "real_ip_header": {"http", "server"}, "real_ip_recursive": {"http", "server"},
 	// server
@@ -105,8 +110,7 @@ var Directives = map[string][]string{
 	"internal": {"location"}, "auth_request": {"location"}, "auth_request_set": {"location"},
 	"proxy_method": {"location"}, "proxy_pass_request_body": {"location"},
 	"auth_basic": {"location"}, "auth_basic_user_file": {"location"}, "satisfy": {"location"},
-	"proxy_pass": {"location"}, "grpc_pass": {"location"}, "proxy_http_version": {"location"},
-	"proxy_set_header": {"location"}, "grpc_set_header": {"location"},
+	"proxy_pass": {"location"}, "grpc_pass": {"location"},
 	"proxy_ssl_verify": {"location"}, "proxy_ssl_trusted_certificate": {"location"}, "proxy_ssl_verify_depth": {"location"},
 	"proxy_ssl_certificate": {"location"}, "proxy_ssl_certificate_key": {"location"}, "proxy_ssl_name": {"location"},
 	"proxy_ssl_server_name": {"location"}, "proxy_ssl_protocols": {"location"}, "proxy_ssl_ciphers": {"location"},

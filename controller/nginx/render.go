@@ -120,6 +120,65 @@ type renderer struct {
 	// forwardedFrom and proxyFrom are the trusted load balancers
 	// (Global.ForwardedFrom, Global.ProxyProtocolFrom).
 	forwardedFrom, proxyFrom []netip.Prefix
+	global                   dataplane.Global
+}
+
+// certVar is the served certificate file (chain and key) of the server
+// name the client sent, with dynamic certificates.
+const certVar = "$portcullis_certificate"
+
+// certificateMap maps the server name of a TLS handshake (SNI) to the file
+// of the host's certificate, the default certificate otherwise: nginx loads
+// it at each full handshake, so a reload loads no certificate. Exact names
+// come first, then the one-label wildcards, as server_name chooses.
+func (r *renderer) certificateMap(m *dataplane.Model) (*Node, error) {
+	def, err := r.file(m.Default.Cert.Cert)
+	if err != nil {
+		return nil, err
+	}
+	out := blk("map", []Arg{lit("$ssl_server_name"), lit(certVar)}, entry(lit("default"), def))
+	var wildcards []*Node
+	for _, s := range m.Servers {
+		if s.TLS == nil || s.Reject {
+			continue
+		}
+		if s.TLS.Cert.Cert != s.TLS.Cert.Key {
+			return nil, fmt.Errorf("nginx: host %s: a served certificate is one file of chain and key", s.Host)
+		}
+		f, err := r.file(s.TLS.Cert.Cert)
+		if err != nil {
+			return nil, err
+		}
+		if !dataplane.SafeHost(s.Host) {
+			return nil, fmt.Errorf("nginx: host %q is not an RFC 1123 name", s.Host)
+		}
+		if rest, ok := strings.CutPrefix(s.Host, "*."); ok {
+			// Case-insensitive: nginx lowers the name to look up exact
+			// keys, not for regular expressions.
+			wildcards = append(wildcards, entry(regex(`~*^[^.]+\.`+strings.ReplaceAll(rest, ".", `\.`)+`$`), f))
+			continue
+		}
+		out.add(entry(mapKey(s.Host), f))
+	}
+	return out.add(wildcards...), nil
+}
+
+// ownContext says whether a host's TLS server needs its own OpenSSL
+// context: client certificates, protocols and ciphers are a context's, not
+// a handshake's. Other hosts share the default server's.
+func (r *renderer) ownContext(s dataplane.Server) bool {
+	t := s.TLS
+	g := r.global
+	return g.StaticCertificates || s.ClientAuth != nil || !slices.Equal(t.Protocols, g.Protocols) ||
+		t.Ciphers != g.Ciphers || t.PreferServerCiphers != g.PreferServerCiphers
+}
+
+// serverCertificate are the certificate directives of a TLS server.
+func (r *renderer) serverCertificate(kp dataplane.KeyPair) ([]*Node, error) {
+	if r.global.StaticCertificates {
+		return r.keyPair(kp, "ssl_certificate", "ssl_certificate_key")
+	}
+	return []*Node{d("ssl_certificate", lit(certVar)), d("ssl_certificate_key", lit(certVar))}, nil
 }
 
 func cmpOr(s, def string) string {
@@ -192,6 +251,20 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 			h.add(maps...)
 		}
 	}
+	r.global = g
+	if !g.StaticCertificates {
+		certs, err := r.certificateMap(m)
+		if err != nil {
+			return nil, err
+		}
+		h.add(certs)
+	}
+	// Every proxied location sends these, unless it sets headers of its
+	// own (nginx inherits the list only into a location that sets none):
+	// one list nginx builds once instead of one per location.
+	h.add(d("proxy_http_version", lit("1.1")))
+	h.add(r.proxyHeaders("proxy_set_header", true, nil)...)
+	h.add(r.proxyHeaders("grpc_set_header", false, nil)...)
 	for _, u := range m.Upstreams {
 		up := blk("upstream", []Arg{text(u.Name)})
 		for _, addr := range u.Servers {
@@ -432,9 +505,21 @@ func (r *renderer) keyPair(kp dataplane.KeyPair, cert, key string) ([]*Node, err
 func (r *renderer) defaultServers(def dataplane.DefaultServer) ([]*Node, error) {
 	plain := r.plainServer(r.listenHTTP("default_server"), d("server_name", lit("_")))
 	tls := blk("server", nil, r.listenTLS("default_server"), d("server_name", lit("_")))
-	if def.RejectHandshake {
+	switch {
+	case !r.global.StaticCertificates:
+		// The context every host without its own shares: it loads the
+		// certificate the client named, or refuses an unknown name.
+		kp, err := r.serverCertificate(def.Cert)
+		if err != nil {
+			return nil, err
+		}
+		tls.add(kp...)
+		if def.RejectHandshake {
+			tls.add(d("ssl_reject_handshake", lit("on")))
+		}
+	case def.RejectHandshake:
 		tls.add(d("ssl_reject_handshake", lit("on")))
-	} else {
+	default:
 		kp, err := r.keyPair(def.Cert, "ssl_certificate", "ssl_certificate_key")
 		if err != nil {
 			return nil, err
@@ -503,12 +588,14 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 		return []*Node{plain}, nil
 	}
 	t := s.TLS
-	kp, err := r.keyPair(t.Cert, "ssl_certificate", "ssl_certificate_key")
-	if err != nil {
-		return nil, err
+	if r.ownContext(s) {
+		kp, err := r.serverCertificate(t.Cert)
+		if err != nil {
+			return nil, err
+		}
+		tls.add(kp...)
+		tls.add(d("ssl_protocols", texts(t.Protocols)...), d("ssl_ciphers", text(t.Ciphers)), d("ssl_prefer_server_ciphers", onOff(t.PreferServerCiphers)))
 	}
-	tls.add(kp...)
-	tls.add(d("ssl_protocols", texts(t.Protocols)...), d("ssl_ciphers", text(t.Ciphers)), d("ssl_prefer_server_ciphers", onOff(t.PreferServerCiphers)))
 	if s.Status != 0 {
 		tls.add(d("return", num(s.Status)))
 		return []*Node{plain, tls}, nil
@@ -692,13 +779,38 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		n.add(d("satisfy", lit("any")))
 	}
 	n.add(d(pass, lit(scheme+l.Upstream)))
-	if !grpc {
-		// WebSockets: Upgrade is passed on, and Connection is "upgrade" only
-		// when the client asked for one, so ordinary requests keep the
-		// upstream keep-alive connections.
-		n.add(d("proxy_http_version", lit("1.1")), d(set, lit("Upgrade"), lit("$http_upgrade")), d(set, lit("Connection"), lit("$portcullis_connection")))
+	// The http-level headers, unless this location sets its own (the
+	// identity of a verified client certificate, an authentication
+	// service's answer): then the whole list again.
+	own := auth != nil
+	for _, c := range n.Children {
+		own = own || c.Name == set
 	}
-	n.add(
+	if own {
+		n.add(r.proxyHeaders(set, !grpc, auth)...)
+	}
+	if t := l.BackendTLS; t != nil {
+		nodes, err := r.backendTLS(pfx, t)
+		if err != nil {
+			return nil, err
+		}
+		n.add(nodes...)
+	}
+	return n, nil
+}
+
+// proxyHeaders are the headers sent to every backend: WebSocket upgrades
+// (Upgrade passed on; Connection "upgrade" only when the client asked for
+// one, so ordinary requests keep the upstream keep-alive connections), the
+// request ID, the client's address and the forwarding headers, and the
+// identity of the client certificate, cleared unless auth verified one so
+// a client cannot forge them.
+func (r *renderer) proxyHeaders(set string, upgrade bool, auth *dataplane.ClientAuth) []*Node {
+	var out []*Node
+	if upgrade {
+		out = append(out, d(set, lit("Upgrade"), lit("$http_upgrade")), d(set, lit("Connection"), lit("$portcullis_connection")))
+	}
+	out = append(out,
 		d(set, lit("Host"), lit("$host")),
 		d(set, lit("X-Request-ID"), lit("$portcullis_request_id")),
 		d(set, lit("X-Real-IP"), lit("$remote_addr")),
@@ -711,23 +823,16 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	)
 	if len(r.forwardedFrom) > 0 {
 		// The header as it arrived from the trusted load balancer.
-		n.add(d(set, lit("X-Original-Forwarded-For"), lit("$http_x_forwarded_for")))
+		out = append(out, d(set, lit("X-Original-Forwarded-For"), lit("$http_x_forwarded_for")))
 	}
 	for _, h := range identityHeaders {
 		v := ""
 		if auth != nil && (h.name != "ssl-client-cert" || auth.PassCertificate) {
 			v = h.variable
 		}
-		n.add(d(set, lit(h.name), lit(v)))
+		out = append(out, d(set, lit(h.name), lit(v)))
 	}
-	if t := l.BackendTLS; t != nil {
-		nodes, err := r.backendTLS(pfx, t)
-		if err != nil {
-			return nil, err
-		}
-		n.add(nodes...)
-	}
-	return n, nil
+	return out
 }
 
 func (r *renderer) backendTLS(pfx string, t *dataplane.BackendTLS) ([]*Node, error) {

@@ -82,6 +82,9 @@ type Config struct {
 	// WorkerShutdownTimeout bounds how long the workers of a previous
 	// configuration keep serving open connections after a reload.
 	WorkerShutdownTimeout time.Duration
+	// StaticCertificates loads every host's certificate when nginx
+	// reloads (ssl-certificate-mode: static) instead of at each handshake.
+	StaticCertificates bool
 
 	// DefaultIssuer is nil when there is none.
 	DefaultIssuer *IssuerRef
