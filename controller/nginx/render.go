@@ -163,6 +163,13 @@ func (r *renderer) certificateMap(m *dataplane.Model) (*Node, error) {
 	return out.add(wildcards...), nil
 }
 
+// HotFile says whether nginx reads f at each handshake rather than when it
+// loads the configuration: a served certificate with dynamic certificates.
+// Its content can then change without a reload.
+func HotFile(m *dataplane.Model, f dataplane.File) bool {
+	return f.Replaceable && !m.TLS.StaticCertificates
+}
+
 // ownContext says whether a host's TLS server needs its own OpenSSL
 // context: client certificates, protocols and ciphers are a context's, not
 // a handshake's. Other hosts share the default server's.

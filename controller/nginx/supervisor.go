@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,10 +23,14 @@ import (
 )
 
 // Supervisor runs nginx as a child process and programs it with models:
-// it stages the whole tree, checks it once with nginx -t, swaps it in,
-// reloads gracefully and confirms the new generation serves, keeping the last
-// good tree when anything fails. It reloads only when the bytes nginx reads
-// (configuration, certificates, CA bundles, CRLs) changed.
+// it stages the whole tree, swaps it in, reloads gracefully and confirms
+// the new generation serves, keeping the last good tree when anything
+// fails. The reloading master is the one check of a changed configuration:
+// when it refuses one it says so in its error log and keeps serving the
+// old, and the supervisor puts the old tree back (nginx -t runs before
+// nginx first starts, and in Check). It reloads only when the bytes nginx
+// reads when it loads a configuration changed; a certificate nginx reads at
+// each handshake (dynamic certificates, HotFile) is replaced in place.
 //
 // Layout under Dir (0700): files/ (the model's files, 0600, named by content
 // hash), run/ (pid, logs, temp files), nginx.conf (the configuration in force).
@@ -42,6 +47,11 @@ type Supervisor struct {
 	// workers is how many workers the configuration in force (or being
 	// put in force) runs: more serving means a previous one's still accept.
 	workers int
+	// sums are the SHA-256 of the replaceable files as last written.
+	sums map[string][32]byte
+	// replaced counts the files replaced without a reload; checks the
+	// nginx -t runs.
+	replaced, checks int
 }
 
 // SupervisorConfig configures a Supervisor.
@@ -61,8 +71,9 @@ type SupervisorConfig struct {
 	Log    logr.Logger
 }
 
-// ErrRefused is returned when nginx -t refuses a staged configuration.
-var ErrRefused = errors.New("nginx -t refused the configuration")
+// ErrRefused is returned when nginx refuses a configuration: nginx -t, or
+// the reloading master.
+var ErrRefused = errors.New("nginx refused the configuration")
 
 // ErrNotConfirmed is returned when nginx did not start serving a generation.
 var ErrNotConfirmed = errors.New("nginx did not serve the new configuration")
@@ -121,20 +132,40 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 		return false, err
 	}
 	if gen == s.generation && s.running() {
+		// Only files nginx reads at each handshake may differ.
+		replaced, err := s.writeFiles(m)
+		if err != nil {
+			return false, fmt.Errorf("nginx supervisor: replace files: %w", err)
+		}
+		if len(replaced) > 0 {
+			s.replaced += len(replaced)
+			s.cfg.Log.Info("certificates replaced without a reload", "generation", gen, "files", replaced)
+		}
 		return false, nil
 	}
 	prevWorkers := s.workers
 	s.workers = Workers(cmpInt(s.cfg.Render.WorkerProcesses, m.TLS.WorkerProcesses))
-	staged := s.confPath() + ".staged"
-	if err := s.stage(gen, conf, m.Files, staged); err != nil {
-		return false, err
+	if _, err := s.writeFiles(m); err != nil {
+		return false, fmt.Errorf("nginx supervisor: stage files: %w", err)
 	}
 	previous, _ := os.ReadFile(s.confPath())
-	if err := os.Rename(staged, s.confPath()); err != nil {
+	if !s.running() {
+		// Nothing serves yet to refuse it: nginx -t first, so a bad
+		// configuration never starts (and is never restarted).
+		staged := s.confPath() + ".staged"
+		if err := s.check(gen, conf, staged); err != nil {
+			return false, err
+		}
+		if err := os.Rename(staged, s.confPath()); err != nil {
+			return false, fmt.Errorf("nginx supervisor: swap configuration: %w", err)
+		}
+	} else if err := writeAtomic(s.confPath(), conf); err != nil {
 		return false, fmt.Errorf("nginx supervisor: swap configuration: %w", err)
 	}
 	if err := s.activate(ctx, gen); err != nil {
-		s.restore(previous)
+		// A configuration the master refused never left the old one: put
+		// the old file back only. Anything else reloads the old one.
+		s.restore(previous, !errors.Is(err, ErrRefused))
 		s.workers = prevWorkers
 		return false, err
 	}
@@ -142,6 +173,48 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 	s.generation = gen
 	s.collect(m.Files)
 	return true, nil
+}
+
+// Replaced is how many files were replaced in place without a reload
+// (certificates renewed with the same key, with dynamic certificates).
+func (s *Supervisor) Replaced() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replaced
+}
+
+// writeFiles writes the model's files and returns the names of the
+// replaceable ones it rewrote. A content-hashed name already on disk holds
+// its content; a replaceable one is compared by its hash.
+func (s *Supervisor) writeFiles(m *dataplane.Model) ([]string, error) {
+	if err := WriteFiles(s.cfg.Render.Root, slices.DeleteFunc(slices.Clone(m.Files), func(f dataplane.File) bool { return f.Replaceable })); err != nil {
+		return nil, err
+	}
+	if s.sums == nil {
+		s.sums = map[string][32]byte{}
+	}
+	var replaced []string
+	for _, f := range m.Files {
+		if !f.Replaceable {
+			continue
+		}
+		sum := sha256.Sum256(f.Data)
+		p := filepath.Join(s.cfg.Render.Root, f.Name)
+		if known, ok := s.sums[f.Name]; ok && known == sum {
+			continue
+		}
+		if old, err := os.ReadFile(p); err == nil && sha256.Sum256(old) == sum {
+			s.sums[f.Name] = sum
+			continue
+		} else if err == nil {
+			replaced = append(replaced, f.Name)
+		}
+		if err := writeAtomic(p, f.Data); err != nil {
+			return nil, fmt.Errorf("write %s: %w", f.Name, err)
+		}
+		s.sums[f.Name] = sum
+	}
+	return replaced, nil
 }
 
 // Check stages the model's files and configuration aside and runs nginx -t
@@ -154,17 +227,26 @@ func (s *Supervisor) Check(m *dataplane.Model) error {
 	if err != nil {
 		return err
 	}
-	staged := s.confPath() + ".check"
-	defer os.Remove(staged)
-	return s.stage(gen, conf, m.Files, staged)
-}
-
-// stage writes the files and the configuration to path and runs nginx -t
-// on it; path is removed when nginx refuses it.
-func (s *Supervisor) stage(gen string, conf []byte, files []dataplane.File, path string) error {
+	// Files of another name than those in force only: a replaceable file
+	// in force is never rewritten by a check.
+	var files []dataplane.File
+	for _, f := range m.Files {
+		if _, inForce := s.sums[f.Name]; !f.Replaceable || !inForce {
+			files = append(files, f)
+		}
+	}
 	if err := WriteFiles(s.cfg.Render.Root, files); err != nil {
 		return fmt.Errorf("nginx supervisor: stage files: %w", err)
 	}
+	staged := s.confPath() + ".check"
+	defer os.Remove(staged)
+	return s.check(gen, conf, staged)
+}
+
+// check writes the configuration to path and runs nginx -t on it; path is
+// removed when nginx refuses it.
+func (s *Supervisor) check(gen string, conf []byte, path string) error {
+	s.checks++
 	if err := writeAtomic(path, conf); err != nil {
 		return fmt.Errorf("nginx supervisor: stage configuration: %w", err)
 	}
@@ -176,8 +258,9 @@ func (s *Supervisor) stage(gen string, conf []byte, files []dataplane.File, path
 }
 
 // render renders the model with its generation: a hash of every byte nginx
-// reads (the configuration without the generation, and each file's name and
-// content).
+// reads when it loads the configuration (the configuration without the
+// generation, and each file's name and content, but only the name of a
+// file it reads at each handshake).
 func (s *Supervisor) render(m *dataplane.Model) (string, []byte, error) {
 	o := s.cfg.Render
 	o.Generation = ""
@@ -188,6 +271,10 @@ func (s *Supervisor) render(m *dataplane.Model) (string, []byte, error) {
 	h := sha256.New()
 	h.Write(conf)
 	for _, f := range m.Files {
+		if HotFile(m, f) {
+			fmt.Fprintf(h, "\x00%s\x00hot\x00", f.Name)
+			continue
+		}
 		fmt.Fprintf(h, "\x00%s\x00%d\x00", f.Name, len(f.Data))
 		h.Write(f.Data)
 	}
@@ -198,19 +285,60 @@ func (s *Supervisor) render(m *dataplane.Model) (string, []byte, error) {
 
 // activate starts nginx, or reloads it, and waits for gen to serve.
 func (s *Supervisor) activate(ctx context.Context, gen string) error {
+	offset := int64(-1)
 	if !s.running() {
 		if err := s.start(); err != nil {
 			return err
 		}
-	} else if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		return fmt.Errorf("nginx supervisor: reload: %w", err)
+	} else {
+		offset = s.errorLogSize()
+		if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			return fmt.Errorf("nginx supervisor: reload: %w", err)
+		}
 	}
-	return s.confirm(ctx, gen)
+	return s.confirm(ctx, gen, offset)
+}
+
+func (s *Supervisor) errorLogPath() string { return filepath.Join(s.cfg.Render.Prefix, "error.log") }
+
+func (s *Supervisor) errorLogSize() int64 {
+	fi, err := os.Stat(s.errorLogPath())
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// refusal is the first [emerg] line the master wrote to the error log
+// after offset, without its timestamp and process numbers: what a reload
+// that did not take says. "" when there is none.
+func (s *Supervisor) refusal(offset int64) string {
+	f, err := os.Open(s.errorLogPath())
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(io.NewSectionReader(f, offset, 1<<20), 1<<20))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if _, rest, ok := strings.Cut(line, " [emerg] "); ok {
+			// "<pid>#<tid>: <message>"
+			if _, msg, ok := strings.Cut(rest, ": "); ok {
+				return "[emerg] " + msg
+			}
+			return "[emerg] " + rest
+		}
+	}
+	return ""
 }
 
 // restore puts the previous configuration back in place: it is what nginx
-// still serves after a reload that did not take, and what a restart must read.
-func (s *Supervisor) restore(previous []byte) {
+// still serves after a reload that did not take, and what a restart must
+// read. reload signals the master to load it again (when the new one may
+// have been partly taken).
+func (s *Supervisor) restore(previous []byte, reload bool) {
 	if previous == nil {
 		os.Remove(s.confPath())
 		return
@@ -218,18 +346,25 @@ func (s *Supervisor) restore(previous []byte) {
 	if err := writeAtomic(s.confPath(), previous); err != nil {
 		s.cfg.Log.Error(err, "nginx supervisor: restore the last good configuration")
 	}
-	if s.running() {
+	if reload && s.running() {
 		_ = s.cmd.Process.Signal(syscall.SIGHUP)
 	}
 }
 
-// confirm polls the status server until it answers gen.
-func (s *Supervisor) confirm(ctx context.Context, gen string) error {
+// confirm polls the status server until it answers gen, and the error log
+// for the master's refusal of the configuration it was signalled to load
+// (an [emerg] line written after offset).
+func (s *Supervisor) confirm(ctx context.Context, gen string, offset int64) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ConfirmTimeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	url := "http://" + s.cfg.Render.StatusAddress + GenerationPath
 	for {
+		if offset >= 0 {
+			if line := s.refusal(offset); line != "" {
+				return fmt.Errorf("nginx supervisor: generation %s: %w: %s", gen, ErrRefused, line)
+			}
+		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if resp, err := client.Do(req); err == nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 128))
@@ -249,7 +384,7 @@ func (s *Supervisor) confirm(ctx context.Context, gen string) error {
 }
 
 func (s *Supervisor) errorLogTail() string {
-	b, _ := os.ReadFile(filepath.Join(s.cfg.Render.Prefix, "error.log"))
+	b, _ := os.ReadFile(s.errorLogPath())
 	if len(b) > 600 {
 		b = b[len(b)-600:]
 	}
@@ -270,6 +405,7 @@ func (s *Supervisor) collect(files []dataplane.File) {
 	for _, e := range entries {
 		if !live[e.Name()] {
 			os.Remove(filepath.Join(s.cfg.Render.Root, e.Name()))
+			delete(s.sums, e.Name())
 		}
 	}
 }

@@ -4,6 +4,7 @@ package nginx
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -38,7 +39,30 @@ import (
 type e2eWorld struct {
 	serverCA, clientCA, otherCA  *certgen.Cert
 	goodClient, wrongCN, outside *certgen.Cert
+	serverKey                    crypto.Signer
 	objects                      []any
+}
+
+// servedSerial is the serial number of the certificate a fresh TLS handshake for
+// host gets, verified against roots.
+func servedSerial(t *testing.T, port int, host string, roots *x509.CertPool) string {
+	t.Helper()
+	conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port), &tls.Config{ServerName: host, RootCAs: roots, ClientSessionCache: nil})
+	require.NoError(t, err)
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
+}
+
+// nginxWorkers are the process IDs of the master's children: a reload
+// starts new ones.
+func nginxWorkers(t *testing.T, s *Supervisor) string {
+	t.Helper()
+	s.mu.Lock()
+	pid := s.cmd.Process.Pid
+	s.mu.Unlock()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	require.NoError(t, err)
+	return strings.TrimSpace(string(b))
 }
 
 func newE2EWorld(t *testing.T, backendPort int) *e2eWorld {
@@ -49,6 +73,7 @@ func newE2EWorld(t *testing.T, backendPort int) *e2eWorld {
 	require.NoError(t, err)
 	leaf, err := w.serverCA.NewLeaf(certgen.CommonName("example.test"), certgen.DNSNames("*.example.test"))
 	require.NoError(t, err)
+	w.serverKey = leaf.Key
 	w.clientCA, err = certgen.NewCA(certgen.CommonName("e2e client CA"))
 	require.NoError(t, err)
 	w.goodClient, err = w.clientCA.NewLeaf(certgen.CommonName("good-client"), certgen.ClientAuth())
@@ -224,21 +249,68 @@ func TestSupervisorServesRealTLS(t *testing.T) {
 		assert.Equal(t, first, sup.Generation())
 	})
 
-	t.Run("a tree nginx -t refuses keeps the last good one", func(t *testing.T) {
+	t.Run("a tree the reloading master refuses keeps the last good one", func(t *testing.T) {
 		before, err := os.ReadFile(filepath.Join(dir, "nginx.conf"))
 		require.NoError(t, err)
 		objs := append(append([]any{}, w.objects...),
 			&corev1.Service{ObjectMeta: meta("nowhere"), Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "no-such-host.invalid"}},
 			e2eIngress("nowhere", "nowhere.example.test", 80, nil))
 		objs[len(objs)-1].(*networkingv1.Ingress).Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name = "nowhere"
+		checks := sup.checks
 		_, err = sup.Apply(ctx, e2eModel(t, objs, def))
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), "nginx -t")
+		assert.ErrorIs(t, err, ErrRefused)
+		assert.Contains(t, err.Error(), "[emerg] host not found in upstream")
+		assert.Equal(t, checks, sup.checks, "the master's verdict, not nginx -t")
 		after, err := os.ReadFile(filepath.Join(dir, "nginx.conf"))
 		require.NoError(t, err)
 		assert.Equal(t, before, after)
 		assert.Equal(t, first, sup.Generation())
 		assert.Equal(t, 200, get(t, anon, https("web.example.test"), nil).status)
+		// Check (the reconciler's isolation) still runs nginx -t.
+		err = sup.Check(e2eModel(t, objs, def))
+		assert.ErrorIs(t, err, ErrRefused)
+		assert.Equal(t, checks+1, sup.checks)
+	})
+
+	t.Run("a certificate renewed with the same key is served without a reload", func(t *testing.T) {
+		old := servedSerial(t, httpsPort, "web.example.test", roots)
+		leaf := w.objects[0].(*corev1.Secret)
+		renewed, err := w.serverCA.NewLeaf(certgen.CommonName("example.test"), certgen.DNSNames("*.example.test"), certgen.WithKey(w.serverKey))
+		require.NoError(t, err)
+		objs := append([]any{&corev1.Secret{ObjectMeta: leaf.ObjectMeta, Type: corev1.SecretTypeTLS,
+			Data: map[string][]byte{"tls.crt": renewed.ChainPEM(), "tls.key": renewed.KeyPEM()}}}, w.objects[1:]...)
+		objs[0].(*corev1.Secret).ResourceVersion = "2"
+		workers := nginxWorkers(t, sup)
+		gen, checks, replaced := sup.Generation(), sup.checks, sup.Replaced()
+		changed, err := sup.Apply(ctx, e2eModel(t, objs, def))
+		require.NoError(t, err)
+		assert.False(t, changed, "no reload")
+		assert.Equal(t, gen, sup.Generation())
+		assert.Equal(t, checks, sup.checks)
+		assert.Equal(t, replaced+1, sup.Replaced())
+		assert.Equal(t, workers, nginxWorkers(t, sup), "the same workers serve")
+		now := servedSerial(t, httpsPort, "web.example.test", roots)
+		assert.NotEqual(t, old, now)
+		assert.Equal(t, renewed.Cert.SerialNumber.String(), now, "the next handshake has the new serial")
+		w.objects = objs
+	})
+
+	t.Run("a certificate with a new key reloads", func(t *testing.T) {
+		leaf := w.objects[0].(*corev1.Secret)
+		rekeyed, err := w.serverCA.NewLeaf(certgen.CommonName("example.test"), certgen.DNSNames("*.example.test"))
+		require.NoError(t, err)
+		objs := append([]any{&corev1.Secret{ObjectMeta: leaf.ObjectMeta, Type: corev1.SecretTypeTLS,
+			Data: map[string][]byte{"tls.crt": rekeyed.ChainPEM(), "tls.key": rekeyed.KeyPEM()}}}, w.objects[1:]...)
+		objs[0].(*corev1.Secret).ResourceVersion = "3"
+		gen := sup.Generation()
+		changed, err := sup.Apply(ctx, e2eModel(t, objs, def))
+		require.NoError(t, err)
+		assert.True(t, changed)
+		assert.NotEqual(t, gen, sup.Generation())
+		assert.Equal(t, rekeyed.Cert.SerialNumber.String(), servedSerial(t, httpsPort, "web.example.test", roots))
+		w.objects = objs
+		first = sup.Generation()
 	})
 
 	t.Run("a changed world reloads and the new host serves", func(t *testing.T) {

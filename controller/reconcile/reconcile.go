@@ -297,8 +297,8 @@ func nginxReason(whole error, culprit dataplane.Ingress, build func([]dataplane.
 			msg = err.Error()
 		}
 	}
-	if i := strings.LastIndex(msg, "nginx: [emerg] "); i >= 0 {
-		msg = msg[i+len("nginx: [emerg] "):]
+	if i := strings.LastIndex(msg, "[emerg] "); i >= 0 {
+		msg = msg[i+len("[emerg] "):]
 	}
 	if i := strings.Index(msg, "\n"); i >= 0 {
 		msg = msg[:i]

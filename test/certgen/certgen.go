@@ -35,6 +35,7 @@ type spec struct {
 	keyKind string // "ecdsa-p256" (default), "ecdsa-p384", "rsa", "ed25519"
 	rsaBits int
 	sigAlg  x509.SignatureAlgorithm
+	key     crypto.Signer // reused instead of a new one when set
 }
 
 // CommonName sets the subject CN.
@@ -53,6 +54,10 @@ func RSA(bits int) Option { return func(s *spec) { s.keyKind, s.rsaBits = "rsa",
 
 // ECDSAP384 uses an ECDSA P-384 key.
 func ECDSAP384() Option { return func(s *spec) { s.keyKind = "ecdsa-p384" } }
+
+// WithKey signs the certificate for an existing key (a renewal that keeps
+// the key) instead of generating one.
+func WithKey(key crypto.Signer) Option { return func(s *spec) { s.key = key } }
 
 // Ed25519 uses an Ed25519 key.
 func Ed25519() Option { return func(s *spec) { s.keyKind = "ed25519" } }
@@ -97,6 +102,9 @@ func newSpec(opts []Option) *spec {
 }
 
 func (s *spec) newKey() (crypto.Signer, error) {
+	if s.key != nil {
+		return s.key, nil
+	}
 	switch s.keyKind {
 	case "rsa":
 		return rsa.GenerateKey(rand.Reader, s.rsaBits)
