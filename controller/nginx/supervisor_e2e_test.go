@@ -43,12 +43,14 @@ type e2eWorld struct {
 	objects                      []any
 }
 
-// servedSerial is the serial number of the certificate a fresh TLS handshake for
-// host gets, verified against roots.
-func servedSerial(t *testing.T, port int, host string, roots *x509.CertPool) string {
-	t.Helper()
-	conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port), &tls.Config{ServerName: host, RootCAs: roots, ClientSessionCache: nil})
-	require.NoError(t, err)
+// servedSerial is the serial number of the certificate a new TLS
+// handshake for host gets, verified against roots (by nothing when nil).
+func servedSerial(tb testing.TB, port int, host string, roots *x509.CertPool) string {
+	tb.Helper()
+	conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port), &tls.Config{ServerName: host, RootCAs: roots, InsecureSkipVerify: roots == nil})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	defer conn.Close()
 	return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
 }
@@ -226,6 +228,29 @@ func TestSupervisorServesRealTLS(t *testing.T) {
 		r = get(t, client(httpsPort, httpPort, roots, w.goodClient), https("secure.example.test"), map[string]string{"ssl-client-verify": "FORGED"})
 		assert.Equal(t, 200, r.status)
 		assert.Equal(t, `host=secure.example.test verify="SUCCESS" dn="CN=good-client" cert=true`, r.body)
+	})
+	t.Run("client auth is not bypassed by a Host another SNI negotiated", func(t *testing.T) {
+		// The handshake names a host without client authentication (and,
+		// with dynamic certificates, the context every such host shares);
+		// the request names the mTLS host: 421, with or without a
+		// client certificate from the right CA.
+		for _, cert := range []*certgen.Cert{nil, w.goodClient} {
+			c := client(httpsPort, httpPort, roots, cert)
+			c.Transport.(*http.Transport).TLSClientConfig.ServerName = "web.example.test"
+			r := get(t, c, https("secure.example.test"), nil)
+			assert.Equal(t, http.StatusMisdirectedRequest, r.status, "client certificate: %v", cert != nil)
+			assert.NotContains(t, r.body, "host=secure.example.test")
+		}
+		// A name no server has (the default server's context) never asked
+		// for a certificate: the mTLS host answers 400.
+		for _, cert := range []*certgen.Cert{nil, w.goodClient} {
+			c := client(httpsPort, httpPort, nil, cert)
+			c.Transport.(*http.Transport).TLSClientConfig.ServerName = "unknown.example.test"
+			c.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+			r := get(t, c, https("secure.example.test"), nil)
+			assert.Equal(t, http.StatusBadRequest, r.status, "client certificate: %v", cert != nil)
+			assert.Contains(t, r.body, "No required SSL certificate was sent")
+		}
 	})
 	t.Run("fail-closed host refuses the handshake while others serve", func(t *testing.T) {
 		conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(httpsPort), &tls.Config{ServerName: "broken.example.test", RootCAs: roots})
