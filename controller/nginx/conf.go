@@ -95,6 +95,7 @@ var Directives = map[string][]string{
 	"access_log": {"http"}, "log_format": {"http"}, "client_body_temp_path": {"http"}, "proxy_temp_path": {"http"},
 	"fastcgi_temp_path": {"http"}, "uwsgi_temp_path": {"http"}, "scgi_temp_path": {"http"},
 	"server_tokens": {"http"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
+	"server_names_hash_max_size": {"http"}, "map_hash_max_size": {"http"},
 	"ssl_session_cache": {"http"}, "proxy_http_version": {"http", "location"}, "proxy_set_header": {"http", "location"}, "grpc_set_header": {"http", "location"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},
 	"ssl_buffer_size": {"http"}, "ssl_ecdh_curve": {"http"}, "map": {"http"}, "geo": {"http"},
 	"upstream": {"http"}, "server": {"http", "upstream"}, "set_real_ip_from": {"http", "server"}, "real_ip_header": {"http", "server"}, "real_ip_recursive": {"http", "server"},

@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,4 +144,80 @@ func TestGolden(t *testing.T) {
 			assert.Equal(t, string(want), string(got))
 		})
 	}
+}
+
+// TestSharedServerBlocksServeEachNameAlike holds the sharing of server
+// blocks to what it must not change: every name on every listener gets a
+// block with the same directives as when each host has its own, in both
+// certificate modes, for every golden case.
+func TestSharedServerBlocksServeEachNameAlike(t *testing.T) {
+	merged := 0
+	for _, in := range goldenInputs(t) {
+		gc := loadCase(t, in)
+		for _, static := range []bool{false, true} {
+			gc.model.TLS.StaticCertificates = static
+			byName := func(o Options) (map[string]string, int) {
+				t.Helper()
+				nodes, err := Tree(gc.model, o)
+				require.NoError(t, err)
+				out, blocks := map[string]string{}, 0
+				for _, srv := range nodes[len(nodes)-1].Children {
+					if srv.Name != "server" {
+						continue
+					}
+					blocks++
+					// The block as nginx reads it, without its names.
+					var rest []*Node
+					listen := ""
+					for _, c := range srv.Children {
+						if c.Name == "listen" {
+							listen += fmt.Sprint(c.Args)
+						}
+						if c.Name != "server_name" {
+							rest = append(rest, c)
+						}
+					}
+					content, err := Render([]*Node{blk("http", nil, blk("server", nil, rest...))})
+					require.NoError(t, err)
+					for _, n := range serverNames(srv) {
+						key := listen + " " + fmt.Sprint(n.Args)
+						require.NotContains(t, out, key, "%s: a name twice on one listener", gc.name)
+						out[key] = string(content)
+					}
+				}
+				return out, blocks
+			}
+			separate := gc.opts
+			separate.separate = true
+			want, wantBlocks := byName(separate)
+			got, gotBlocks := byName(gc.opts)
+			assert.Equal(t, want, got, "%s (static certificates: %v)", gc.name, static)
+			merged += wantBlocks - gotBlocks
+		}
+	}
+	assert.Positive(t, merged, "no case shares a server block")
+}
+
+// TestRenderWithGeneration: one render whose status server answers the
+// hash of the rest is the configuration rendered with that generation.
+func TestRenderWithGeneration(t *testing.T) {
+	gc := loadCase(t, goldenInputs(t)[0])
+	o := gc.opts
+	o.StatusAddress = "127.0.0.1:10254"
+	var hashed []byte
+	conf, gen, err := RenderWithGeneration(gc.model, o, func(rest []byte) string {
+		hashed = rest
+		return "0123456789abcdef"
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789abcdef", gen)
+	o.Generation = gen
+	want, err := RenderModel(gc.model, o)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(conf))
+	assert.NotContains(t, string(hashed), GenerationPath, "the hash covers the configuration without the status server")
+	assert.Contains(t, string(conf), `return "200" "0123456789abcdef";`)
+
+	_, _, err = RenderWithGeneration(gc.model, o, func([]byte) string { return "not hex" })
+	assert.ErrorContains(t, err, "is not hex")
 }

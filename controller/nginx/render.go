@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -49,6 +50,9 @@ type Options struct {
 	AccessLogPath    string
 	KeepaliveConns   int
 	WorkerConnection int
+
+	// separate renders one server block per host, alike or not (tests).
+	separate bool
 }
 
 // Identity headers set from the verified client certificate on hosts with
@@ -220,7 +224,9 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	h.add(
 		d("server_tokens", lit("off")),
 		d("server_names_hash_bucket_size", num(128)),
+		d("server_names_hash_max_size", num(hashSize(2*len(m.Servers)))),
 		d("map_hash_bucket_size", num(128)),
+		d("map_hash_max_size", num(hashSize(len(m.Servers)))),
 		d("ssl_protocols", texts(g.Protocols)...),
 		d("ssl_ciphers", text(g.Ciphers)),
 		d("ssl_prefer_server_ciphers", onOff(g.PreferServerCiphers)),
@@ -287,23 +293,80 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	if err := r.addServers(h, def); err != nil {
 		return nil, err
 	}
+	// Hosts whose server blocks are alike (the same listener, certificate
+	// directives, client authentication, locations and headers) share one
+	// block with a server_name for each: nginx chooses a block by name as
+	// before, and loads one block (one TLS context) instead of many.
+	shared := map[string]*Node{}
+	for _, s := range m.Servers {
+		nodes, err := r.server(s)
+		if err == nil {
+			for _, srv := range nodes {
+				if _, err = r.withAuth(srv); err != nil {
+					break
+				}
+				key := fingerprint(srv)
+				if first, ok := shared[key]; ok && !r.o.separate {
+					addNames(first, serverNames(srv))
+					continue
+				}
+				shared[key] = srv
+				h.add(srv)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("nginx: host %s: %w", s.Host, err)
+		}
+	}
 	if r.o.StatusAddress != "" {
+		// Last: RenderWithGeneration renders it apart.
 		status, err := r.statusServer()
 		if err != nil {
 			return nil, err
 		}
 		h.add(status)
 	}
-	for _, s := range m.Servers {
-		nodes, err := r.server(s)
-		if err == nil {
-			err = r.addServers(h, nodes)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("nginx: host %s: %w", s.Host, err)
-		}
-	}
 	return h, nil
+}
+
+// RenderWithGeneration renders the model once, with the status server
+// answering the generation that generation computes from the rest of the
+// configuration (everything but the status server, which is last in http).
+func RenderWithGeneration(m *dataplane.Model, o Options, generation func(conf []byte) string) ([]byte, string, error) {
+	if o.StatusAddress == "" {
+		conf, err := RenderModel(m, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return conf, generation(conf), nil
+	}
+	o.Generation = ""
+	nodes, err := Tree(m, o)
+	if err != nil {
+		return nil, "", err
+	}
+	http := nodes[len(nodes)-1]
+	http.Children = http.Children[:len(http.Children)-1]
+	rest, err := Render(nodes)
+	if err != nil {
+		return nil, "", err
+	}
+	o.Generation = generation(rest)
+	status, err := (&renderer{o: o}).statusServer()
+	if err != nil {
+		return nil, "", err
+	}
+	var b strings.Builder
+	if err := render(&b, []*Node{status}, "http", 1); err != nil {
+		return nil, "", err
+	}
+	end := []byte("}\n")
+	if !bytes.HasSuffix(rest, end) {
+		return nil, "", errors.New("nginx: the configuration does not end with the http block")
+	}
+	out := make([]byte, 0, len(rest)+b.Len())
+	out = append(append(append(out, rest[:len(rest)-len(end)]...), b.String()...), end...)
+	return out, o.Generation, nil
 }
 
 // addServers adds server blocks to h, each with the internal locations of
@@ -316,6 +379,64 @@ func (r *renderer) addServers(h *Node, servers []*Node) error {
 		h.add(srv)
 	}
 	return nil
+}
+
+// serverNames are the server_name directives of a server block.
+func serverNames(srv *Node) []*Node {
+	var out []*Node
+	for _, c := range srv.Children {
+		if c.Name == "server_name" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// addNames adds server_name directives after the block's last one.
+func addNames(srv *Node, names []*Node) {
+	at := 0
+	for i, c := range srv.Children {
+		if c.Name == "server_name" {
+			at = i + 1
+		}
+	}
+	srv.Children = slices.Insert(srv.Children, at, names...)
+}
+
+// fingerprint identifies a server block by everything in it but its names:
+// every node and argument (kind and text), length-prefixed.
+func fingerprint(srv *Node) string {
+	var b strings.Builder
+	var walk func(nodes []*Node)
+	walk = func(nodes []*Node) {
+		for _, n := range nodes {
+			fmt.Fprintf(&b, "%d:%s|%t|%t|%d|", len(n.Name), n.Name, n.block, n.entry, len(n.Args))
+			for _, a := range n.Args {
+				fmt.Fprintf(&b, "%d.%d.%d:%s|", a.kind, a.user, len(a.s), a.s)
+			}
+			b.WriteString("{")
+			walk(n.Children)
+			b.WriteString("}")
+		}
+	}
+	var rest []*Node
+	for _, c := range srv.Children {
+		if c.Name != "server_name" {
+			rest = append(rest, c)
+		}
+	}
+	walk(rest)
+	return b.String()
+}
+
+// hashSize is a hash table size nginx can place n names in without
+// searching for one (and warning that it could not).
+func hashSize(n int) int {
+	size := 512
+	for size < 2*n {
+		size *= 2
+	}
+	return size
 }
 
 func texts(ss []string) []Arg {

@@ -208,7 +208,7 @@ func scaleRun(b *testing.B, w *withoutIngresses, spare *networkingv1.Ingress, st
 }
 
 // sampleMemory samples the memory of nginx's master and workers every
-// 10 ms until the returned function is called, which returns the largest
+// 100 ms (reading smaps_rollup walks the process's pages) until the returned function is called, which returns the largest
 // sums seen of their resident sets and of their proportional sets.
 func sampleMemory(sup *Supervisor) func() (rss, pss int64) {
 	sup.mu.Lock()
@@ -225,7 +225,7 @@ func sampleMemory(sup *Supervisor) func() (rss, pss int64) {
 			case <-stop:
 				done <- peak
 				return
-			case <-time.After(10 * time.Millisecond):
+			case <-time.After(100 * time.Millisecond):
 			}
 		}
 	}()

@@ -258,29 +258,24 @@ func (s *Supervisor) check(gen string, conf []byte, path string) error {
 }
 
 // render renders the model with its generation: a hash of every byte nginx
-// reads when it loads the configuration (the configuration without the
-// generation, and each file's name and content, but only the name of a
-// file it reads at each handshake).
+// reads when it loads the configuration (the configuration but the status
+// server, and each file's name and content, but only the name of a file it
+// reads at each handshake).
 func (s *Supervisor) render(m *dataplane.Model) (string, []byte, error) {
-	o := s.cfg.Render
-	o.Generation = ""
-	conf, err := RenderModel(m, o)
-	if err != nil {
-		return "", nil, err
-	}
-	h := sha256.New()
-	h.Write(conf)
-	for _, f := range m.Files {
-		if HotFile(m, f) {
-			fmt.Fprintf(h, "\x00%s\x00hot\x00", f.Name)
-			continue
+	conf, gen, err := RenderWithGeneration(m, s.cfg.Render, func(conf []byte) string {
+		h := sha256.New()
+		h.Write(conf)
+		for _, f := range m.Files {
+			if HotFile(m, f) {
+				fmt.Fprintf(h, "\x00%s\x00hot\x00", f.Name)
+				continue
+			}
+			fmt.Fprintf(h, "\x00%s\x00%d\x00", f.Name, len(f.Data))
+			h.Write(f.Data)
 		}
-		fmt.Fprintf(h, "\x00%s\x00%d\x00", f.Name, len(f.Data))
-		h.Write(f.Data)
-	}
-	o.Generation = hex.EncodeToString(h.Sum(nil)[:16])
-	conf, err = RenderModel(m, o)
-	return o.Generation, conf, err
+		return hex.EncodeToString(h.Sum(nil)[:16])
+	})
+	return gen, conf, err
 }
 
 // activate starts nginx, or reloads it, and waits for gen to serve.

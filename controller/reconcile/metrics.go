@@ -18,6 +18,8 @@ type Metrics struct {
 	Configuration  *prometheus.GaugeVec
 	Refused        prometheus.Gauge
 	Expiry         *prometheus.GaugeVec
+	// Replaced counts certificate files replaced without a reload.
+	Replaced prometheus.Counter
 }
 
 // NewMetrics returns the metrics, not yet registered.
@@ -26,9 +28,9 @@ func NewMetrics() *Metrics {
 		Reloads: prometheus.NewCounter(prometheus.CounterOpts{Name: "portcullis_nginx_reloads_total",
 			Help: "nginx configurations put in force (start or graceful reload, confirmed serving)."}),
 		ReloadFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "portcullis_nginx_reload_failures_total",
-			Help: "syncs whose configuration was not put in force (build, nginx -t or reload failed); the last good one stayed."}),
+			Help: "syncs whose configuration was not put in force (build failed, or nginx refused or did not confirm it); the last good one stayed."}),
 		ReloadDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "portcullis_nginx_reload_duration_seconds",
-			Help:    "time from a built model to nginx serving it (staging, nginx -t, reload, confirmation).",
+			Help:    "time from a built model to nginx serving it (staging, reload, confirmation).",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2, 5, 10, 30}}),
 		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "portcullis_nginx_last_success_timestamp_seconds",
 			Help: "when a sync last left nginx serving the current model (Unix time)."}),
@@ -38,12 +40,14 @@ func NewMetrics() *Metrics {
 			Help: "Ingresses of ours left out of the data plane because lib refuses them."}),
 		Expiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "portcullis_certificate_expiry_seconds",
 			Help: "seconds until the certificate served for a host expires (negative once expired)."}, []string{"host", "default"}),
+		Replaced: prometheus.NewCounter(prometheus.CounterOpts{Name: "portcullis_certificates_replaced_total",
+			Help: "certificate files nginx reads at each handshake replaced without a reload (renewed with the same key, ssl-certificate-mode dynamic)."}),
 	}
 }
 
 // Collectors are the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Reloads, m.ReloadFailures, m.ReloadDuration, m.LastSuccess, m.Configuration, m.Refused, m.Expiry}
+	return []prometheus.Collector{m.Reloads, m.ReloadFailures, m.ReloadDuration, m.LastSuccess, m.Configuration, m.Refused, m.Expiry, m.Replaced}
 }
 
 // observe records one sync: its model, whether nginx was reloaded and how

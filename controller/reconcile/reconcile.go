@@ -123,6 +123,12 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	start := time.Now()
+	replaced := r.Supervisor.Replaced()
+	defer func() {
+		if r.Metrics != nil {
+			r.Metrics.Replaced.Add(float64(r.Supervisor.Replaced() - replaced))
+		}
+	}()
 	reloaded, err := r.Supervisor.Apply(ctx, m)
 	if err == nil {
 		r.culprits = nil
