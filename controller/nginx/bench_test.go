@@ -32,8 +32,10 @@ import (
 // each with its own host and its own certificate secret (a distinct leaf
 // signed by one CA); every tenth requires client certificates from a shared
 // CA secret, and every tenth other one re-encrypts to its backend with
-// verification. Backends are on 127.0.0.1:backendPort (testBackends).
-func scaleWorld(b *testing.B, n, backendPort int) *world.Static {
+// verification. Backends are on 127.0.0.1:backendPort (testBackends):
+// Service "app" of each namespace, or, with servicePerIngress, one Service
+// per Ingress ("app-<i>", each its own upstream).
+func scaleWorld(b *testing.B, n, backendPort int, servicePerIngress bool) *world.Static {
 	b.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -86,13 +88,17 @@ func scaleWorld(b *testing.B, n, backendPort int) *world.Static {
 			ann["nginx.ingress.kubernetes.io/proxy-ssl-secret"] = ns + "/backend-ca"
 			ann["nginx.ingress.kubernetes.io/proxy-ssl-verify"] = "on"
 		}
+		service := "app"
+		if servicePerIngress {
+			service = fmt.Sprintf("app-%d", i)
+		}
 		om := scaleMeta(ns, fmt.Sprintf("app-%d", i), 10+n+i)
 		om.Annotations = ann
 		w.Add(&networkingv1.Ingress{ObjectMeta: om, Spec: networkingv1.IngressSpec{IngressClassName: &class,
 			TLS: []networkingv1.IngressTLS{{Hosts: []string{host}, SecretName: secret}},
 			Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{
 				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix,
-					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "app",
+					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: service,
 						Port: networkingv1.ServiceBackendPort{Number: int32(backendPort)}}}}}},
 			}}}}})
 	}
@@ -118,7 +124,7 @@ func scaleMeta(ns, name string, version int) metav1.ObjectMeta {
 func BenchmarkBuildAndRender(b *testing.B) {
 	for _, n := range benchSizes() {
 		b.Run("ingresses="+strconv.Itoa(n), func(b *testing.B) {
-			w := scaleWorld(b, n, 8080)
+			w := scaleWorld(b, n, 8080, false)
 			cache := &certs.Cache{}
 			def, err := dataplane.GenerateDefaultCertificate(time.Now())
 			if err != nil {

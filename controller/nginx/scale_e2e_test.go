@@ -34,7 +34,9 @@ import (
 
 // BenchmarkScale runs real nginx for a generated cluster of N Ingresses and
 // their N certificate secrets (scaleWorld), in each certificate mode
-// (ssl-certificate-mode):
+// (ssl-certificate-mode), with one Service per namespace (hosts of a
+// namespace and kind share a server block) and, with dynamic
+// certificates, one Service per Ingress (a server block per host):
 //
 //	go test -tags e2e ./controller/nginx -run '^$' -bench Scale
 //
@@ -52,11 +54,14 @@ import (
 // host that failed meanwhile, from a client looping over new connections.
 func BenchmarkScale(b *testing.B) {
 	for _, n := range benchSizes() {
-		for _, mode := range []string{"dynamic", "static"} {
-			b.Run("ingresses="+strconv.Itoa(n)+"/certificates="+mode, func(b *testing.B) {
+		for _, v := range []struct {
+			mode     string
+			services string
+		}{{"dynamic", "per-namespace"}, {"static", "per-namespace"}, {"dynamic", "per-ingress"}} {
+			b.Run("ingresses="+strconv.Itoa(n)+"/certificates="+v.mode+"/services="+v.services, func(b *testing.B) {
 				backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }))
 				defer backend.Close()
-				w := scaleWorld(b, n+b.N, backend.Listener.Addr().(*net.TCPAddr).Port)
+				w := scaleWorld(b, n+b.N, backend.Listener.Addr().(*net.TCPAddr).Port, v.services == "per-ingress")
 				// The world holds one spare Ingress (and secret) per iteration,
 				// left out until its change is timed.
 				all := w.Ingresses()
@@ -67,7 +72,7 @@ func BenchmarkScale(b *testing.B) {
 					for _, ing := range all[n:] {
 						cluster.hidden[ing] = true
 					}
-					f := scaleRun(b, cluster, spare, mode == "static")
+					f := scaleRun(b, cluster, spare, v.mode == "static")
 					sum.startup += f.startup
 					sum.change += f.change
 					sum.rotate += f.rotate
