@@ -123,6 +123,8 @@ func startWirePair(b *testing.B, static bool) wirePair {
 %s
   access_log off;
   upstream backend { server 127.0.0.1:%d; keepalive 32; }
+  # nginx 1.22's default protocols stop at TLS 1.2; both sides speak 1.3.
+  ssl_protocols TLSv1.2 TLSv1.3;
   server {
     listen %s ssl;
     server_name %s;
@@ -232,6 +234,10 @@ func handshakes(b *testing.B, p wirePair, resume bool) {
 				}
 			}
 			total.Add(1)
+			if v := c.ConnectionState().Version; v != tls.VersionTLS13 {
+				c.Close()
+				return fmt.Errorf("%s negotiated TLS version %x, not 1.3", addr, v)
+			}
 			if c.ConnectionState().DidResume {
 				resumed.Add(1)
 			}
