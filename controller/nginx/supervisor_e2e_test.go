@@ -127,12 +127,20 @@ func e2eIngress(name, host string, port int, ann map[string]string) *networkingv
 // model judges the objects with lib and builds the model, as the reconciler does.
 func e2eModel(t *testing.T, objects []any, def *certs.ServerCert) *dataplane.Model {
 	t.Helper()
+	return e2eModelWith(t, objects, def, func(*config.Config) {})
+}
+
+// e2eModelWith is e2eModel with the ConfigMap's settings changed by set.
+func e2eModelWith(t *testing.T, objects []any, def *certs.ServerCert, set func(*config.Config)) *dataplane.Model {
+	t.Helper()
 	w := world.NewStatic()
 	w.Add(objects...)
 	cache := &certs.Cache{}
-	v := validate.New(validate.Options{Config: config.Default()}, cache)
+	cfg := config.Default()
+	set(&cfg)
+	v := validate.New(validate.Options{Config: cfg}, cache)
 	m, err := dataplane.Build(dataplane.Judge(v, w), dataplane.Options{
-		Config: config.Default(), Resolver: w, Certs: cache, Backends: dataplane.ServiceBackends{Resolver: w}, DefaultCertificate: def,
+		Config: cfg, Resolver: w, Certs: cache, Backends: dataplane.ServiceBackends{Resolver: w}, DefaultCertificate: def,
 	})
 	require.NoError(t, err)
 	return m
@@ -181,6 +189,16 @@ func get(t *testing.T, c *http.Client, url string, header map[string]string) rep
 }
 
 func TestSupervisorServesRealTLS(t *testing.T) {
+	for _, static := range []bool{false, true} {
+		t.Run("static certificates="+strconv.FormatBool(static), func(t *testing.T) { servesRealTLS(t, static) })
+	}
+}
+
+func servesRealTLS(t *testing.T, static bool) {
+	e2eModel := func(t *testing.T, objects []any, def *certs.ServerCert) *dataplane.Model {
+		t.Helper()
+		return e2eModelWith(t, objects, def, func(c *config.Config) { c.StaticCertificates = static })
+	}
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "host=%s verify=%q dn=%q cert=%t", r.Host, r.Header.Get("ssl-client-verify"),
 			r.Header.Get("ssl-client-subject-dn"), r.Header.Get("ssl-client-cert") != "")
@@ -298,7 +316,7 @@ func TestSupervisorServesRealTLS(t *testing.T) {
 		assert.Equal(t, checks+1, sup.checks)
 	})
 
-	t.Run("a certificate renewed with the same key is served without a reload", func(t *testing.T) {
+	t.Run("a certificate renewed with the same key is served without a reload (dynamic) or with one (static)", func(t *testing.T) {
 		old := servedSerial(t, httpsPort, "web.example.test", roots)
 		leaf := w.objects[0].(*corev1.Secret)
 		renewed, err := w.serverCA.NewLeaf(certgen.CommonName("example.test"), certgen.DNSNames("*.example.test"), certgen.WithKey(w.serverKey))
@@ -310,11 +328,19 @@ func TestSupervisorServesRealTLS(t *testing.T) {
 		gen, checks, replaced := sup.Generation(), sup.checks, sup.Replaced()
 		changed, err := sup.Apply(ctx, e2eModel(t, objs, def))
 		require.NoError(t, err)
-		assert.False(t, changed, "no reload")
-		assert.Equal(t, gen, sup.Generation())
 		assert.Equal(t, checks, sup.checks)
-		assert.Equal(t, replaced+1, sup.Replaced())
-		assert.Equal(t, workers, nginxWorkers(t, sup), "the same workers serve")
+		if static {
+			// The certificate is loaded with the configuration.
+			assert.True(t, changed, "a reload")
+			assert.NotEqual(t, gen, sup.Generation())
+			assert.Equal(t, replaced, sup.Replaced())
+			first = sup.Generation()
+		} else {
+			assert.False(t, changed, "no reload")
+			assert.Equal(t, gen, sup.Generation())
+			assert.Equal(t, replaced+1, sup.Replaced())
+			assert.Equal(t, workers, nginxWorkers(t, sup), "the same workers serve")
+		}
 		now := servedSerial(t, httpsPort, "web.example.test", roots)
 		assert.NotEqual(t, old, now)
 		assert.Equal(t, renewed.Cert.SerialNumber.String(), now, "the next handshake has the new serial")
@@ -412,4 +438,60 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestRejectHandshake: with ssl-reject-handshake, a name no host has and a
+// handshake without a name are refused, in both certificate modes, while
+// the hosts of two namespaces are served with their own certificates;
+// without it, both get the default certificate.
+func TestRejectHandshake(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }))
+	defer backend.Close()
+	port := backend.Listener.Addr().(*net.TCPAddr).Port
+	ca, err := certgen.NewCA()
+	require.NoError(t, err)
+	var objects []any
+	for _, ns := range []string{"team-a", "team-b"} {
+		leaf, err := ca.NewLeaf(certgen.CommonName(ns+".example.test"), certgen.DNSNames(ns+".example.test"))
+		require.NoError(t, err)
+		ing := e2eIngress(ns, ns+".example.test", port, nil)
+		ing.Namespace = ns
+		ing.Spec.TLS[0].SecretName = ns + "-tls"
+		objects = append(objects, ing,
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ns + "-tls", ResourceVersion: "1"}, Type: corev1.SecretTypeTLS,
+				Data: map[string][]byte{"tls.crt": leaf.ChainPEM(), "tls.key": leaf.KeyPEM()}},
+			&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "backend"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}})
+	}
+	def, err := dataplane.GenerateDefaultCertificate(time.Now())
+	require.NoError(t, err)
+	for _, static := range []bool{false, true} {
+		for _, reject := range []bool{false, true} {
+			t.Run(fmt.Sprintf("static certificates=%v/reject=%v", static, reject), func(t *testing.T) {
+				sup, _, _, httpsPort := startSupervisor(t)
+				_, err := sup.Apply(context.Background(), e2eModelWith(t, objects, def, func(c *config.Config) {
+					c.StaticCertificates, c.SSLRejectHandshake = static, reject
+				}))
+				require.NoError(t, err)
+				for _, ns := range []string{"team-a", "team-b"} {
+					conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(httpsPort), &tls.Config{ServerName: ns + ".example.test", RootCAs: ca.Pool()})
+					require.NoError(t, err, ns)
+					assert.Equal(t, ns+".example.test", conn.ConnectionState().PeerCertificates[0].Subject.CommonName)
+					conn.Close()
+				}
+				for _, name := range []string{"unknown.example.test", ""} {
+					conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(httpsPort), &tls.Config{ServerName: name, InsecureSkipVerify: true})
+					if reject {
+						if err == nil {
+							conn.Close()
+						}
+						assert.ErrorContains(t, err, "unrecognized name", "server name %q", name)
+						continue
+					}
+					require.NoError(t, err, "server name %q", name)
+					assert.Equal(t, dataplane.DefaultCertificateCN, conn.ConnectionState().PeerCertificates[0].Subject.CommonName)
+					conn.Close()
+				}
+			})
+		}
+	}
 }
