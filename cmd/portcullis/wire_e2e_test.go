@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -479,6 +480,16 @@ func (w *wire) nginxPID(t *testing.T) string {
 	return pid
 }
 
+// nginxWorkers are the process ids of the nginx master's children: a
+// reload replaces them.
+func (w *wire) nginxWorkers(t *testing.T) string {
+	t.Helper()
+	pid := w.nginxPID(t)
+	b, err := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+	require.NoError(t, err)
+	return strings.TrimSpace(string(b))
+}
+
 func sameCert(a, b *x509.Certificate) bool { return bytes.Equal(a.Raw, b.Raw) }
 
 // --- scenarios ---------------------------------------------------------------
@@ -800,6 +811,57 @@ func (w *wire) rotation(t *testing.T) {
 		})
 		w.settled(t)
 		assert.Equal(t, pid, w.nginxPID(t), "the same nginx master serves the new certificate (reloaded, not restarted)")
+	})
+	t.Run("TLS secret renewed with the same key: served without a reload, nothing dropped", func(t *testing.T) {
+		// Another namespace's Secret of the same name, for its own host.
+		const other = "rotation-other"
+		otherHost := "cert.rotation-other.wire.test"
+		otherLeaf := leaf(t, ca, "other", certgen.DNSNames(otherHost))
+		w.namespace(t, other)
+		w.create(t, tlsSecret(other, "tls", otherLeaf), externalName(other, "backend"),
+			newIngress(other, "web", otherHost, withTLS("tls"), route("/", "backend", w.echoPort)))
+		w.await(t, c, w.https(otherHost, "/"), http.StatusOK, nil)
+		w.settled(t)
+		workers := w.nginxWorkers(t)
+
+		var total, dropped atomic.Int64
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stopped)
+			fresh := w.client(trusting(ca, nil)) // a new connection per request
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				total.Add(1)
+				if r, err := w.get(fresh, w.https(host, "/"), nil); err != nil || r.status != http.StatusOK {
+					dropped.Add(1)
+				}
+			}
+		}()
+		renewed := leaf(t, ca, "renewed", certgen.DNSNames("*.rotation.wire.test"), certgen.WithKey(second.Key))
+		secret.Data = map[string][]byte{"tls.crt": renewed.ChainPEM(), "tls.key": renewed.KeyPEM()}
+		w.update(t, secret)
+		eventually(t, "the renewed certificate was never served", func() string {
+			r, err := w.get(c, w.https(host, "/"), nil)
+			switch {
+			case err != nil:
+				return err.Error()
+			case !sameCert(r.tls.PeerCertificates[0], renewed.Cert):
+				return "served serial " + r.tls.PeerCertificates[0].SerialNumber.String()
+			}
+			return ""
+		})
+		close(stop)
+		<-stopped
+		w.settled(t)
+		assert.Positive(t, total.Load())
+		assert.Zero(t, dropped.Load(), "requests failed during the renewal (of %d)", total.Load())
+		assert.Equal(t, workers, w.nginxWorkers(t), "the same nginx workers serve (no reload)")
+		r = w.must(t, c, w.https(otherHost, "/"), nil)
+		assert.True(t, sameCert(r.tls.PeerCertificates[0], otherLeaf.Cert), "the other namespace's host keeps its certificate")
 	})
 	t.Run("CA secret ca.crt only", func(t *testing.T) {
 		w.await(t, w.client(trusting(ca, clientA)), w.https(clientHost, "/"), http.StatusOK, nil)
