@@ -280,7 +280,7 @@ func FuzzRenderArgument(f *testing.F) {
 	f.Add(`~^CN=(?:a)(?:,|$)`)
 	f.Fuzz(func(t *testing.T, s string) {
 		tree := []*Node{blk("http", nil,
-			blk("map", []Arg{lit("$ssl_client_s_dn"), lit("$x")}, entry(regex(s), lit("1")), entry(lit("default"), lit("0"))),
+			blk("map", []Arg{lit("$ssl_client_s_dn"), lit("$x")}, entry(regex(s), lit("1")), entry(mapKey(s), lit("2")), entry(lit("default"), lit("0"))),
 			blk("server", nil, d("server_name", text(s)), d("add_header", lit("X"), text(s)),
 				blk("location", []Arg{text(s)}, d("return", lit("200"), text(s)))),
 		)}

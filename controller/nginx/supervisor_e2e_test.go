@@ -495,3 +495,48 @@ func TestRejectHandshake(t *testing.T) {
 		}
 	}
 }
+
+// TestHostsNamedLikeMapParameters: hosts named like the parameters of
+// nginx's map ("default", "include", "hostnames", "volatile") are served
+// with their own certificates, in two namespaces, and do not become the
+// certificate of names no host has.
+func TestHostsNamedLikeMapParameters(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }))
+	defer backend.Close()
+	port := backend.Listener.Addr().(*net.TCPAddr).Port
+	ca, err := certgen.NewCA()
+	require.NoError(t, err)
+	hosts := map[string]string{"default": "team-a", "include": "team-a", "hostnames": "team-b", "volatile": "team-b"}
+	var objects []any
+	for host, ns := range hosts {
+		leaf, err := ca.NewLeaf(certgen.CommonName(host), certgen.DNSNames(host))
+		require.NoError(t, err)
+		ing := e2eIngress(host, host, port, nil)
+		ing.Namespace = ns
+		ing.Spec.TLS[0].SecretName = host + "-tls"
+		objects = append(objects, ing,
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: host + "-tls", ResourceVersion: "1"}, Type: corev1.SecretTypeTLS,
+				Data: map[string][]byte{"tls.crt": leaf.ChainPEM(), "tls.key": leaf.KeyPEM()}})
+	}
+	for _, ns := range []string{"team-a", "team-b"} {
+		objects = append(objects, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "backend"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}})
+	}
+	def, err := dataplane.GenerateDefaultCertificate(time.Now())
+	require.NoError(t, err)
+	m := e2eModel(t, objects, def)
+	require.Len(t, m.Servers, len(hosts))
+	sup, _, _, httpsPort := startSupervisor(t)
+	_, err = sup.Apply(context.Background(), m)
+	require.NoError(t, err)
+	for host := range hosts {
+		conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(httpsPort), &tls.Config{ServerName: host, RootCAs: ca.Pool()})
+		require.NoError(t, err, host)
+		assert.Equal(t, host, conn.ConnectionState().PeerCertificates[0].Subject.CommonName)
+		conn.Close()
+	}
+	conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(httpsPort), &tls.Config{ServerName: "unknown.example.test", InsecureSkipVerify: true})
+	require.NoError(t, err)
+	defer conn.Close()
+	assert.Equal(t, dataplane.DefaultCertificateCN, conn.ConnectionState().PeerCertificates[0].Subject.CommonName)
+}
