@@ -151,7 +151,7 @@ var rows = []Row{
 		Key: "ssl-certificate-mode", Default: "dynamic",
 		Doc:      "How nginx loads the hosts' certificates. `dynamic`: at each full handshake, from the file of the host the client named (SNI); a change converges in about a second at 10,000 hosts, and a certificate renewed with the same private key is served without a reload. `static`: every certificate when nginx reloads, each host in its own TLS context; a full handshake costs less CPU, every change reloads them all. See docs/performance.md for which to choose.",
 		Value:    grammar.Bind(grammar.Enum("dynamic", "static"), func(c *Config, v string) { c.StaticCertificates = v == "static" }),
-		Examples: annotations.Examples{Good: good("dynamic", "static"), Bad: bad("Static", `did you mean "static"?`, "lua", `must be one of`)},
+		Examples: annotations.Examples{Good: good("dynamic", "static"), Bad: bad("Static", `did you mean "static"?`, "lua", `allowed: "dynamic" or "static"`)},
 	},
 	boolRow("disable-access-log", "false", "Turn nginx's access log off. It is on by default: one line per request on the manager container's standard output (`portcullis dev`: a file in its state directory).", func(c *Config, v bool) { c.DisableAccessLog = v }),
 	{
