@@ -5,9 +5,9 @@ package crds
 
 import "embed"
 
-// FS holds every CRD manifest in this directory.
+// FS holds every CRD manifest in this directory (not its kustomization).
 //
-//go:embed *.yaml
+//go:embed k8s.nginx.org_*.yaml
 var FS embed.FS
 
 // PolicyFile is the name, in FS, of the k8s.nginx.org Policy CRD.

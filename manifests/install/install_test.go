@@ -2,6 +2,7 @@ package install
 
 import (
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,33 @@ func TestOverlays(t *testing.T) {
 		runAs, _, _ := unstructured.NestedInt64(o.Object, "spec", "template", "spec", "securityContext", "runAsGroup")
 		assert.Equal(t, runAs, fsGroup, "the mounted key is readable by the manager's group only")
 	}
-	_, err = Render(filepath.Join("..", "webhook", "cert-manager"))
+	_, err = Render(filepath.Join("..", "overlays", "webhook-cert-manager"))
 	require.NoError(t, err, "the webhook-only cert-manager overlay still renders")
+}
+
+// TestEveryKustomizationBuilds builds every kustomization.yaml under
+// manifests/ with kustomize's library, as `kubectl kustomize` and
+// `kubectl apply -k` do (files only from within each kustomization's own
+// directory, no cycles), and requires the documented ones among them.
+func TestEveryKustomizationBuilds(t *testing.T) {
+	var dirs []string
+	require.NoError(t, filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "kustomization.yaml" {
+			dirs = append(dirs, filepath.Dir(p))
+		}
+		return err
+	}))
+	for _, documented := range []string{"install", "crds", "webhook", "webhook-issuer",
+		filepath.Join("overlays", "self-signed"), filepath.Join("overlays", "cert-manager"), filepath.Join("overlays", "webhook-cert-manager")} {
+		assert.Contains(t, dirs, filepath.Join("..", documented))
+	}
+	for _, dir := range dirs {
+		t.Run(dir, func(t *testing.T) {
+			raw, err := Render(dir)
+			require.NoError(t, err)
+			objs, err := Objects(raw)
+			require.NoError(t, err)
+			assert.NotEmpty(t, objs)
+		})
+	}
 }

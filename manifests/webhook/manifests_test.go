@@ -80,26 +80,6 @@ func TestWebhookConfigurations(t *testing.T) {
 	assert.Equal(t, admissionregistrationv1.SideEffectClassNone, *w.SideEffects)
 }
 
-func TestKustomizationsListExistingFiles(t *testing.T) {
-	for _, dir := range []string{".", "cert-manager"} {
-		var k struct {
-			APIVersion string   `json:"apiVersion"`
-			Kind       string   `json:"kind"`
-			Resources  []string `json:"resources"`
-			Patches    []struct {
-				Target map[string]string `json:"target"`
-				Patch  string            `json:"patch"`
-			} `json:"patches"`
-		}
-		load(t, filepath.Join(dir, "kustomization.yaml"), &k)
-		require.NotEmpty(t, k.Resources, dir)
-		for _, r := range k.Resources {
-			_, err := os.Stat(filepath.Join(dir, r))
-			assert.NoError(t, err, "%s lists %s", dir, r)
-		}
-	}
-}
-
 // TestCertManagerOverlay: the Certificate cert-manager injects from covers
 // the Service the configurations call, and its Secret is not the one the
 // manager manages in self-signed mode.
@@ -107,7 +87,7 @@ func TestCertManagerOverlay(t *testing.T) {
 	var svc corev1.Service
 	load(t, "service.yaml", &svc)
 	var serving *cmapi.Certificate
-	for _, d := range docs(t, filepath.Join("cert-manager", "issuer", "certificate.yaml")) {
+	for _, d := range docs(t, filepath.Join("..", "webhook-issuer", "certificate.yaml")) {
 		var head struct {
 			Kind     string `json:"kind"`
 			Metadata struct {
@@ -120,10 +100,10 @@ func TestCertManagerOverlay(t *testing.T) {
 			require.NoError(t, yaml.UnmarshalStrict(d, serving))
 		}
 	}
-	require.NotNil(t, serving, "cert-manager/issuer/certificate.yaml has the Certificate portcullis-webhook")
+	require.NotNil(t, serving, "webhook-issuer/certificate.yaml has the Certificate portcullis-webhook")
 	assert.Contains(t, serving.Spec.DNSNames, svc.Name+"."+svc.Namespace+".svc")
 	assert.NotEqual(t, webhook.DefaultServingSecret, serving.Spec.SecretName)
-	raw, err := os.ReadFile(filepath.Join("cert-manager", "kustomization.yaml"))
+	raw, err := os.ReadFile(filepath.Join("..", "overlays", "webhook-cert-manager", "kustomization.yaml"))
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(raw), "cert-manager.io/inject-ca-from: "+serving.Namespace+"/"+serving.Name),
 		"both configurations get the CA of the serving Certificate")
