@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,12 +65,12 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: portcullis lint -f FILE_OR_DIR [-f ...] [-o text|json] [flags]\n\nJudges every Ingress, Policy, TLS/CA Secret and the controller ConfigMap in the\nfiles as the admission webhook would. Exit 0: all allowed; 1: something denied;\n2: unreadable input.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: portcullis lint -f FILE_OR_DIR [-f ...] [-o text|json|sarif|junit|github] [flags]\n\nJudges every Ingress, Policy, TLS/CA Secret and the controller ConfigMap in the\nfiles as the admission webhook would. Exit 0: all allowed; 1: something denied;\n2: unreadable input.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	var watchNamespaces stringList
 	fs.Var(&files, "f", "a YAML/JSON file or a directory of them (repeatable; - for stdin)")
-	fs.StringVar(&output, "o", "text", "output format: text or json")
+	fs.StringVar(&output, "o", "text", "output format: text, json, sarif (SARIF 2.1.0: GitHub code scanning), junit (JUnit XML) or github (GitHub Actions workflow commands)")
 	fs.Var(refFlag{&opts.ConfigMap}, "configmap", "the controller ConfigMap, namespace/name (default portcullis-system/portcullis)")
 	fs.BoolVar(&opts.EnableSSLPassthrough, "enable-ssl-passthrough", false, "judge as a controller running with --enable-ssl-passthrough")
 	fs.Var(refFlag{&defaultCrt}, "default-ssl-certificate", "the default certificate secret, namespace/name")
@@ -97,8 +98,8 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "portcullis lint: give the input with -f FILE_OR_DIR")
 		return lintBadCommand
 	}
-	if output != "text" && output != "json" {
-		fmt.Fprintf(stderr, "portcullis lint: -o must be text or json, got %q\n", output)
+	if !slices.Contains(lint.Formats, output) {
+		fmt.Fprintf(stderr, "portcullis lint: -o must be one of %s, got %q\n", strings.Join(lint.Formats, ", "), output)
 		return lintBadCommand
 	}
 	if defaultCrt.Name != "" {
@@ -129,9 +130,16 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	}
 	opts.Review = policies.LintReviewer(engine)
 	rep := lint.Judge(srcs, opts)
-	if output == "json" {
+	switch output {
+	case "json":
 		err = rep.WriteJSON(stdout)
-	} else {
+	case "sarif":
+		err = rep.WriteSARIF(stdout, lint.Tool{Name: "portcullis", Version: version, InformationURI: "https://github.com/seed-d040b84d/portcullis"})
+	case "junit":
+		err = rep.WriteJUnit(stdout)
+	case "github":
+		err = rep.WriteGitHub(stdout)
+	default:
 		err = rep.WriteText(stdout, isTerminal(stdout))
 	}
 	if err != nil {

@@ -126,5 +126,6 @@ func result(s Source, fs findings.Set) Result {
 		Errors:     fs.ErrorEntries(),
 		Warnings:   fs.WarningEntries(),
 		File:       s.File,
+		Position:   s.Position,
 	}
 }

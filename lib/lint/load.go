@@ -4,7 +4,9 @@
 package lint
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,10 +16,11 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
-// Source is a decoded object and the file it came from.
+// Source is a decoded object, the file it came from and where in it.
 type Source struct {
 	world.Object
-	File string
+	File     string
+	Position Position
 }
 
 // InputError is an unreadable or undecodable input (exit code 2).
@@ -64,25 +67,38 @@ func Load(paths []string) ([]Source, error) {
 	}
 	var out []Source
 	for _, f := range files {
-		objs, err := loadFile(f)
+		content, err := readFile(f)
 		if err != nil {
 			return nil, &InputError{fmt.Errorf("%s: %w", f, err)}
 		}
+		objs, err := world.Decode(bytes.NewReader(content))
+		if err != nil {
+			return nil, &InputError{fmt.Errorf("%s: %w", f, err)}
+		}
+		at := positions(content)
 		for _, o := range objs {
-			out = append(out, Source{Object: o, File: f})
+			out = append(out, Source{Object: o, File: f, Position: at(o.Doc, o.Meta.GetNamespace(), o.Meta.GetName())})
 		}
 	}
 	return out, nil
 }
 
-func loadFile(name string) ([]world.Object, error) {
-	if name == "-" {
-		return world.Decode(os.Stdin)
+// maxFileBytes bounds one input file (or standard input).
+const maxFileBytes = 64 << 20
+
+func readFile(name string) ([]byte, error) {
+	r := io.Reader(os.Stdin)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
+	b, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+	if err == nil && len(b) > maxFileBytes {
+		err = fmt.Errorf("larger than the %d-byte limit", maxFileBytes)
 	}
-	defer f.Close()
-	return world.Decode(f)
+	return b, err
 }

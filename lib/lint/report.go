@@ -19,8 +19,10 @@ type Result struct {
 	Allowed    bool             `json:"allowed"`
 	Errors     []findings.Entry `json:"errors"`
 	Warnings   []findings.Entry `json:"warnings"`
-	// File is where the object was read from (text output only).
-	File string `json:"-"`
+	// File is where the object was read from, Position where in it (text,
+	// SARIF, JUnit and GitHub output only).
+	File     string   `json:"-"`
+	Position Position `json:"-"`
 }
 
 // Report is every verdict of one lint run.
