@@ -3,6 +3,7 @@ package lint
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,8 +40,19 @@ func FuzzLintInput(f *testing.F) {
 			return // exit code 2: unreadable input
 		}
 		srcs := make([]Source, 0, len(objs))
+		at := positions(data)
+		lines := bytes.Count(data, []byte("\n")) + 1
 		for _, o := range objs {
-			srcs = append(srcs, Source{Object: o, File: "fuzz.yaml"})
+			p := at(o.Doc, o.Meta.GetNamespace(), o.Meta.GetName())
+			if p.Line < 0 || p.Line > lines {
+				t.Errorf("document %d placed at line %d of %d", o.Doc, p.Line, lines)
+			}
+			for key, l := range p.Annotations {
+				if l < 1 || l > lines {
+					t.Errorf("annotation %q placed at line %d of %d", key, l, lines)
+				}
+			}
+			srcs = append(srcs, Source{Object: o, File: "fuzz.yaml", Position: p})
 		}
 		// Both passthrough settings: they take different paths through the builder.
 		for _, passthrough := range []bool{false, true} {
@@ -49,6 +61,14 @@ func FuzzLintInput(f *testing.F) {
 				Now:                  func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
 			})
 			checkReport(t, rep)
+			// Every output format writes whatever was judged.
+			for _, write := range []func(io.Writer) error{rep.WriteJSON, rep.WriteJUnit, rep.WriteGitHub,
+				func(w io.Writer) error { return rep.WriteText(w, false) },
+				func(w io.Writer) error { return rep.WriteSARIF(w, Tool{Name: "portcullis"}) }} {
+				if err := write(io.Discard); err != nil {
+					t.Error(err)
+				}
+			}
 		}
 	})
 }
