@@ -480,6 +480,17 @@ func (w *wire) nginxPID(t *testing.T) string {
 	return pid
 }
 
+// metricLine is the first line of metricsText for the metric name.
+func metricLine(t *testing.T, name string) string {
+	t.Helper()
+	for _, l := range strings.Split(metricsText(t), "\n") {
+		if strings.HasPrefix(l, name+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
 // nginxWorkers are the process ids of the nginx master's children: a
 // reload replaces them.
 func (w *wire) nginxWorkers(t *testing.T) string {
@@ -1159,4 +1170,15 @@ func (w *wire) invalidConfigMap(t *testing.T) {
 	})
 	w.settled(t)
 	assert.True(t, strings.HasPrefix(hsts(), "max-age=600;"), "the last good configuration stays in force: %s", hsts())
+	assert.Equal(t, "portcullis_configmap_refused gauge:{value:1}", metricLine(t, "portcullis_configmap_refused"), "the refusal is a metric too")
+
+	cm.Data = map[string]string{"hsts-max-age": "700"}
+	w.update(t, cm)
+	eventually(t, "the fixed ConfigMap never took effect", func() string {
+		if got := hsts(); !strings.HasPrefix(got, "max-age=700;") {
+			return got
+		}
+		return ""
+	})
+	assert.Equal(t, "portcullis_configmap_refused gauge:{value:0}", metricLine(t, "portcullis_configmap_refused"))
 }

@@ -20,6 +20,9 @@ type Metrics struct {
 	Expiry         *prometheus.GaugeVec
 	// Replaced counts certificate files replaced without a reload.
 	Replaced prometheus.Counter
+	// ConfigMapRefused is 1 while the controller ConfigMap in the cluster is
+	// refused (the last good one in use).
+	ConfigMapRefused prometheus.Gauge
 }
 
 // NewMetrics returns the metrics, not yet registered.
@@ -40,6 +43,8 @@ func NewMetrics() *Metrics {
 			Help: "Ingresses of ours left out of the data plane because lib refuses them."}),
 		Expiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "portcullis_certificate_expiry_seconds",
 			Help: "seconds until the certificate served for a host expires (negative once expired)."}, []string{"host", "default"}),
+		ConfigMapRefused: prometheus.NewGauge(prometheus.GaugeOpts{Name: "portcullis_configmap_refused",
+			Help: "1 while the controller ConfigMap in the cluster is refused and the last good one is in use, else 0."}),
 		Replaced: prometheus.NewCounter(prometheus.CounterOpts{Name: "portcullis_certificates_replaced_total",
 			Help: "certificate files nginx reads at each handshake replaced without a reload (renewed with the same key, ssl-certificate-mode dynamic)."}),
 	}
@@ -47,7 +52,7 @@ func NewMetrics() *Metrics {
 
 // Collectors are the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Reloads, m.ReloadFailures, m.ReloadDuration, m.LastSuccess, m.Configuration, m.Refused, m.Expiry, m.Replaced}
+	return []prometheus.Collector{m.Reloads, m.ReloadFailures, m.ReloadDuration, m.LastSuccess, m.Configuration, m.Refused, m.Expiry, m.Replaced, m.ConfigMapRefused}
 }
 
 // observe records one sync: its model, whether nginx was reloaded and how

@@ -77,6 +77,13 @@ type Observer interface {
 // whether nginx was reloaded.
 func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 	now := time.Now()
+	if r.Metrics != nil && r.ConfigRefused != nil {
+		refused := 0.0
+		if cm, _ := r.ConfigRefused(); cm != nil {
+			refused = 1
+		}
+		r.Metrics.ConfigMapRefused.Set(refused)
+	}
 	if r.generated == nil {
 		g, err := dataplane.GenerateDefaultCertificate(now)
 		if err != nil {
