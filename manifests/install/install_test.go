@@ -146,7 +146,7 @@ func TestEveryKustomizationBuilds(t *testing.T) {
 		return err
 	}))
 	for _, documented := range []string{"install", "crds", "webhook", "webhook-issuer",
-		filepath.Join("overlays", "self-signed"), filepath.Join("overlays", "cert-manager"), filepath.Join("overlays", "webhook-cert-manager")} {
+		filepath.Join("overlays", "self-signed"), filepath.Join("overlays", "cert-manager"), filepath.Join("overlays", "webhook-cert-manager"), "monitoring"} {
 		assert.Contains(t, dirs, filepath.Join("..", documented))
 	}
 	for _, dir := range dirs {
