@@ -21,11 +21,13 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/report"
+	"github.com/seed-d040b84d/portcullis/charts"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
@@ -36,17 +38,26 @@ import (
 // server with install.yaml's RBAC: the permissions are enough to start from
 // nothing and judge, and no more than the manager needs.
 func TestManagerRunsUnderTheInstalledRBAC(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "manifests", "install.yaml"))
+	require.NoError(t, err)
+	fromYAML, err := install.Objects(raw)
+	require.NoError(t, err)
+	rendered, err := charts.Render(filepath.Join(harness.RepoRoot(), "charts", "portcullis"), "portcullis-system", nil)
+	require.NoError(t, err)
+	fromChart, err := install.Objects([]byte(rendered.Manifest))
+	require.NoError(t, err)
+	t.Run("install.yaml", func(t *testing.T) { runsUnderRBAC(t, fromYAML) })
+	t.Run("Helm chart", func(t *testing.T) { runsUnderRBAC(t, fromChart) })
+}
+
+func runsUnderRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-
-	raw, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "manifests", "install.yaml"))
-	require.NoError(t, err)
-	objs, err := install.Objects(raw)
-	require.NoError(t, err)
+	require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "portcullis-system"}}))
 	for _, o := range objs {
 		switch o.GetKind() {
-		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "IngressClass":
+		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "IngressClass":
 			require.NoError(t, api.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("rbac-test"), client.ForceOwnership), o.GetKind())
 		}
 	}
