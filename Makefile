@@ -69,6 +69,7 @@ manifests: ## regenerate generated docs and manifests
 	$(GO) test ./lib/annotations/docgen -run TestAnnotationsDocUpToDate -update
 	$(GO) test ./policies -run TestPoliciesDocInputExample -update
 	$(GO) test ./manifests/install -run TestInstallYAMLIsCurrent -update
+	$(GO) test ./charts -run TestChartCopiesAreCurrent -update
 
 envtest-bin: $(ENVTEST_DIR)/kube-apiserver $(ENVTEST_DIR)/etcd ## build kube-apiserver and etcd; print KUBEBUILDER_ASSETS
 	@echo $(ENVTEST_DIR)

@@ -3,6 +3,7 @@ package charts
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,16 +106,22 @@ func TestDefaultValuesAreTheInstall(t *testing.T) {
 	}
 }
 
+var update = flag.Bool("update", false, "rewrite the chart's copies of manifests/ files")
+
 // TestChartCopiesAreCurrent: what the chart cannot read from manifests/
-// (a chart reads only its own files) is a copy, the same bytes.
+// (a chart reads only its own files) is a copy, the same bytes (make
+// manifests, or -update, rewrites the copies).
 func TestChartCopiesAreCurrent(t *testing.T) {
 	same := func(chartFile, manifest string) {
 		t.Helper()
-		a, err := os.ReadFile(filepath.Join(chartDir, chartFile))
-		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join("..", "manifests", manifest))
 		require.NoError(t, err)
-		assert.Equal(t, string(b), string(a), "%s is a copy of manifests/%s", chartFile, manifest)
+		if *update {
+			require.NoError(t, os.WriteFile(filepath.Join(chartDir, chartFile), b, 0o644))
+		}
+		a, err := os.ReadFile(filepath.Join(chartDir, chartFile))
+		require.NoError(t, err)
+		assert.Equal(t, string(b), string(a), "%s is a copy of manifests/%s: run make manifests", chartFile, manifest)
 	}
 	same("crds/k8s.nginx.org_policies.yaml", "crds/k8s.nginx.org_policies.yaml")
 	same("files/dashboard.json", "monitoring/portcullis.json")
@@ -129,10 +136,15 @@ func TestChartCopiesAreCurrent(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(raw, &rule))
 	var groups []any
+	if *update {
+		out, err := yaml.Marshal(rule.Spec.Groups)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(chartDir, "files", "alerts.yaml"), out, 0o644))
+	}
 	raw, err = os.ReadFile(filepath.Join(chartDir, "files", "alerts.yaml"))
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(raw, &groups))
-	assert.Equal(t, rule.Spec.Groups, groups)
+	assert.Equal(t, rule.Spec.Groups, groups, "files/alerts.yaml holds the groups of manifests/monitoring/prometheusrule.yaml: run make manifests")
 }
 
 // TestMonitoringValuesAreTheMonitoringKustomization: metrics.* on renders

@@ -20,7 +20,7 @@ func TestRuleID(t *testing.T) {
 // its workflow command or start another.
 func TestGitHubCommandsCannotBeBroken(t *testing.T) {
 	rep := Report{Results: []Result{{Kind: "Ingress", Namespace: "a", Name: "b", File: "dir,x/f:1.yaml",
-		Errors: []findings.Entry{{Field: "metadata.annotations[k]", Message: "100%\n::error file=evil::injected\r"}},
+		Errors:   []findings.Entry{{Field: "metadata.annotations[k]", Message: "100%\n::error file=evil::injected\r"}},
 		Position: Position{Line: 3}}}}
 	var b bytes.Buffer
 	require.NoError(t, rep.WriteGitHub(&b))
