@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -317,14 +318,24 @@ func (s *Supervisor) refusal(offset int64) string {
 	if err != nil {
 		return ""
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if _, rest, ok := strings.Cut(line, " [emerg] "); ok {
-			// "<pid>#<tid>: <message>"
-			if _, msg, ok := strings.Cut(rest, ": "); ok {
-				return "[emerg] " + msg
-			}
-			return "[emerg] " + rest
+	return refusalIn(b, s.cmd.Process.Pid)
+}
+
+// refusalIn is the first [emerg] line of the master (process pid) in an
+// error log, as "[emerg] <message>"; a worker's lines are not the master's
+// verdict on a configuration.
+func refusalIn(log []byte, pid int) string {
+	master := strconv.Itoa(pid) + "#"
+	for _, line := range strings.Split(string(log), "\n") {
+		_, rest, ok := strings.Cut(line, " [emerg] ")
+		if !ok || !strings.HasPrefix(rest, master) {
+			continue
 		}
+		// "<pid>#<tid>: <message>"
+		if _, msg, ok := strings.Cut(rest, ": "); ok {
+			return "[emerg] " + msg
+		}
+		return "[emerg] " + rest
 	}
 	return ""
 }
