@@ -54,7 +54,8 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP: the terminal it runs in closed (make run); its processes go too.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if err := dev(ctx, f, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "portcullis dev: %v\n", err)

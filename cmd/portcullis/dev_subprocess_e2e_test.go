@@ -36,16 +36,22 @@ import (
 // TestDevAsACommand runs the built binary, `portcullis dev --no-demo
 // --ready-file …`, as a newcomer would, on free ports: it applies a TLS
 // Ingress through the kubeconfig dev wrote, sends real HTTPS traffic through
-// nginx to a local backend, then stops dev with SIGTERM and checks that
-// every process it started (kube-apiserver, etcd, nginx and its workers) has
-// exited and no port it served still listens.
+// nginx to a local backend, then stops dev with SIGTERM (or SIGHUP: the
+// terminal of `make run` closed) and checks that every process it started
+// (kube-apiserver, etcd, nginx and its workers) has exited and no port it
+// served still listens.
 func TestDevAsACommand(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "portcullis")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) { devStopsOn(t, bin, sig) })
+	}
+}
 
+func devStopsOn(t *testing.T, bin string, sig syscall.Signal) {
 	state := filepath.Join(t.TempDir(), "state")
 	ready := filepath.Join(t.TempDir(), "ready")
 	ports := map[string]int{"webhook": harness.FreePort(t), "http": harness.FreePort(t), "https": harness.FreePort(t)}
@@ -144,12 +150,12 @@ func TestDevAsACommand(t *testing.T) {
 	assert.Equal(t, "backend saw app.example.com /hello\n", body)
 	hc.CloseIdleConnections()
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Process.Signal(sig))
 	select {
 	case err := <-exited:
-		require.NoError(t, err, "dev exits 0 on SIGTERM")
+		require.NoError(t, err, "dev exits 0 on %s", sig)
 	case <-time.After(60 * time.Second):
-		t.Fatal("dev did not exit within 60s of SIGTERM")
+		t.Fatalf("dev did not exit within 60s of %s", sig)
 	}
 	assert.Contains(t, stdout.String(), "stopping")
 	assert.Eventually(t, func() bool {
