@@ -1,6 +1,7 @@
-// Command portcullis is the single portcullis binary: `dev` runs a local control
-// plane for newcomers, `version` prints the build; `manager` and `lint` join as
-// their packages land.
+// Command portcullis is the single portcullis binary: `manager` (the admission
+// webhook and the data plane, in a cluster), `lint` (the same verdicts offline),
+// `policy test` (Rego unit tests), `dev` (all of it locally, for newcomers) and
+// `version`.
 package main
 
 import (
@@ -18,8 +19,8 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"dev":     {"run a local kube-apiserver and etcd for trying portcullis out", runDev},
-	"manager": {"run the admission webhook server against a cluster", runManager},
+	"dev":     {"run all of portcullis locally (kube-apiserver, etcd, the manager, nginx) for trying it out", runDev},
+	"manager": {"run the admission webhook and the data plane (nginx, the passthrough proxy) against a cluster", runManager},
 	"policy":  {"test Rego policies: portcullis policy test DIR", runPolicy},
 	"lint":    {"judge Ingresses, Policies, Secrets and the ConfigMap in YAML files, offline", runLint},
 	"version": {"print the version", runVersion},

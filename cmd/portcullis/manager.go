@@ -108,7 +108,7 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&f.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (in a cluster: the service account)")
 	fs.StringVar(&f.namespace, "namespace", ns, "the controller's namespace ($POD_NAMESPACE)")
-	fs.StringVar(&f.components, "components", "webhook", "what this process runs, comma-separated: webhook (admission), controller (the data plane: in this build the passthrough proxy, with --enable-ssl-passthrough)")
+	fs.StringVar(&f.components, "components", "webhook", "what this process runs, comma-separated: webhook (admission), controller (the data plane: nginx, and the passthrough proxy with --enable-ssl-passthrough)")
 	fs.Var(refFlag{&f.configMap}, "configmap", "the controller ConfigMap, namespace/name (default NAMESPACE/portcullis)")
 	fs.StringVar(&f.class, "ingress-class", "portcullis", "the ingress class that is ours")
 	fs.BoolVar(&f.withoutClass, "watch-ingress-without-class", false, "also serve Ingresses that name no class")
