@@ -119,6 +119,8 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		certDir: filepath.Join(f.stateDir, "webhook-certs"), certMode: certSelfSigned,
 		webhookHosts: stringList{"127.0.0.1"}, webhookConfigs: "portcullis",
 		metricsAddr: "0", probeAddr: "0", logger: logger, accessLog: filepath.Join(f.stateDir, "access.log"),
+		// Where the Ingresses served are reached: kubectl get ingress shows it.
+		publishAddresses: stringList{"127.0.0.1"},
 	}
 	serving := make(chan struct{})
 	done := make(chan error, 1)

@@ -149,6 +149,14 @@ func devStopsOn(t *testing.T, bin string, sig syscall.Signal) {
 	require.True(t, ok, "the Ingress was never served: %v", last)
 	assert.Equal(t, "backend saw app.example.com /hello\n", body)
 	hc.CloseIdleConnections()
+	assert.Eventually(t, func() bool {
+		var ing networkingv1.Ingress
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "app"}, &ing); err != nil {
+			return false
+		}
+		lb := ing.Status.LoadBalancer.Ingress
+		return len(lb) == 1 && lb[0].IP == "127.0.0.1"
+	}, 30*time.Second, 200*time.Millisecond, "kubectl get ingress shows where dev serves it")
 
 	require.NoError(t, cmd.Process.Signal(sig))
 	select {
