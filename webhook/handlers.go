@@ -101,7 +101,7 @@ func (h *Handlers) ValidateIngress(ctx context.Context, req admission.Request) a
 		fs = h.forgivePreexisting(req, v, fs)
 	}
 	fs = h.review(ctx, req, "Ingress", ing.Namespace, verdict.Intent, fs, v)
-	return verdictResponse("Ingress", fs)
+	return verdictResponse(req, "Ingress", fs)
 }
 
 // ValidateSecret judges TLS and CA Secrets that something of ours uses.
@@ -121,7 +121,7 @@ func (h *Handlers) ValidateSecret(ctx context.Context, req admission.Request) ad
 	if !verdict.Judged {
 		return admission.Allowed("")
 	}
-	return verdictResponse("Secret", h.review(ctx, req, "Secret", sec.Namespace, nil, verdict.Findings, v))
+	return verdictResponse(req, "Secret", h.review(ctx, req, "Secret", sec.Namespace, nil, verdict.Findings, v))
 }
 
 // ValidatePolicy judges a k8s.nginx.org Policy.
@@ -137,7 +137,7 @@ func (h *Handlers) ValidatePolicy(ctx context.Context, req admission.Request) ad
 		pol.Namespace = req.Namespace
 	}
 	v := h.Settings.Validator()
-	return verdictResponse("Policy", h.review(ctx, req, "Policy", pol.Namespace, nil, v.Policy(&pol, h.Resolver).Findings, v))
+	return verdictResponse(req, "Policy", h.review(ctx, req, "Policy", pol.Namespace, nil, v.Policy(&pol, h.Resolver).Findings, v))
 }
 
 // ValidateConfigMap judges the controller ConfigMap and the policy ConfigMaps
@@ -158,13 +158,13 @@ func (h *Handlers) ValidateConfigMap(ctx context.Context, req admission.Request)
 		if h.PolicyConfigMaps == nil {
 			return admission.Allowed("")
 		}
-		return verdictResponse("ConfigMap", h.PolicyConfigMaps.JudgePolicyConfigMap(ctx, &cm))
+		return verdictResponse(req, "ConfigMap", h.PolicyConfigMaps.JudgePolicyConfigMap(ctx, &cm))
 	}
 	if cm.Namespace != ref.Namespace || cm.Name != ref.Name {
 		return admission.Allowed("")
 	}
 	_, verdict := validate.ConfigMap(&cm)
-	return verdictResponse("ConfigMap", h.review(ctx, req, "ConfigMap", cm.Namespace, nil, verdict.Findings, h.Settings.Validator()))
+	return verdictResponse(req, "ConfigMap", h.review(ctx, req, "ConfigMap", cm.Namespace, nil, verdict.Findings, h.Settings.Validator()))
 }
 
 // review adds the Reviewer's findings to lib's, with the input the Rego

@@ -18,9 +18,11 @@ import (
 const maxWarningLen = 120
 
 // verdictResponse turns lib's findings into an admission response: a denial
-// lists every error, in the message kubectl prints and as a status cause with
-// its field path; warnings go in Warnings, each short enough to show whole.
-func verdictResponse(kind string, fs findings.Set) admission.Response {
+// lists every error, in the message and as a status cause with its field
+// path (kubectl prints the causes after `The Ingress "web" is invalid:`,
+// the details naming the object); warnings go in Warnings, each short enough
+// to show whole.
+func verdictResponse(req admission.Request, kind string, fs findings.Set) admission.Response {
 	warnings := Warnings(fs.Warnings)
 	if fs.Allowed() {
 		return admission.Allowed("").WithWarnings(warnings...)
@@ -44,7 +46,7 @@ func verdictResponse(kind string, fs findings.Set) admission.Response {
 			Code:    http.StatusUnprocessableEntity,
 			Reason:  metav1.StatusReasonInvalid,
 			Message: message,
-			Details: &metav1.StatusDetails{Kind: kind, Causes: causes},
+			Details: &metav1.StatusDetails{Kind: kind, Group: req.Kind.Group, Name: req.Name, Causes: causes},
 		},
 		Warnings: warnings,
 	}}
