@@ -491,6 +491,21 @@ func metricLine(t *testing.T, name string) string {
 	return ""
 }
 
+// servesCert waits until a request for host is served with cert.
+func (w *wire) servesCert(t *testing.T, c *http.Client, host string, cert *certgen.Cert, what string) {
+	t.Helper()
+	eventually(t, what, func() string {
+		r, err := w.get(c, w.https(host, "/"), nil)
+		switch {
+		case err != nil:
+			return err.Error()
+		case !sameCert(r.tls.PeerCertificates[0], cert.Cert):
+			return "served serial " + r.tls.PeerCertificates[0].SerialNumber.String()
+		}
+		return ""
+	})
+}
+
 // nginxWorkers are the process ids of the nginx master's children: a
 // reload replaces them.
 func (w *wire) nginxWorkers(t *testing.T) string {
@@ -810,16 +825,7 @@ func (w *wire) rotation(t *testing.T) {
 	t.Run("TLS secret", func(t *testing.T) {
 		secret.Data = map[string][]byte{"tls.crt": second.ChainPEM(), "tls.key": second.KeyPEM()}
 		w.update(t, secret)
-		eventually(t, "the rotated certificate was never served", func() string {
-			r, err := w.get(c, w.https(host, "/"), nil)
-			switch {
-			case err != nil:
-				return err.Error()
-			case !sameCert(r.tls.PeerCertificates[0], second.Cert):
-				return "served serial " + r.tls.PeerCertificates[0].SerialNumber.String()
-			}
-			return ""
-		})
+		w.servesCert(t, c, host, second, "the rotated certificate was never served")
 		w.settled(t)
 		assert.Equal(t, pid, w.nginxPID(t), "the same nginx master serves the new certificate (reloaded, not restarted)")
 	})
@@ -855,16 +861,7 @@ func (w *wire) rotation(t *testing.T) {
 		renewed := leaf(t, ca, "renewed", certgen.DNSNames("*.rotation.wire.test"), certgen.WithKey(second.Key))
 		secret.Data = map[string][]byte{"tls.crt": renewed.ChainPEM(), "tls.key": renewed.KeyPEM()}
 		w.update(t, secret)
-		eventually(t, "the renewed certificate was never served", func() string {
-			r, err := w.get(c, w.https(host, "/"), nil)
-			switch {
-			case err != nil:
-				return err.Error()
-			case !sameCert(r.tls.PeerCertificates[0], renewed.Cert):
-				return "served serial " + r.tls.PeerCertificates[0].SerialNumber.String()
-			}
-			return ""
-		})
+		w.servesCert(t, c, host, renewed, "the renewed certificate was never served")
 		close(stop)
 		<-stopped
 		w.settled(t)

@@ -133,8 +133,9 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 		return false, err
 	}
 	if gen == s.generation && s.running() {
-		// Only files nginx reads at each handshake may differ.
-		replaced, err := s.writeFiles(m)
+		// Only files nginx reads at each handshake may differ: every other
+		// name is its content, on disk since this generation was applied.
+		replaced, err := s.writeReplaceable(m)
 		if err != nil {
 			return false, fmt.Errorf("nginx supervisor: replace files: %w", err)
 		}
@@ -191,6 +192,12 @@ func (s *Supervisor) writeFiles(m *dataplane.Model) ([]string, error) {
 	if err := WriteFiles(s.cfg.Render.Root, slices.DeleteFunc(slices.Clone(m.Files), func(f dataplane.File) bool { return f.Replaceable })); err != nil {
 		return nil, err
 	}
+	return s.writeReplaceable(m)
+}
+
+// writeReplaceable writes the replaceable files whose content differs from
+// what was last written, and returns the names of those it rewrote.
+func (s *Supervisor) writeReplaceable(m *dataplane.Model) ([]string, error) {
 	if s.sums == nil {
 		s.sums = map[string][32]byte{}
 	}

@@ -445,23 +445,7 @@ func freePort(t *testing.T) int {
 // the hosts of two namespaces are served with their own certificates;
 // without it, both get the default certificate.
 func TestRejectHandshake(t *testing.T) {
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }))
-	defer backend.Close()
-	port := backend.Listener.Addr().(*net.TCPAddr).Port
-	ca, err := certgen.NewCA()
-	require.NoError(t, err)
-	var objects []any
-	for _, ns := range []string{"team-a", "team-b"} {
-		leaf, err := ca.NewLeaf(certgen.CommonName(ns+".example.test"), certgen.DNSNames(ns+".example.test"))
-		require.NoError(t, err)
-		ing := e2eIngress(ns, ns+".example.test", port, nil)
-		ing.Namespace = ns
-		ing.Spec.TLS[0].SecretName = ns + "-tls"
-		objects = append(objects, ing,
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ns + "-tls", ResourceVersion: "1"}, Type: corev1.SecretTypeTLS,
-				Data: map[string][]byte{"tls.crt": leaf.ChainPEM(), "tls.key": leaf.KeyPEM()}},
-			&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "backend"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}})
-	}
+	objects, ca := tlsHosts(t, map[string]string{"team-a.example.test": "team-a", "team-b.example.test": "team-b"})
 	def, err := dataplane.GenerateDefaultCertificate(time.Now())
 	require.NoError(t, err)
 	for _, static := range []bool{false, true} {
@@ -472,10 +456,10 @@ func TestRejectHandshake(t *testing.T) {
 					c.StaticCertificates, c.SSLRejectHandshake = static, reject
 				}))
 				require.NoError(t, err)
-				for _, ns := range []string{"team-a", "team-b"} {
-					conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(httpsPort), &tls.Config{ServerName: ns + ".example.test", RootCAs: ca.Pool()})
-					require.NoError(t, err, ns)
-					assert.Equal(t, ns+".example.test", conn.ConnectionState().PeerCertificates[0].Subject.CommonName)
+				for _, host := range []string{"team-a.example.test", "team-b.example.test"} {
+					conn, err := tls.Dial("tcp", "127.0.0.1:"+strconv.Itoa(httpsPort), &tls.Config{ServerName: host, RootCAs: ca.Pool()})
+					require.NoError(t, err, host)
+					assert.Equal(t, host, conn.ConnectionState().PeerCertificates[0].Subject.CommonName)
 					conn.Close()
 				}
 				for _, name := range []string{"unknown.example.test", ""} {
@@ -501,27 +485,8 @@ func TestRejectHandshake(t *testing.T) {
 // with their own certificates, in two namespaces, and do not become the
 // certificate of names no host has.
 func TestHostsNamedLikeMapParameters(t *testing.T) {
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }))
-	defer backend.Close()
-	port := backend.Listener.Addr().(*net.TCPAddr).Port
-	ca, err := certgen.NewCA()
-	require.NoError(t, err)
 	hosts := map[string]string{"default": "team-a", "include": "team-a", "hostnames": "team-b", "volatile": "team-b"}
-	var objects []any
-	for host, ns := range hosts {
-		leaf, err := ca.NewLeaf(certgen.CommonName(host), certgen.DNSNames(host))
-		require.NoError(t, err)
-		ing := e2eIngress(host, host, port, nil)
-		ing.Namespace = ns
-		ing.Spec.TLS[0].SecretName = host + "-tls"
-		objects = append(objects, ing,
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: host + "-tls", ResourceVersion: "1"}, Type: corev1.SecretTypeTLS,
-				Data: map[string][]byte{"tls.crt": leaf.ChainPEM(), "tls.key": leaf.KeyPEM()}})
-	}
-	for _, ns := range []string{"team-a", "team-b"} {
-		objects = append(objects, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "backend"},
-			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}})
-	}
+	objects, ca := tlsHosts(t, hosts)
 	def, err := dataplane.GenerateDefaultCertificate(time.Now())
 	require.NoError(t, err)
 	m := e2eModel(t, objects, def)
@@ -539,4 +504,35 @@ func TestHostsNamedLikeMapParameters(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	assert.Equal(t, dataplane.DefaultCertificateCN, conn.ConnectionState().PeerCertificates[0].Subject.CommonName)
+}
+
+// tlsHosts are a TLS Ingress for each host in its namespace (hosts: host to
+// namespace), each with a certificate of its own (CN the host) from one CA,
+// and a Service "backend" in each namespace for a local backend answering
+// its Host.
+func tlsHosts(t *testing.T, hosts map[string]string) ([]any, *certgen.Cert) {
+	t.Helper()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }))
+	t.Cleanup(backend.Close)
+	port := backend.Listener.Addr().(*net.TCPAddr).Port
+	ca, err := certgen.NewCA()
+	require.NoError(t, err)
+	var objects []any
+	namespaces := map[string]bool{}
+	for host, ns := range hosts {
+		leaf, err := ca.NewLeaf(certgen.CommonName(host), certgen.DNSNames(host))
+		require.NoError(t, err)
+		ing := e2eIngress(host, host, port, nil)
+		ing.Namespace = ns
+		ing.Spec.TLS[0].SecretName = host + "-tls"
+		objects = append(objects, ing,
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: host + "-tls", ResourceVersion: "1"}, Type: corev1.SecretTypeTLS,
+				Data: map[string][]byte{"tls.crt": leaf.ChainPEM(), "tls.key": leaf.KeyPEM()}})
+		if !namespaces[ns] {
+			namespaces[ns] = true
+			objects = append(objects, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "backend"},
+				Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}})
+		}
+	}
+	return objects, ca
 }
