@@ -43,6 +43,10 @@ import (
 	"github.com/cert-manager/cert-manager/pkg/controller/certificates/trigger"
 	clusterissuerscontroller "github.com/cert-manager/cert-manager/pkg/controller/clusterissuers"
 	issuerscontroller "github.com/cert-manager/cert-manager/pkg/controller/issuers"
+	// The issuers the controllers look up by kind: CA, self-signed, ACME.
+	_ "github.com/cert-manager/cert-manager/pkg/issuer/acme"
+	_ "github.com/cert-manager/cert-manager/pkg/issuer/ca"
+	_ "github.com/cert-manager/cert-manager/pkg/issuer/selfsigned"
 	logf "github.com/cert-manager/cert-manager/pkg/logs"
 )
 
