@@ -105,7 +105,7 @@ func startCertManagerStack(t *testing.T) *cmStack {
 		if t.Failed() {
 			for _, name := range []string{"cert-manager-controller", "pebble"} {
 				b, _ := os.ReadFile(filepath.Join(state, name+".log"))
-				t.Logf("%s log (last 6000 bytes):\n%s", name, tail(b, 6000))
+				t.Logf("%s log (last 6000 bytes):\n%s", name, tail(b, 60000))
 			}
 		}
 	})
