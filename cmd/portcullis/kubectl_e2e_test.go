@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -41,8 +42,7 @@ func TestKubectlNamesTheRefusedObject(t *testing.T) {
 	denialOnServing(ctx, t, api.Client, map[string]string{ingressNginx + "ssl-redirect": "yes"})
 
 	for _, ns := range []string{"team-a", "team-b"} {
-		ing := newIngress(ns, "web-"+ns, "web."+ns+".test", route("/", "web", 80), annotate(
-			ingressNginx+"auth-tls-verfy-client", "on", ingressNginx+"proxy-ssl-verify", "of"))
+		ing := gen.Ingress("web-"+ns, gen.InNamespace(ns), gen.Host("web."+ns+".test"), gen.Path("/", "web", 80), gen.Annotation(ingressNginx+"auth-tls-verfy-client", "on"), gen.Annotation(ingressNginx+"proxy-ssl-verify", "of"))
 		err := api.Client.Create(ctx, ing)
 		require.Error(t, err)
 		msg := kubectlPrints(err)

@@ -16,6 +16,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -46,8 +47,8 @@ func TestMonitoringReadsExportedMetrics(t *testing.T) {
 	require.NoError(t, err)
 	for _, ns := range []string{"mon-a", "mon-b"} {
 		host := "web." + ns + ".test"
-		require.NoError(t, c.Create(ctx, tlsSecret(ns, "tls", leaf(t, ca, host, certgen.DNSNames(host)))))
-		require.NoError(t, c.Create(ctx, newIngress(ns, "web", host, withTLS("tls"), route("/", "web", 80))))
+		require.NoError(t, c.Create(ctx, gen.TLSSecret("tls", leaf(t, ca, host, certgen.DNSNames(host)), gen.InNamespace(ns))))
+		require.NoError(t, c.Create(ctx, gen.Ingress("web", gen.InNamespace(ns), gen.Host(host), gen.TLS("tls"), gen.Path("/", "web", 80))))
 	}
 	eventually(t, "both hosts never had a certificate expiry", func() string {
 		if n := strings.Count(metricsText(t), "portcullis_certificate_expiry_seconds "); n != 2 {

@@ -28,6 +28,7 @@ import (
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -54,12 +55,11 @@ func TestTenancyOnTheWire(t *testing.T) {
 	w.ownerCA = w.newCA(t, "owner CA")
 	clientCA := w.newCA(t, "owner client CA")
 	w.namespace(t, ownerNS)
-	web := newIngress(ownerNS, "web", "www.tenancy.test", withTLS("tls"), route("/", "backend", w.echoPort))
-	w.create(t, tlsSecret(ownerNS, "tls", leaf(t, w.ownerCA, "owner", certgen.DNSNames("www.tenancy.test", "mtls.tenancy.test"))),
-		caSecret(ownerNS, "client-ca", clientCA), externalName(ownerNS, "backend"), web,
-		newIngress(ownerNS, "mtls", "mtls.tenancy.test", withTLS("tls"), route("/", "backend", w.echoPort), annotate(
-			ingressNginx+"auth-tls-secret", ownerNS+"/client-ca",
-			ingressNginx+"auth-tls-verify-client", "on")))
+	web := gen.Ingress("web", gen.InNamespace(ownerNS), gen.Host("www.tenancy.test"), gen.TLS("tls"), gen.Path("/", "backend", int32(w.echoPort)))
+	w.create(t, gen.TLSSecret("tls", leaf(t, w.ownerCA, "owner", certgen.DNSNames("www.tenancy.test", "mtls.tenancy.test")), gen.InNamespace(ownerNS)),
+		gen.CASecret("client-ca", clientCA, gen.InNamespace(ownerNS)), gen.ExternalName("backend", "localhost", gen.InNamespace(ownerNS)), web,
+		gen.Ingress("mtls", gen.InNamespace(ownerNS), gen.Host("mtls.tenancy.test"), gen.TLS("tls"), gen.Path("/", "backend", int32(w.echoPort)), gen.Annotation(ingressNginx+"auth-tls-secret", ownerNS+"/client-ca"),
+			gen.Annotation(ingressNginx+"auth-tls-verify-client", "on")))
 	w.await(t, w.client(trusting(w.ownerCA, nil)), w.https("www.tenancy.test", "/"), http.StatusOK, nil)
 	w.await(t, w.client(trusting(w.ownerCA, nil)), w.https("mtls.tenancy.test", "/"), http.StatusBadRequest, nil)
 	w.namespace(t, evilNS)
@@ -97,7 +97,7 @@ func startTenancyWire(t *testing.T) *tenancyWire {
 	w.namespace(t, "marks")
 	w.markerCA = w.newCA(t, "marker CA")
 	w.markerPort, _ = passBackend(t, "marker", leaf(t, w.markerCA, "marker", certgen.DNSNames("*.marks.test")))
-	w.create(t, externalName("marks", "backend"), externalName("marks", "marker"))
+	w.create(t, gen.ExternalName("backend", "localhost", gen.InNamespace("marks")), gen.ExternalName("marker", "localhost", gen.InNamespace("marks")))
 	return w
 }
 
@@ -110,8 +110,8 @@ func (w *tenancyWire) caughtUp(t *testing.T) {
 	w.marks++
 	n := strconv.Itoa(w.marks)
 	plain, pass := "plain-"+n+".marks.test", "pass-"+n+".marks.test"
-	w.create(t, newIngress("marks", "plain-"+n, plain, route("/", "backend", w.echoPort)),
-		newIngress("marks", "pass-"+n, pass, route("/", "marker", w.markerPort), annotate(ingressNginx+"ssl-passthrough", "true")))
+	w.create(t, gen.Ingress("plain-"+n, gen.InNamespace("marks"), gen.Host(plain), gen.Path("/", "backend", int32(w.echoPort))),
+		gen.Ingress("pass-"+n, gen.InNamespace("marks"), gen.Host(pass), gen.Path("/", "marker", int32(w.markerPort)), gen.Annotation(ingressNginx+"ssl-passthrough", "true")))
 	w.await(t, w.client(nil), w.http(plain, "/"), http.StatusOK, nil)
 	eventually(t, "the proxy never routed "+pass, func() string {
 		if _, err := w.handshake(pass, trusting(w.markerCA, nil)); err != nil {
@@ -199,8 +199,8 @@ func httpBackend(t *testing.T, name string) int {
 func (w *tenancyWire) wildcardCapture(t *testing.T) {
 	evilCA := w.newCA(t, "evil CA")
 	port, accepted := passBackend(t, "attacker", leaf(t, evilCA, "*.tenancy.test", certgen.DNSNames("*.tenancy.test")))
-	wild := newIngress(evilNS, "wild", "*.tenancy.test", route("/", "wild", port), annotate(ingressNginx+"ssl-passthrough", "true"))
-	w.create(t, externalName(evilNS, "wild"), wild)
+	wild := gen.Ingress("wild", gen.InNamespace(evilNS), gen.Host("*.tenancy.test"), gen.Path("/", "wild", int32(port)), gen.Annotation(ingressNginx+"ssl-passthrough", "true"))
+	w.create(t, gen.ExternalName("wild", "localhost", gen.InNamespace(evilNS)), wild)
 	t.Cleanup(func() { _ = w.c.Delete(w.ctx, wild) })
 	w.caughtUp(t)
 
@@ -224,10 +224,10 @@ func (w *tenancyWire) exactBeatsWildcard(t *testing.T) {
 	appsCA := w.newCA(t, "apps passthrough CA")
 	passCert := leaf(t, appsCA, "*.apps.tenancy.test", certgen.DNSNames("*.apps.tenancy.test"))
 	port, _ := passBackend(t, "apps", passCert)
-	w.create(t, externalName(ownerNS, "apps"),
-		newIngress(ownerNS, "apps", "*.apps.tenancy.test", route("/", "apps", port), annotate(ingressNginx+"ssl-passthrough", "true")),
-		tlsSecret(ownerNS, "dash-tls", leaf(t, w.ownerCA, "dash", certgen.DNSNames("dash.apps.tenancy.test"))),
-		newIngress(ownerNS, "dash", "dash.apps.tenancy.test", withTLS("dash-tls"), route("/", "backend", w.echoPort)))
+	w.create(t, gen.ExternalName("apps", "localhost", gen.InNamespace(ownerNS)),
+		gen.Ingress("apps", gen.InNamespace(ownerNS), gen.Host("*.apps.tenancy.test"), gen.Path("/", "apps", int32(port)), gen.Annotation(ingressNginx+"ssl-passthrough", "true")),
+		gen.TLSSecret("dash-tls", leaf(t, w.ownerCA, "dash", certgen.DNSNames("dash.apps.tenancy.test")), gen.InNamespace(ownerNS)),
+		gen.Ingress("dash", gen.InNamespace(ownerNS), gen.Host("dash.apps.tenancy.test"), gen.TLS("dash-tls"), gen.Path("/", "backend", int32(w.echoPort))))
 
 	eventually(t, "x.apps.tenancy.test never reached the passthrough backend", func() string {
 		state, err := w.handshake("x.apps.tenancy.test", trusting(appsCA, nil))
@@ -247,10 +247,9 @@ func (w *tenancyWire) refusedPassthrough(t *testing.T) {
 	evilCA := w.newCA(t, "evil pass CA")
 	passCert := leaf(t, evilCA, "pass.evil.test", certgen.DNSNames("pass.evil.test"))
 	port, accepted := passBackend(t, "attacker-pass", passCert)
-	w.create(t, externalName(evilNS, "pass"),
-		newIngress(evilNS, "pass", "pass.evil.test", route("/", "pass", port), annotate(
-			ingressNginx+"ssl-passthrough", "true",
-			ingressNginx+"ssl-redirect", "True"))) // lib: must be "true" or "false"
+	w.create(t, gen.ExternalName("pass", "localhost", gen.InNamespace(evilNS)),
+		gen.Ingress("pass", gen.InNamespace(evilNS), gen.Host("pass.evil.test"), gen.Path("/", "pass", int32(port)), gen.Annotation(ingressNginx+"ssl-passthrough", "true"),
+			gen.Annotation(ingressNginx+"ssl-redirect", "True"))) // lib: must be "true" or "false"
 	w.caughtUp(t)
 
 	state, err := w.handshake("pass.evil.test", unverified())
@@ -266,23 +265,21 @@ func (w *tenancyWire) crossNamespacePolicy(t *testing.T) {
 	backendCA := w.newCA(t, "owner internal CA")
 	egressCA := w.newCA(t, "owner egress client CA")
 	port := tlsBackend(t, "internal", leaf(t, backendCA, "internal", certgen.DNSNames(internal)), tls.RequestClientCert, nil)
-	w.create(t, tlsSecret(ownerNS, "egress-client", leaf(t, egressCA, "owner-egress-client", certgen.ClientAuth())),
-		caSecret(ownerNS, "internal-ca", backendCA), externalName(ownerNS, "internal"),
+	w.create(t, gen.TLSSecret("egress-client", leaf(t, egressCA, "owner-egress-client", certgen.ClientAuth()), gen.InNamespace(ownerNS)),
+		gen.CASecret("internal-ca", backendCA, gen.InNamespace(ownerNS)), gen.ExternalName("internal", "localhost", gen.InNamespace(ownerNS)),
 		&nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: ownerNS, Name: "egress-internal"},
 			Spec: nginxv1.PolicySpec{EgressMTLS: &nginxv1.EgressMTLS{TLSSecret: "egress-client", TrustedCertSecret: "internal-ca",
 				VerifyServer: true, SSLName: internal}}},
 		// Control: the owner's own Ingress uses the Policy.
-		newIngress(ownerNS, "egress", "egress.tenancy.test", route("/", "internal", port), annotate(
-			nginxOrg+"policies", "egress-internal",
-			nginxOrg+"ssl-services", "internal")))
+		gen.Ingress("egress", gen.InNamespace(ownerNS), gen.Host("egress.tenancy.test"), gen.Path("/", "internal", int32(port)), gen.Annotation(nginxOrg+"policies", "egress-internal"),
+			gen.Annotation(nginxOrg+"ssl-services", "internal")))
 	r := w.await(t, w.client(nil), w.http("egress.tenancy.test", "/"), http.StatusOK, nil)
 	require.NotNil(t, r.seen)
 	require.Equal(t, "owner-egress-client", r.seen.ClientCN, "the owner's Ingress presents the Policy's client certificate")
 
-	w.create(t, externalName(evilNS, "internal"),
-		newIngress(evilNS, "borrow", "borrow.evil.test", route("/", "internal", port), annotate(
-			nginxOrg+"policies", ownerNS+"/egress-internal",
-			nginxOrg+"ssl-services", "internal")))
+	w.create(t, gen.ExternalName("internal", "localhost", gen.InNamespace(evilNS)),
+		gen.Ingress("borrow", gen.InNamespace(evilNS), gen.Host("borrow.evil.test"), gen.Path("/", "internal", int32(port)), gen.Annotation(nginxOrg+"policies", ownerNS+"/egress-internal"),
+			gen.Annotation(nginxOrg+"ssl-services", "internal")))
 	w.caughtUp(t)
 	r = w.must(t, w.client(nil), w.http("borrow.evil.test", "/"), nil)
 	if r.seen != nil {
@@ -295,8 +292,8 @@ func (w *tenancyWire) crossNamespacePolicy(t *testing.T) {
 
 func (w *tenancyWire) pathTakeover(t *testing.T) {
 	const www, challenge = "www.tenancy.test", "/.well-known/acme-challenge/token"
-	w.create(t, externalName(evilNS, "solver"),
-		newIngress(evilNS, "acme", www, route("/.well-known/acme-challenge/", "solver", httpBackend(t, "attacker"))))
+	w.create(t, gen.ExternalName("solver", "localhost", gen.InNamespace(evilNS)),
+		gen.Ingress("acme", gen.InNamespace(evilNS), gen.Host(www), gen.Path("/.well-known/acme-challenge/", "solver", int32(httpBackend(t, "attacker")))))
 	w.caughtUp(t)
 	notAttacker := func() {
 		t.Helper()
@@ -316,8 +313,8 @@ func (w *tenancyWire) pathTakeover(t *testing.T) {
 		require.NoError(t, w.c.Get(w.ctx, client.ObjectKey{Name: ownerNS}, &ns))
 		ns.Annotations = map[string]string{shareKey: friendNS}
 		w.update(t, &ns)
-		w.create(t, externalName(friendNS, "backend"),
-			newIngress(friendNS, "friend", www, route("/friend", "backend", httpBackend(t, "friend"))))
+		w.create(t, gen.ExternalName("backend", "localhost", gen.InNamespace(friendNS)),
+			gen.Ingress("friend", gen.InNamespace(friendNS), gen.Host(www), gen.Path("/friend", "backend", int32(httpBackend(t, "friend")))))
 		eventually(t, "the shared host never served the friend's path", func() string {
 			r, err := w.get(w.client(trusting(w.ownerCA, nil)), w.https(www, "/friend"), nil)
 			switch {
@@ -335,8 +332,8 @@ func (w *tenancyWire) pathTakeover(t *testing.T) {
 
 func (w *tenancyWire) everyProblem(t *testing.T) {
 	first, second := ingressNginx+"ssl-redirect", ingressNginx+"auth-tls-verfy-client"
-	w.create(t, externalName(evilNS, "twice"),
-		newIngress(evilNS, "twice", "twice.evil.test", route("/", "twice", w.echoPort), annotate(first, "True", second, "on")))
+	w.create(t, gen.ExternalName("twice", "localhost", gen.InNamespace(evilNS)),
+		gen.Ingress("twice", gen.InNamespace(evilNS), gen.Host("twice.evil.test"), gen.Path("/", "twice", int32(w.echoPort)), gen.Annotation(first, "True"), gen.Annotation(second, "on")))
 	w.warning(t, evilNS, "twice", "Rejected", first, second)
 }
 
@@ -421,20 +418,20 @@ func TestTenancyAtAdmission(t *testing.T) {
 
 	const www = "www.adm.test"
 	// An Ingress of the attacker's, older than the owner's.
-	early := newIngress(evilNS, "early", "early.adm.test", route("/", "early", 80))
+	early := gen.Ingress("early", gen.InNamespace(evilNS), gen.Host("early.adm.test"), gen.Path("/", "early", 80))
 	require.NoError(t, c.Create(ctx, early))
 	newerThan(t, early)
 	ca, err := certgen.NewCA(certgen.CommonName("adm CA"))
 	require.NoError(t, err)
-	for _, o := range []client.Object{caSecret(ownerNS, "internal-ca", ca),
-		tlsSecret(ownerNS, "egress-client", leaf(t, ca, "owner-egress-client", certgen.ClientAuth())),
+	for _, o := range []client.Object{gen.CASecret("internal-ca", ca, gen.InNamespace(ownerNS)),
+		gen.TLSSecret("egress-client", leaf(t, ca, "owner-egress-client", certgen.ClientAuth()), gen.InNamespace(ownerNS)),
 		&nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: ownerNS, Name: "some-policy"},
 			Spec: nginxv1.PolicySpec{EgressMTLS: &nginxv1.EgressMTLS{TLSSecret: "egress-client", TrustedCertSecret: "internal-ca", VerifyServer: true}}},
-		newIngress(ownerNS, "web", www, route("/", "web", 80)),
+		gen.Ingress("web", gen.InNamespace(ownerNS), gen.Host(www), gen.Path("/", "web", 80)),
 	} {
 		require.NoError(t, c.Create(ctx, o), "create %T %s", o, o.GetName())
 	}
-	takeover := newIngress(evilNS, "takeover", www, route("/.well-known/acme-challenge/", "solver", 80))
+	takeover := gen.Ingress("takeover", gen.InNamespace(evilNS), gen.Host(www), gen.Path("/.well-known/acme-challenge/", "solver", 80))
 
 	t.Run("a path on another namespace's host", func(t *testing.T) {
 		denial := denied(ctx, t, c, takeover)
@@ -448,7 +445,7 @@ func TestTenancyAtAdmission(t *testing.T) {
 			if err := c.Get(ctx, client.ObjectKeyFromObject(early), &cur); err != nil {
 				return err.Error()
 			}
-			cur.Spec.Rules = append(cur.Spec.Rules, newIngress(evilNS, "x", www, route("/", "early", 80)).Spec.Rules...)
+			cur.Spec.Rules = append(cur.Spec.Rules, gen.Ingress("x", gen.InNamespace(evilNS), gen.Host(www), gen.Path("/", "early", 80)).Spec.Rules...)
 			err := c.Update(ctx, &cur, client.DryRunAll)
 			if err == nil || !strings.Contains(err.Error(), `belongs to namespace "`+ownerNS+`"`) {
 				return fmt.Sprintf("answer: %v", err)
@@ -457,13 +454,12 @@ func TestTenancyAtAdmission(t *testing.T) {
 		})
 	})
 	t.Run("a passthrough wildcard over another namespace's host", func(t *testing.T) {
-		denial := denied(ctx, t, c, newIngress(evilNS, "wild", "*.adm.test", route("/", "wild", 443), annotate(ingressNginx+"ssl-passthrough", "true")))
+		denial := denied(ctx, t, c, gen.Ingress("wild", gen.InNamespace(evilNS), gen.Host("*.adm.test"), gen.Path("/", "wild", 443), gen.Annotation(ingressNginx+"ssl-passthrough", "true")))
 		assert.Contains(t, denial, `belongs to namespace "`+ownerNS+`"`)
 	})
 	t.Run("a Policy of another namespace", func(t *testing.T) {
-		denial := denied(ctx, t, c, newIngress(evilNS, "borrow", "borrow.adm.test", route("/", "borrow", 80), annotate(
-			nginxOrg+"policies", ownerNS+"/some-policy",
-			nginxOrg+"ssl-services", "borrow")))
+		denial := denied(ctx, t, c, gen.Ingress("borrow", gen.InNamespace(evilNS), gen.Host("borrow.adm.test"), gen.Path("/", "borrow", 80), gen.Annotation(nginxOrg+"policies", ownerNS+"/some-policy"),
+			gen.Annotation(nginxOrg+"ssl-services", "borrow")))
 		assert.Contains(t, denial, "allow-cross-namespace-resources")
 	})
 	// cert-manager v1.21.2's HTTP-01 solver Ingress (pkg/issuer/acme/http/

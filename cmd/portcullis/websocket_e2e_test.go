@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // TestWebSocketsAndForwardingHeaders proves, through real nginx with no
@@ -39,16 +40,17 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 	clientCA := w.newCA(t, "ws client CA")
 	w.namespace(t, "chat")
 	w.namespace(t, "dash")
+	chat, dash := gen.InNamespace("chat"), gen.InNamespace("dash")
 	wsPort := quietWebSocketBackend(t)
 	w.create(t,
-		tlsSecret("chat", "tls", leaf(t, ca, "chat", certgen.DNSNames("chat.ws.test"))),
-		externalName("chat", "ws"),
-		newIngress("chat", "chat", "chat.ws.test", withTLS("tls"), route("/", "ws", wsPort)),
-		tlsSecret("dash", "tls", leaf(t, ca, "dash", certgen.DNSNames("dash.ws.test"))),
-		caSecret("dash", "clients", clientCA),
-		externalName("dash", "ws"),
-		newIngress("dash", "dash", "dash.ws.test", withTLS("tls"), route("/", "ws", wsPort),
-			annotate(ingressNginx+"auth-tls-secret", "dash/clients")),
+		gen.TLSSecret("tls", leaf(t, ca, "chat", certgen.DNSNames("chat.ws.test")), chat),
+		gen.ExternalName("ws", "localhost", chat),
+		gen.Ingress("chat", chat, gen.Host("chat.ws.test"), gen.TLS("tls"), gen.Path("/", "ws", int32(wsPort))),
+		gen.TLSSecret("tls", leaf(t, ca, "dash", certgen.DNSNames("dash.ws.test")), dash),
+		gen.CASecret("clients", clientCA, dash),
+		gen.ExternalName("ws", "localhost", dash),
+		gen.Ingress("dash", dash, gen.Host("dash.ws.test"), gen.TLS("tls"), gen.Path("/", "ws", int32(wsPort)),
+			gen.Annotation(ingressNginx+"auth-tls-secret", "dash/clients")),
 	)
 	w.await(t, w.client(trusting(ca, nil)), w.https("chat.ws.test", "/plain"), http.StatusOK, nil)
 
@@ -74,7 +76,7 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 		require.Equal(t, "before", got)
 		before, err := w.masterPID()
 		require.NoError(t, err)
-		w.create(t, externalName("dash", "other"), newIngress("dash", "other", "other.ws.test", route("/", "other", w.echoPort)))
+		w.create(t, gen.ExternalName("other", "localhost", dash), gen.Ingress("other", dash, gen.Host("other.ws.test"), gen.Path("/", "other", int32(w.echoPort))))
 		w.await(t, w.client(nil), w.http("other.ws.test", "/"), http.StatusOK, nil) // a new generation serves
 		after, err := w.masterPID()
 		require.NoError(t, err)
@@ -130,7 +132,7 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 			_ = json.NewDecoder(resp.Body).Decode(&h)
 			return h
 		}
-		w.create(t, newIngress("chat", "plain", "plain.ws.test", route("/", "ws", wsPort)))
+		w.create(t, gen.Ingress("plain", chat, gen.Host("plain.ws.test"), gen.Path("/", "ws", int32(wsPort))))
 		eventually(t, "the load balancer's headers were never passed on", func() string {
 			if h := from("127.0.0.9"); h["X-Forwarded-Proto"] != "https" {
 				return fmt.Sprint(h)
