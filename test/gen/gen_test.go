@@ -64,6 +64,8 @@ func TestIngressOptionsAreReusable(t *testing.T) {
 	d := gen.Ingress("d", gen.DefaultBackend("web", 80))
 	assert.Empty(t, d.Spec.Rules)
 	assert.Equal(t, "web", d.Spec.DefaultBackend.Service.Name)
+	n := gen.Ingress("n", gen.Host("n.example"), gen.NamedPortPath("/", "app", "https"))
+	assert.Equal(t, networkingv1.ServiceBackendPort{Name: "https"}, n.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port)
 	p := gen.Ingress("p", gen.Path("/", "app", 80))
 	require.Len(t, p.Spec.Rules, 1, "a path without a host goes to a rule for every host")
 	assert.Empty(t, p.Spec.Rules[0].Host)
@@ -98,9 +100,10 @@ func TestDataSetsConfigMapsAndSecrets(t *testing.T) {
 func TestServices(t *testing.T) {
 	en := gen.ExternalName("backend", "localhost", gen.InNamespace("a"))
 	assert.Equal(t, corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}, en.Spec)
-	svc := gen.Service("app", gen.ServicePort("http", 80, 8080))
-	assert.Equal(t, corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Ports: []corev1.ServicePort{
-		{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(8080)}}}, svc.Spec)
+	svc := gen.Service("app", gen.ClusterIP("10.96.0.10"), gen.ServicePort("http", 80, 8080), gen.ServicePort("", 443, 0))
+	assert.Equal(t, corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.96.0.10", Ports: []corev1.ServicePort{
+		{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(8080)},
+		{Port: 443, Protocol: corev1.ProtocolTCP}}}, svc.Spec)
 }
 
 func TestIngressClassIsPortcullis(t *testing.T) {

@@ -72,6 +72,16 @@ func PathOfType(pathType networkingv1.PathType, path, service string, port int32
 	}
 }
 
+// NamedPortPath adds a Prefix path to the port named portName of service
+// on the last rule.
+func NamedPortPath(path, service, portName string) IngressFunc {
+	return func(ing *networkingv1.Ingress) {
+		PathOfType(networkingv1.PathTypePrefix, path, service, 0)(ing)
+		r := ing.Spec.Rules[len(ing.Spec.Rules)-1]
+		r.HTTP.Paths[len(r.HTTP.Paths)-1].Backend.Service.Port = networkingv1.ServiceBackendPort{Name: portName}
+	}
+}
+
 // DefaultBackend sends what no rule matches to service:port.
 func DefaultBackend(service string, port int32) IngressFunc {
 	return func(ing *networkingv1.Ingress) {

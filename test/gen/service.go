@@ -32,10 +32,18 @@ func ExternalName(name, host string, opts ...ServiceOption) *corev1.Service {
 	})}, opts...)...)
 }
 
-// ServicePort adds a TCP port named name on port, sent to targetPort.
+// ServicePort adds a TCP port named name (which may be "") on port, sent to
+// targetPort (0 leaves it unset: the API server makes it port).
 func ServicePort(name string, port, targetPort int32) ServiceFunc {
 	return func(s *corev1.Service) {
-		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: name, Port: port,
-			Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(targetPort)})
+		p := corev1.ServicePort{Name: name, Port: port, Protocol: corev1.ProtocolTCP}
+		if targetPort != 0 {
+			p.TargetPort = intstr.FromInt32(targetPort)
+		}
+		s.Spec.Ports = append(s.Spec.Ports, p)
 	}
 }
+
+// ClusterIP sets the Service's cluster IP; corev1.ClusterIPNone makes it
+// headless.
+func ClusterIP(ip string) ServiceFunc { return func(s *corev1.Service) { s.Spec.ClusterIP = ip } }
