@@ -139,10 +139,8 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		assert.Equal(t, http.StatusInternalServerError, c.status(t, "127.0.0.1", private, "-H", "Authorization: Bearer good"), "no authentication service: closed")
 	})
 	t.Run("basic authentication in both dialects and the basicAuth Policy: 401 with the realm, 200 with a password", func(t *testing.T) {
-		w.create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "users"},
-			Data: map[string][]byte{"auth": []byte("alice:" + bcryptS3cret + "\n")}},
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "htpasswd"}, Type: "nginx.org/htpasswd",
-				Data: map[string][]byte{"htpasswd": []byte("bob:" + bcryptS3cret + "\n")}},
+		w.create(t, gen.Secret("users", office, gen.Data("auth", "alice:"+bcryptS3cret+"\n")),
+			gen.Secret("htpasswd", other, gen.SecretType("nginx.org/htpasswd"), gen.Data("htpasswd", "bob:"+bcryptS3cret+"\n")),
 			gen.Ingress("staff", office, gen.Host("staff.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
 				gen.Annotation(ingressNginx+"auth-type", "basic"), gen.Annotation(ingressNginx+"auth-secret", "users"), gen.Annotation(ingressNginx+"auth-realm", "Staff only")),
 			gen.Ingress("inc", other, gen.Host("inc.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
@@ -160,7 +158,7 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		w.create(t, &nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "staff"},
 			Spec: nginxv1.PolicySpec{BasicAuth: &runtime.RawExtension{Raw: []byte(`{"secret":"htpasswd","realm":"Policy staff"}`)}}},
 			gen.Ingress("policy-auth", other, gen.Host("policy.access.test"), gen.Path("/", "backend", int32(w.echoPort)), gen.Annotation(nginxOrg+"policies", "staff")),
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "user-map"}, Data: map[string][]byte{"carol": []byte(bcryptS3cret)}},
+			gen.Secret("user-map", office, gen.Data("carol", bcryptS3cret)),
 			gen.Ingress("map", office, gen.Host("map.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
 				gen.Annotation(ingressNginx+"auth-type", "basic"), gen.Annotation(ingressNginx+"auth-secret", "user-map"), gen.Annotation(ingressNginx+"auth-secret-type", "auth-map")))
 		c.await(t, "127.0.0.1", "http://policy.access.test/", http.StatusUnauthorized)
@@ -184,8 +182,7 @@ func TestAccessControlOnTheWire(t *testing.T) {
 				gen.Annotation(ingressNginx+"whitelist-source-range", "0.0.0.0/0,::/0")))
 		c.await(t, "127.0.0.1", "http://public.access.test/", http.StatusOK)
 		c.await(t, "127.0.0.1", "http://office.access.test/.well-known/acme-challenge/token", http.StatusOK)
-		w.create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
-			Data: map[string]string{"allowlist-source-range": "127.0.0.5/32"}})
+		w.create(t, gen.ConfigMap("portcullis", gen.InNamespace(w.system), gen.Data("allowlist-source-range", "127.0.0.5/32")))
 		c.await(t, "127.0.0.1", "http://public.access.test/", http.StatusForbidden)
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.5", "http://public.access.test/"))
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://office.access.test/.well-known/acme-challenge/token"),

@@ -8,8 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/seed-d040b84d/portcullis/test/gen"
@@ -34,7 +32,7 @@ func TestKubectlNamesTheRefusedObject(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, ns := range []string{"portcullis-system", "team-a", "team-b"} {
-		require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		require.NoError(t, api.Client.Create(ctx, gen.Namespace(ns)))
 	}
 	port := harness.FreePort(t)
 	installWebhookAt(ctx, t, api, port)

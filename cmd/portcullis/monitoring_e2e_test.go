@@ -11,8 +11,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
@@ -32,7 +30,7 @@ func TestMonitoringReadsExportedMetrics(t *testing.T) {
 	c := api.Client
 	port := harness.FreePort(t)
 	for _, ns := range []string{"portcullis-system", "mon-a", "mon-b"} {
-		require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		require.NoError(t, c.Create(ctx, gen.Namespace(ns)))
 	}
 	installWebhookAt(ctx, t, api, port)
 	f := nginxFlags(t)

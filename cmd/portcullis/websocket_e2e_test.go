@@ -19,8 +19,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
 	"github.com/seed-d040b84d/portcullis/test/gen"
@@ -110,8 +108,8 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 		assert.Equal(t, fmt.Sprint(w.httpsPort), forged["X-Forwarded-Port"])
 	})
 	t.Run("a trusted load balancer's forwarding headers are passed on (use-forwarded-headers)", func(t *testing.T) {
-		w.create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
-			Data: map[string]string{"use-forwarded-headers": "true", "proxy-real-ip-cidr": "127.0.0.9/32"}})
+		w.create(t, gen.ConfigMap("portcullis", gen.InNamespace(w.system),
+			gen.Data("use-forwarded-headers", "true", "proxy-real-ip-cidr", "127.0.0.9/32")))
 		from := func(local string) map[string]string {
 			d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 2 * time.Second}
 			c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,

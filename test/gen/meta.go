@@ -12,6 +12,12 @@ type Meta func(*metav1.ObjectMeta)
 // InNamespace puts the object in namespace ns.
 func InNamespace(ns string) Meta { return func(m *metav1.ObjectMeta) { m.Namespace = ns } }
 
+// GenerateName asks the API server to name the object: prefix and a
+// random suffix (the builder's name should then be "").
+func GenerateName(prefix string) Meta {
+	return func(m *metav1.ObjectMeta) { m.GenerateName = prefix }
+}
+
 // Annotation sets the annotation key to value.
 func Annotation(key, value string) Meta {
 	return func(m *metav1.ObjectMeta) {
