@@ -149,8 +149,8 @@ func (w *wire) mergeable(t *testing.T) {
 }
 
 // endpoints: a ClusterIP Service's traffic goes to the ready addresses of
-// its EndpointSlices (docs/controller.md), on the endpoint port named like
-// the Service port. The API server refuses loopback endpoint addresses, so
+// its EndpointSlices (docs/controller.md#from-ingresses-to-the-model), on the
+// endpoint port named like the Service port. The API server refuses loopback endpoint addresses, so
 // the backend listens on this machine's own non-loopback address.
 func (w *wire) endpoints(t *testing.T) {
 	const ns, host = "endpoints", "endpoints.wire.test"

@@ -17,7 +17,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
-// TestWireBehaviour checks what clients see on the wire (docs/controller.md):
+// TestWireBehaviour checks what clients see on the wire (docs/controller.md#what-is-rendered):
 // one manager running the controller component with real nginx against a
 // real API server, Go TLS clients, and Go backends on loopback reached through
 // ExternalName Services pointing at localhost. The manager runs no webhook,

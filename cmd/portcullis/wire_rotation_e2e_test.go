@@ -116,7 +116,7 @@ func (w *wire) rotatedClientCA(t *testing.T) {
 
 // secretDeleted: deleting the certificate Secret of a served host makes
 // that host fall back to the default certificate (the ingress-nginx
-// behaviour, docs/security.md) with a Degraded event, while a host with
+// behaviour, docs/reference.md#tls-secrets) with a Degraded event, while a host with
 // another Secret keeps its own certificate.
 func (w *wire) secretDeleted(t *testing.T) {
 	const ns, gone, kept = "deleted", "gone.deleted.wire.test", "kept.deleted.wire.test"

@@ -104,7 +104,8 @@ func (r *Reconciler) Sync(ctx context.Context) (bool, error) {
 		}
 	}
 	// The webhook's settings, but a chain out of order is a warning here:
-	// the model writes every chain normalized (FEATURES.md §2).
+	// the model writes every chain normalized
+	// (docs/controller.md#from-ingresses-to-the-model).
 	opts := r.Validator().Options()
 	opts.AllowMisorderedChains = true
 	v := validate.New(opts, r.Certs)
