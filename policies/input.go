@@ -24,8 +24,8 @@ const (
 	OperationLint   = "LINT"
 )
 
-// Input is what a policy sees (FEATURES.md §9), the same in the webhook and
-// in lint. Object and OldObject are the objects' JSON as submitted.
+// Input is what a policy sees (docs/policies.md#the-input-document), the
+// same in the webhook and in lint. Object and OldObject are the objects' JSON as submitted.
 type Input struct {
 	Operation string
 	UserInfo  any

@@ -26,7 +26,7 @@ type Reviewer interface {
 }
 
 // PolicyConfigMapLabel marks a ConfigMap in the controller namespace whose
-// data keys are Rego policies (FEATURES.md §9).
+// data keys are Rego policies (docs/policies.md#loading-policies).
 const PolicyConfigMapLabel = policies.ConfigMapLabel
 
 // PolicyConfigMapJudge judges a policy ConfigMap: its Rego compiles and its
@@ -168,7 +168,7 @@ func (h *Handlers) ValidateConfigMap(ctx context.Context, req admission.Request)
 }
 
 // review adds the Reviewer's findings to lib's, with the input the Rego
-// policies see (FEATURES.md §9).
+// policies see (docs/policies.md#the-input-document).
 func (h *Handlers) review(ctx context.Context, req admission.Request, kind, namespace string, in *intent.Ingress, fs findings.Set, v *validate.Validator) findings.Set {
 	if h.Reviewer == nil {
 		return fs

@@ -23,9 +23,9 @@ import (
 const NamespaceDefaultIssuerAnnotation = config.NamespaceDefaultIssuerAnnotation
 
 // MutateIngress fills in, never overwrites: the default cert-manager issuer
-// (FEATURES.md §5) and the canonical spelling of values that differ from an
-// accepted one only in case (FEATURES.md §3a). Each change is named in a
-// warning; the patch touches annotations only.
+// and the canonical spelling of values that differ from an accepted one only
+// in case (docs/webhook.md#mutation). Each change is named in a warning; the
+// patch touches annotations only.
 func (h *Handlers) MutateIngress(ctx context.Context, req admission.Request) admission.Response {
 	if r := expect(req, ingressGVK); r != nil {
 		return *r

@@ -106,8 +106,12 @@ func createMutated(t *testing.T, ing *networkingv1.Ingress, expectKey string) (*
 		probe := ing.DeepCopy()
 		warned.take()
 		require.NoError(t, judged.Create(ctx, probe, client.DryRunAll))
-		if _, ok := probe.Annotations[expectKey]; ok || expectKey == "" || time.Now().After(deadline) {
+		if _, ok := probe.Annotations[expectKey]; ok || expectKey == "" {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mutating webhook never added %s to %s/%s within 10s; a dry run stored annotations %v",
+				expectKey, ing.Namespace, ing.Name, probe.Annotations)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

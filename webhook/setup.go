@@ -23,7 +23,8 @@ type Options struct {
 	// Validate holds the flag-derived options (class, annotation prefix,
 	// passthrough, default certificate); the ConfigMap supplies Config.
 	Validate validate.Options
-	// ConfigMap is the controller ConfigMap (FEATURES.md §6).
+	// ConfigMap is the controller ConfigMap
+	// (docs/annotations.md#global-configmap---configmap-default-portcullis-systemportcullis).
 	ConfigMap intent.ObjectRef
 	// Policies is the Rego engine; nil means lib alone. Its set is kept equal
 	// to PolicyDir plus the policy ConfigMaps in ConfigMap.Namespace.

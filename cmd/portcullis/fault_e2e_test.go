@@ -130,6 +130,10 @@ func TestStopDrainsInFlightRequests(t *testing.T) {
 		}
 		io.WriteString(w, "answered "+req.URL.Path)
 	}))
+	// Released at the latest when the test ends: the test server's Close
+	// waits for the held request.
+	releaseBackend := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseBackend)
 
 	c := r.client(trusting(r.ca, nil))
 	type result struct {
@@ -148,8 +152,23 @@ func TestStopDrainsInFlightRequests(t *testing.T) {
 	}
 
 	r.cancel() // what SIGTERM does to `portcullis manager`
-	time.Sleep(300 * time.Millisecond)
-	close(release)
+	// nginx has begun its graceful shutdown once it closes its listening
+	// sockets: from then on new connections are refused while the request
+	// at the backend is still held.
+	httpsAddr := fmt.Sprintf("127.0.0.1:%d", r.httpsPort)
+	require.Eventually(t, func() bool {
+		c, err := net.DialTimeout("tcp", httpsAddr, time.Second)
+		if err == nil {
+			_ = c.Close()
+		}
+		return err != nil
+	}, 30*time.Second, 20*time.Millisecond, "nginx never began shutting down")
+	select {
+	case res := <-inflight:
+		t.Fatalf("the in-flight request was cut when nginx began shutting down: %v %v", res.err, res.reply)
+	default:
+	}
+	releaseBackend()
 	res := <-inflight
 	require.NoError(t, res.err, "the in-flight request was cut")
 	assert.Equal(t, http.StatusOK, res.reply.status)
@@ -161,7 +180,7 @@ func TestStopDrainsInFlightRequests(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("the manager did not stop within 60s")
 	}
-	_, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", r.httpsPort), time.Second)
+	_, err := net.DialTimeout("tcp", httpsAddr, time.Second)
 	assert.Error(t, err, "nginx still listens after the manager stopped")
 }
 

@@ -66,7 +66,8 @@ func ServerCertFromPEM(chain, key []byte, now time.Time) (*certs.ServerCert, err
 }
 
 // DefaultCertificateFrom returns the --default-ssl-certificate secret's
-// certificate when it exists and is usable, else fallback (FEATURES.md §7).
+// certificate when it exists and is usable, else fallback
+// (docs/migrate-from-ingress-nginx.md#default-certificate).
 func DefaultCertificateFrom(sec *corev1.Secret, cache *certs.Cache, now time.Time, fallback *certs.ServerCert) (*certs.ServerCert, error) {
 	if sec == nil {
 		return fallback, nil

@@ -12,12 +12,14 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -444,43 +446,110 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
 }
 
+// descriptorChildEnv marks the test binary re-executed by
+// TestRunningOutOfDescriptorsDoesNotStopTheProxy: the child lowers its own
+// open-file limit, so no other test of the package runs under it.
+const descriptorChildEnv = "PORTCULLIS_TEST_OUT_OF_DESCRIPTORS"
+
 // TestRunningOutOfDescriptorsDoesNotStopTheProxy: when accept fails for lack
 // of file descriptors, the proxy waits and accepts again once there are some.
 func TestRunningOutOfDescriptorsDoesNotStopTheProxy(t *testing.T) {
+	if os.Getenv(descriptorChildEnv) != "" {
+		runOutOfDescriptors(t)
+		return
+	}
+	const name = "TestRunningOutOfDescriptorsDoesNotStopTheProxy"
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+name+"$", "-test.v", "-test.count=1", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), descriptorChildEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the test under its own open-file limit failed:\n%s", out)
+	require.Contains(t, string(out), "--- PASS: "+name, "the child ran the test:\n%s", out)
+}
+
+// runOutOfDescriptors is the child's part: it leaves the process one free
+// descriptor, which a client's socket takes, so that the connection waits in
+// the listener's backlog while the proxy's accept fails with EMFILE; then it
+// gives the descriptors back and sees the proxy accept that connection and
+// serve a new one.
+func runOutOfDescriptors(t *testing.T) {
 	fallback := startBackend(t, "nginx", true, "x.example.com")
-	p, addr := startProxy(t, Options{Fallback: fallback.addr, HelloTimeout: 10 * time.Second})
+	var mu sync.Mutex
+	var logged []string
+	log := funcr.New(func(_, args string) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, args)
+	}, funcr.Options{Verbosity: 1})
+	acceptFailed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range logged {
+			if strings.Contains(l, "accept failed") && strings.Contains(l, syscall.EMFILE.Error()) {
+				return true
+			}
+		}
+		return false
+	}
+	p, addr := startProxy(t, Options{Fallback: fallback.addr, HelloTimeout: 30 * time.Second, Log: log})
+	openFiles := func() int {
+		fds, err := os.ReadDir("/proc/self/fd")
+		require.NoError(t, err)
+		return len(fds)
+	}
+	// The backend answers once before the shortage, so that its accept loop
+	// waits for connections instead of meeting EMFILE itself; then every
+	// descriptor of that connection is closed before the count starts.
+	before := openFiles()
+	viaLoadBalancer := func(c net.Conn) net.Conn {
+		_, err := c.Write([]byte("PROXY TCP4 203.0.113.7 10.0.0.1 40000 443\r\n"))
+		require.NoError(t, err)
+		return c
+	}
+	answer, _ := dialTLS(t, fallback.addr, "x.example.com", fallback.ca, "before the shortage", viaLoadBalancer)
+	require.Contains(t, answer, "nginx saw")
+	require.Eventually(t, func() bool { return openFiles() == before }, 5*time.Second, 5*time.Millisecond)
+
 	var lim syscall.Rlimit
 	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
-	fds, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
 	low := lim
-	low.Cur = uint64(len(fds) + 8)
+	low.Cur = uint64(before + 64)
 	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low))
-	restored := false
-	restore := func() {
-		if !restored {
-			restored = true
-			require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+	var fillers []*os.File
+	t.Cleanup(func() {
+		for _, f := range fillers {
+			_ = f.Close()
 		}
-	}
-	defer restore()
-	// Hold connections until the process runs out of descriptors.
-	var held []net.Conn
-	for i := 0; i < 32; i++ {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	})
+	for {
+		f, err := os.Open(os.DevNull)
 		if err != nil {
+			require.ErrorIs(t, err, syscall.EMFILE)
 			break
 		}
-		held = append(held, c)
+		fillers = append(fillers, f)
+		require.Less(t, len(fillers), 1000, "the lowered limit is never reached")
 	}
-	time.Sleep(100 * time.Millisecond) // the proxy meets EMFILE on accept
-	for _, c := range held {
-		_ = c.Close()
+	require.NoError(t, fillers[len(fillers)-1].Close())
+	fillers = fillers[:len(fillers)-1]
+
+	waiting, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	require.NoError(t, err, "the client's socket takes the last descriptor")
+	defer waiting.Close()
+	_, err = os.Open(os.DevNull)
+	require.ErrorIs(t, err, syscall.EMFILE, "the process is out of descriptors")
+	assert.Eventually(t, acceptFailed, 5*time.Second, 5*time.Millisecond, "the proxy's accept failed for lack of descriptors")
+	assert.Zero(t, p.Stats().Active, "the waiting connection was not accepted")
+
+	for _, f := range fillers {
+		require.NoError(t, f.Close())
 	}
-	restore()
-	answer, _ := dialTLS(t, addr, "x.example.com", fallback.ca, "after the shortage", nil)
-	assert.Contains(t, answer, "nginx saw", "the proxy accepts again")
-	assert.GreaterOrEqual(t, p.Stats().HelloFailures+p.Stats().Fallback, int64(1))
+	fillers = nil
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+	require.Eventually(t, func() bool { return p.Stats().Active == 1 }, 5*time.Second, 5*time.Millisecond,
+		"once there are descriptors the proxy accepts the connection that waited")
+	answer, _ = dialTLS(t, addr, "x.example.com", fallback.ca, "after the shortage", nil)
+	assert.Contains(t, answer, "nginx saw", "the proxy serves new connections")
 }
 
 // A client trickling its ClientHello one byte at a time, each byte well within

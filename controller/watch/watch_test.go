@@ -37,20 +37,39 @@ func TestRunCoalescesAndRetries(t *testing.T) {
 	src := &source{}
 	var runs atomic.Int32
 	var fail atomic.Bool
+	// state is what the cluster looks like: each event of the burst changes
+	// it; seen is the state the last run read.
+	var state, seen atomic.Int32
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, func(context.Context) bool { return true }, 50*time.Millisecond, func(context.Context) bool {
 			runs.Add(1)
+			seen.Store(state.Load())
 			return !fail.Load()
 		}, src)
 	}()
 	require.Eventually(t, func() bool { return runs.Load() == 1 }, time.Second, 5*time.Millisecond, "one run once synced")
 	require.Eventually(t, func() bool { return src.handler() != nil }, time.Second, 5*time.Millisecond)
-	for i := 0; i < 50; i++ { // a burst
+	// A burst: 25 events a millisecond apart, well within one Coalesce, so
+	// that without coalescing each would make a run of its own.
+	const burst = 25
+	tick := time.NewTicker(time.Millisecond)
+	start := time.Now()
+	for i := int32(1); i <= burst; i++ {
+		<-tick.C
+		state.Store(i)
 		src.handler().OnAdd(nil, false)
 	}
-	time.Sleep(3 * Coalesce)
-	assert.LessOrEqual(t, runs.Load(), int32(3), "a burst of 50 events makes one or two runs, not 50")
+	took := time.Since(start)
+	tick.Stop()
+	require.Eventually(t, func() bool { return seen.Load() == burst }, 2*time.Second, 5*time.Millisecond,
+		"the burst is delivered: a run after it reads the state its last event left")
+	assert.GreaterOrEqual(t, runs.Load(), int32(2), "the synced run, then at least one for the burst")
+	// The synced run, one at the burst's first event, one per Coalesce the
+	// burst lasted (one when the machine keeps the pace), one after its end.
+	most := int32(3 + took/Coalesce)
+	assert.Never(t, func() bool { return runs.Load() > most }, 3*Coalesce, 5*time.Millisecond,
+		"a burst of 25 events over %s makes at most %d runs, not 25", took, most-1)
 	before := runs.Load()
 	fail.Store(true)
 	src.handler().OnDelete(nil)

@@ -83,7 +83,8 @@ func (c caChain) run(st *caState, r *report) bool {
 	return true
 }
 
-// caChecks are the checks of a CA secret's data, in the order of FEATURES.md §2.
+// caChecks are the checks of a CA secret's data, in the order of
+// docs/reference.md#ca-secrets.
 var caChecks = caChain{
 	caSecretTypeIsAccepted,
 	caKeyIsAbsent,

@@ -36,8 +36,8 @@ func (o *TLSOptions) hostPath(i int, fld *field.Path) *field.Path {
 }
 
 // CheckTLSSecret parses and checks a TLS secret (tls.crt, tls.key) that the
-// field fld references, in the order of FEATURES.md §2; every finding about the
-// secret is on fld, an uncovered host on its own path. The ServerCert is nil
+// field fld references, in the order of docs/reference.md#tls-secrets; every
+// finding about the secret is on fld, an uncovered host on its own path. The ServerCert is nil
 // when the secret's data is unusable; chain-order findings leave it non-nil,
 // since its Chain is the normalized order the controller writes.
 //
@@ -53,7 +53,8 @@ type tlsParsed struct {
 	leaf *x509.Certificate // nil when no certificate matches a parsed key
 	cert *ServerCert       // nil when the data is unusable
 	// early holds the findings of the checks before validity and hosts, late
-	// those after them, so findings come out in the order of FEATURES.md §2.
+	// those after them, so findings come out in the order of
+	// docs/reference.md#tls-secrets.
 	early, late report
 }
 
@@ -103,7 +104,7 @@ func tlsCallChecks(p *tlsParsed, in *callInput, out *findings.Set) {
 	hostsAreCovered(p, in, out)
 }
 
-// tlsLateChecks come after host coverage in FEATURES.md §2.
+// tlsLateChecks come after host coverage in docs/reference.md#tls-secrets.
 var tlsLateChecks = tlsChain{
 	signaturesAreStrong,
 }

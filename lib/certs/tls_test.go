@@ -411,7 +411,8 @@ func TestCheckTLSSecretNil(t *testing.T) {
 func TestCheckTLSSecretFindingOrder(t *testing.T) {
 	t.Parallel()
 	// An expired SHA-1 leaf not covering its host: the findings come out in the
-	// order of FEATURES.md §2 (validity, hosts, then signature algorithms).
+	// order of docs/reference.md#tls-secrets (validity, hosts, then signature
+	// algorithms).
 	root := newCA(t, certgen.RSA(2048))
 	leaf := newLeaf(t, root, certgen.SignatureAlgorithm(x509.SHA1WithRSA),
 		certgen.Validity(now.Add(-48*time.Hour), now.Add(-time.Hour)))

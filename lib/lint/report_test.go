@@ -173,7 +173,7 @@ func TestWriteJSONShape(t *testing.T) {
 }
 
 // TestWriteJSONFromJudge checks the shape of what Judge produces: every key of
-// FEATURES.md §10 and no other, errors and warnings [] rather than null.
+// docs/lint.md#output and no other, errors and warnings [] rather than null.
 func TestWriteJSONFromJudge(t *testing.T) {
 	t.Parallel()
 	r := judgeYAML(t, "web.yaml", strings.Replace(redirectTypo, `"True"`, `"true"`, 1)+"---\n"+redirectTypo, Options{})

@@ -93,7 +93,8 @@ func annPath(key string) *field.Path { return annotations.Path(key) }
 func (b *builder) nkey(short string) string { return b.ann.NginxKey(short) }
 
 // ref resolves an annotation's namespace/name reference, checking the namespace
-// rule (FEATURES.md §3): other namespaces only with allow-cross-namespace-resources.
+// rule (docs/reference.md#ingress-structure): other namespaces only with
+// allow-cross-namespace-resources.
 func (b *builder) ref(r *annotations.Ref, key string) (intent.ObjectRef, bool) {
 	ns := r.Namespace
 	if ns == "" {

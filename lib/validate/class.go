@@ -19,7 +19,8 @@ const DefaultClassName = "portcullis"
 // LegacyClassAnnotation is the pre-IngressClass way to select a controller.
 const LegacyClassAnnotation = "kubernetes.io/ingress.class"
 
-// ClassOptions says which Ingresses are ours (FEATURES.md §1).
+// ClassOptions says which Ingresses are ours
+// (docs/migrate-from-ingress-nginx.md#ingress-class).
 type ClassOptions struct {
 	// Name is the ingress class portcullis serves (--ingress-class).
 	Name string

@@ -12,7 +12,7 @@ const (
 )
 
 // clientAuth applies ingress-nginx's auth-tls-* annotations to every host of
-// the Ingress (FEATURES.md §3a).
+// the Ingress (docs/annotations.md#ingress-nginx-nginxingresskubernetesio).
 func (b *builder) clientAuth() {
 	n := b.ann.Nginx
 	key := b.nkey(annotations.KeyAuthTLSSecret)

@@ -90,10 +90,10 @@ func older(a, b *networkingv1.Ingress) bool {
 }
 
 // conflicts refuses host-scoped settings that an older Ingress of ours sets
-// differently for the same host (FEATURES.md §3a). Each setting belongs to the
-// oldest Ingress that sets it for the host, so this one is compared with that
-// owner only: agreeing with the owner is fine even when an Ingress in between
-// (itself refused) disagrees.
+// differently for the same host (docs/reference.md#host-scoped-settings). Each
+// setting belongs to the oldest Ingress that sets it for the host, so this one
+// is compared with that owner only: agreeing with the owner is fine even when
+// an Ingress in between (itself refused) disagrees.
 func (b *builder) conflicts() {
 	if b.in.Mergeable != "" {
 		return // masters and minions share hosts by design

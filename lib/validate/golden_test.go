@@ -20,7 +20,7 @@ package validate_test
 //	tls.crt: {{ b64 "web-chain.pem" }}            base64 of testdata/certs/web-chain.pem
 //	ca.crt:  {{ b64 "client-ca.pem" "root.pem" }}  base64 of the files concatenated
 //
-// (the certificates are made by TestRegenCerts, see certs_test.go).
+// (the certificates are made by TestCertFixtures, see certs_test.go).
 //
 // Leading comment lines of the form `# lint: FLAGS` give lint's flags for the
 // case: --enable-ssl-passthrough, --ingress-class NAME, --annotations-prefix P,

@@ -47,7 +47,8 @@ type Verdict struct {
 // --default-ssl-certificate, use the Secret.
 func (v *Validator) SecretRoles(sec *corev1.Secret, r world.Resolver) SecretRole {
 	var role SecretRole
-	// The default certificate is validated like any other (FEATURES.md §7).
+	// The default certificate is validated like any other
+	// (docs/migrate-from-ingress-nginx.md#default-certificate).
 	if d := v.opts.DefaultSSLCertificate; d != nil && d.Namespace == sec.Namespace && d.Name == sec.Name {
 		role |= RoleTLS
 	}
@@ -98,7 +99,8 @@ func policySecretRole(p *nginxv1.Policy, name string) SecretRole {
 	return role
 }
 
-// Secret judges a Secret on its own admission (FEATURES.md §2): TLS and CA
+// Secret judges a Secret on its own admission (docs/webhook.md#what-it-judges,
+// docs/reference.md#tls-secrets, docs/reference.md#ca-secrets): TLS and CA
 // secrets that something of ours references, or that carry the validate label.
 // A misordered chain only warns (the controller writes the normalized order);
 // Secrets cert-manager manages are never denied, only warned about.
@@ -152,7 +154,8 @@ func demote(fs findings.Set, prefix string) findings.Set {
 	return out
 }
 
-// Policy judges a k8s.nginx.org Policy on its own admission (FEATURES.md §4):
+// Policy judges a k8s.nginx.org Policy on its own admission
+// (docs/webhook.md#what-it-judges):
 // its fields, and the secrets it names when they exist (a missing one warns).
 //
 // A Policy for another ingress class (spec.ingressClassName), or outside the
@@ -207,7 +210,8 @@ func (v *Validator) Policy(p *nginxv1.Policy, r world.Resolver) Verdict {
 	return Verdict{Judged: true, Findings: fs}
 }
 
-// ConfigMap judges the controller's ConfigMap (FEATURES.md §6).
+// ConfigMap judges the controller's ConfigMap (docs/webhook.md#what-it-judges,
+// docs/annotations.md#global-configmap---configmap-default-portcullis-systemportcullis).
 func ConfigMap(cm *corev1.ConfigMap) (config.Config, Verdict) {
 	cfg, fs := config.Parse(cm.Data)
 	for k := range cm.BinaryData {

@@ -11,8 +11,8 @@ import (
 // passthrough Ingress: the controller never sees its HTTP.
 const MsgIgnoredUnderPassthrough = "ignored under passthrough: TLS is not terminated here, so HTTP-level settings cannot apply"
 
-// passthrough applies ssl-passthrough (FEATURES.md §3a): TLS goes untouched,
-// by SNI, to the single backend of each host.
+// passthrough applies ssl-passthrough (docs/migrate-from-ingress-nginx.md#passthrough):
+// TLS goes untouched, by SNI, to the single backend of each host.
 func (b *builder) passthrough() {
 	n := b.ann.Nginx
 	if n.SSLPassthrough == nil || !*n.SSLPassthrough {

@@ -21,7 +21,9 @@ const (
 )
 
 // paths builds every path's backend, protocol and backend TLS from either
-// dialect (FEATURES.md §3a, §4, §8).
+// dialect: docs/annotations.md#ingress-nginx-nginxingresskubernetesio,
+// docs/annotations.md#nginx-inc-nginxorg,
+// docs/controller.md#from-ingresses-to-the-model.
 func (b *builder) paths() {
 	b.checkServiceLists()
 	backendTLS, fail := b.proxySSL()

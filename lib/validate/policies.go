@@ -24,7 +24,9 @@ type egressPolicy struct {
 	inherited string
 }
 
-// policies resolves nginx.org/policies (FEATURES.md §4): ingressMTLS becomes
+// policies resolves nginx.org/policies (docs/migrate-from-nginx-inc.md#annotations,
+// docs/migrate-from-nginx-inc.md#policy-specingressmtls,
+// docs/migrate-from-nginx-inc.md#policy-specegressmtls): ingressMTLS becomes
 // the hosts' client auth, egressMTLS the paths' backend TLS. A missing policy
 // warns and fails closed; an invalid one is an error naming it.
 func (b *builder) policies() {
@@ -197,9 +199,9 @@ func failHost(h *intent.Host, fc *intent.FailClosed) {
 }
 
 // inheritEgressMTLS gives a mergeable minion without an egressMTLS policy of
-// its own the one of its host's master (FEATURES.md §4: a minion's overrides
-// the master's), so the master's backend verification and client
-// certificate reach the minions' TLS paths instead of silently stopping at
+// its own the one of its host's master (a minion's overrides the master's:
+// docs/migrate-from-nginx-inc.md#mergeable-ingresses), so the master's
+// backend verification and client certificate reach the minions' TLS paths instead of silently stopping at
 // the master, which has no paths.
 func (b *builder) inheritEgressMTLS() {
 	if b.in.Mergeable != "minion" || b.egress != nil || len(b.ing.Spec.Rules) != 1 {

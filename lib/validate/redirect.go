@@ -5,7 +5,10 @@ import (
 )
 
 // redirectsAndHSTS decides each host's HTTP→HTTPS redirect and HSTS header from
-// the annotations of either dialect and the ConfigMap (FEATURES.md §3a, §4, §6).
+// the annotations of either dialect and the ConfigMap:
+// docs/annotations.md#ingress-nginx-nginxingresskubernetesio,
+// docs/annotations.md#nginx-inc-nginxorg,
+// docs/annotations.md#global-configmap---configmap-default-portcullis-systemportcullis.
 func (b *builder) redirectsAndHSTS() {
 	cfg := b.v.opts.Config
 	n, o := b.ann.Nginx, b.ann.Org

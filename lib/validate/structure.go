@@ -69,10 +69,11 @@ func ValidHost(h string) (string, bool) {
 }
 
 // Structure checks the parts of an Ingress that reach nginx verbatim (hosts and
-// paths) and that TLS hosts are served by a rule (FEATURES.md §3). A rule with
-// a host and no paths serves it (a mergeable master's rule is one); a TLS host
-// no rule names is an error, for a master too. Field paths are built only for
-// findings: this runs on every admission.
+// paths) and that TLS hosts are served by a rule
+// (docs/reference.md#ingress-structure). A rule with a host and no paths
+// serves it (a mergeable master's rule is one); a TLS host no rule names is an
+// error, for a master too. Field paths are built only for findings: this runs
+// on every admission.
 func Structure(ing *networkingv1.Ingress) findings.Set {
 	var fs findings.Set
 	rulePath := func(i int) *field.Path { return field.NewPath("spec", "rules").Index(i) }

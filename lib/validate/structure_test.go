@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// pathRegexp is the path grammar of FEATURES.md §3 as written there; ValidPath
-// is its hand-written equivalent.
+// pathRegexp is the path grammar of docs/reference.md#ingress-structure as
+// written there; ValidPath is its hand-written equivalent.
 var pathRegexp = regexp.MustCompile(`^/[A-Za-z0-9._~%/-]*$`)
 
 var grammarSamples = []string{

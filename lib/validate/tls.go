@@ -14,7 +14,8 @@ const (
 )
 
 // tls checks every TLS entry's certificate secret once and gives each covered
-// host its HostTLS (FEATURES.md §2, §7).
+// host its HostTLS (docs/reference.md#tls-secrets,
+// docs/migrate-from-ingress-nginx.md#default-certificate).
 func (b *builder) tls() {
 	if b.in.Mergeable == "minion" {
 		return // NGINX Inc ignores a minion's spec.tls (refused in mergeable); the master's applies

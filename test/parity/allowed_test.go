@@ -330,8 +330,8 @@ var allowedCases = []allowedCase{
 }
 
 // warnedCase is an Ingress portcullis admits with a warning on a TLS entry
-// that cert-manager skips with a BadConfig event (FEATURES.md §5: TLS entries
-// without a secretName on an Ingress with an issuer → warn).
+// that cert-manager skips with a BadConfig event (docs/reference.md#tls-secrets:
+// TLS entries without a secretName on an Ingress with an issuer → warn).
 type warnedCase struct {
 	name string
 	tls  []networkingv1.IngressTLS

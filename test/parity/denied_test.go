@@ -446,7 +446,8 @@ var deniedCases = []deniedCase{
 	},
 	{
 		// Any value other than "true" means "not in place", which is what
-		// "false" says. portcullis denies it by design (FEATURES.md §5).
+		// "false" says. portcullis denies it by design: exactly "true" or
+		// absent (docs/annotations.md#cert-manager-cert-managerio-acmecert-managerio-kubernetesiotls-acme).
 		name: `DISAGREEMENT http01-edit-in-place "false"`, key: an.KeyCMHTTP01EditInPlace,
 		ann: withIssuer(an.KeyCMHTTP01EditInPlace, "false"),
 		cm:  cmAccepts, check: noEditInPlace,
