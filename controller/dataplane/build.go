@@ -20,7 +20,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/htpasswd"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
+	policy "github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
 // Backend-TLS defaults (ingress-nginx's).
@@ -208,7 +208,7 @@ func (b *builder) plainBackendTLS() *intent.BackendTLS {
 	t := &intent.BackendTLS{
 		Depth:        defaultProxySSLDepth,
 		Name:         n.ProxySSLName,
-		Protocols:    policy.DefaultProtocols(),
+		Protocols:    nginxpolicy.DefaultProtocols(),
 		Ciphers:      defaultProxySSLCiphers,
 		SessionReuse: true,
 		Source:       "annotation",
