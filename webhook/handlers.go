@@ -14,6 +14,7 @@ import (
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -49,7 +50,7 @@ type Handlers struct {
 
 // NewHandlers returns Handlers decoding with the scheme lib reads.
 func NewHandlers(s *Settings, r world.Resolver, rev Reviewer) *Handlers {
-	return &Handlers{Settings: s, Resolver: r, Reviewer: rev, decoder: admission.NewDecoder(world.Scheme)}
+	return &Handlers{Settings: s, Resolver: r, Reviewer: rev, decoder: admission.NewDecoder(manifest.Scheme)}
 }
 
 var (

@@ -10,7 +10,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
 )
 
 // fuzzSeeds are lib/validate's golden inputs, expanded (certificates inlined),
@@ -35,7 +35,7 @@ func FuzzLintInput(f *testing.F) {
 	}
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems: []\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		objs, err := world.Decode(bytes.NewReader(data))
+		objs, err := manifest.Decode(bytes.NewReader(data))
 		if err != nil {
 			return // exit code 2: unreadable input
 		}

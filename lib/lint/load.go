@@ -13,12 +13,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
 )
 
 // Source is a decoded object, the file it came from and where in it.
 type Source struct {
-	world.Object
+	manifest.Object
 	File     string
 	Position Position
 }
@@ -71,7 +71,7 @@ func Load(paths []string) ([]Source, error) {
 		if err != nil {
 			return nil, &InputError{fmt.Errorf("%s: %w", f, err)}
 		}
-		objs, err := world.Decode(bytes.NewReader(content))
+		objs, err := manifest.Decode(bytes.NewReader(content))
 		if err != nil {
 			return nil, &InputError{fmt.Errorf("%s: %w", f, err)}
 		}

@@ -1,4 +1,7 @@
-package world
+// Package manifest reads Kubernetes manifests: streams of YAML or JSON
+// documents (lint's input, the golden cases) decoded into the typed objects lib
+// judges, with every other kind kept in its unstructured form.
+package manifest
 
 import (
 	"bytes"
@@ -25,7 +28,7 @@ func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, networkingv1.AddToScheme, nginxv1.AddToScheme} {
 		if err := add(s); err != nil {
-			panic(fmt.Sprintf("world: build scheme: %v", err)) // static registration; cannot fail at run time
+			panic(fmt.Sprintf("manifest: build scheme: %v", err)) // static registration; cannot fail at run time
 		}
 	}
 	return s
