@@ -39,6 +39,7 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/manifest"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -186,7 +187,7 @@ func startManager(ctx context.Context) error {
 	serverURL = fmt.Sprintf("https://%s:%d", wio.LocalServingHost, wio.LocalServingPort)
 	serverCA = wio.LocalServingCAData
 	mgr, err := ctrl.NewManager(api.Config, ctrl.Options{
-		Scheme:        webhook.Scheme,
+		Scheme:        apis.Scheme,
 		WebhookServer: srv,
 		Metrics:       metricsserver.Options{BindAddress: "0"},
 	})

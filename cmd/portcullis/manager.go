@@ -35,12 +35,14 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/seed-d040b84d/portcullis/cluster"
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/reconcile"
 	"github.com/seed-d040b84d/portcullis/controller/report"
 	"github.com/seed-d040b84d/portcullis/controller/watch"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -223,7 +225,7 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 	}
 	opts := ctrl.Options{
 		Logger:                        f.logger,
-		Scheme:                        webhook.Scheme,
+		Scheme:                        apis.Scheme,
 		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress:        f.probeAddr,
 		LeaderElection:                f.leaderElect,
@@ -258,7 +260,7 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 	}
 	// Judging an Ingress compares it with those sharing its hosts: indexed,
 	// a whole-cluster rebuild stays linear in the number of Ingresses.
-	if err := webhook.IndexIngressHosts(ctx, mgr.GetFieldIndexer()); err != nil {
+	if err := cluster.IndexIngressHosts(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
 	if rotator != nil {
@@ -266,7 +268,7 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 			return err
 		}
 	}
-	var settings *webhook.Settings
+	var settings *cluster.Settings
 	if components[componentWebhook] {
 		h, err := setupWebhook(ctx, mgr, f)
 		if err != nil {
@@ -279,7 +281,7 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 	}
 	if components[componentController] {
 		if settings == nil {
-			settings = &webhook.Settings{Base: f.validateOptions(), ConfigMap: f.configMap, Getter: webhook.CacheResolver{Reader: mgr.GetCache()}}
+			settings = &cluster.Settings{Base: f.validateOptions(), ConfigMap: f.configMap, Getter: cluster.CacheResolver{Reader: mgr.GetCache()}}
 		}
 		if err := setupController(ctx, mgr, f, settings); err != nil {
 			return err
@@ -317,7 +319,7 @@ func certRotator(ctx context.Context, cfg *rest.Config, f managerFlags) (*webhoo
 	if f.certMode != certSelfSigned {
 		return nil, nil
 	}
-	direct, err := client.New(cfg, client.Options{Scheme: webhook.Scheme})
+	direct, err := client.New(cfg, client.Options{Scheme: apis.Scheme})
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
@@ -364,8 +366,8 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, f managerFlags) (*we
 // --nginx=false) and, with --enable-ssl-passthrough, the routing table of the
 // passthrough proxy on --https-address in front of nginx's TLS listener
 // (--ssl-passthrough-fallback, with proxy_protocol).
-func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, settings *webhook.Settings) error {
-	resolver := webhook.CacheResolver{Reader: mgr.GetCache()}
+func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, settings *cluster.Settings) error {
+	resolver := cluster.CacheResolver{Reader: mgr.GetCache()}
 	rec := &reconcile.Reconciler{Resolver: resolver, Validator: settings.Validator, Certs: settings.Certs(), Endpoints: resolver,
 		Log: mgr.GetLogger().WithName("reconcile"), ConfigRefused: settings.Refused}
 	if f.defaultCert.Name != "" {
@@ -382,18 +384,18 @@ func setupController(ctx context.Context, mgr manager.Manager, f managerFlags, s
 			return err
 		}
 	}
-	sources, err := informers(ctx, mgr, append(webhook.Watched(), &discoveryv1.EndpointSlice{}))
+	sources, err := informers(ctx, mgr, append(cluster.Watched(), &discoveryv1.EndpointSlice{}))
 	if err != nil {
 		return err
 	}
-	return mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
+	return mgr.Add(cluster.EveryReplica(func(ctx context.Context) error {
 		return rec.Run(ctx, mgr.GetCache().WaitForCacheSync, 10*time.Second, sources...)
 	}))
 }
 
 // setupPassthrough makes the passthrough proxy an observer of the
 // reconciler's model and serves it on --https-address.
-func setupPassthrough(mgr manager.Manager, f managerFlags, settings *webhook.Settings, rec *reconcile.Reconciler, resolver webhook.CacheResolver) error {
+func setupPassthrough(mgr manager.Manager, f managerFlags, settings *cluster.Settings, rec *reconcile.Reconciler, resolver cluster.CacheResolver) error {
 	switch f.passthroughUpstream {
 	case "", passthrough.UpstreamService:
 	case passthrough.UpstreamEndpoints:
@@ -418,7 +420,7 @@ func setupPassthrough(mgr manager.Manager, f managerFlags, settings *webhook.Set
 	if err != nil {
 		return fmt.Errorf("passthrough listener: %w", err)
 	}
-	return mgr.Add(webhook.EveryReplica(func(ctx context.Context) error {
+	return mgr.Add(cluster.EveryReplica(func(ctx context.Context) error {
 		errc := make(chan error, 1)
 		go func() { errc <- proxy.Serve(l) }()
 		select {

@@ -28,9 +28,9 @@ import (
 	"github.com/seed-d040b84d/portcullis/charts"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/report"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
 	"github.com/seed-d040b84d/portcullis/test/harness"
-	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 // TestManagerRunsUnderTheInstalledRBAC runs `portcullis manager` as the
@@ -69,7 +69,7 @@ func runsUnderRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 	done := managerRunning(ctx, t, asSA, testFlags(t, "webhook", port))
 	denialOnServing(ctx, t, api.Client, map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"})
 
-	sa, err := client.New(asSA, client.Options{Scheme: webhook.Scheme})
+	sa, err := client.New(asSA, client.Options{Scheme: apis.Scheme})
 	require.NoError(t, err)
 	other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "someone-elses"}, StringData: map[string]string{"k": "v"}}
 	require.NoError(t, api.Client.Create(ctx, other))
@@ -200,7 +200,7 @@ func TestManagerWatchesOnlyItsNamespaces(t *testing.T) {
 	require.NoError(t, api.Client.Get(ctx, client.ObjectKey{Namespace: "other", Name: "web"}, &other))
 	assert.Empty(t, other.Status.LoadBalancer.Ingress, "the other namespace's Ingress is left alone")
 
-	sa, err := client.New(asSA, client.Options{Scheme: webhook.Scheme})
+	sa, err := client.New(asSA, client.Options{Scheme: apis.Scheme})
 	require.NoError(t, err)
 	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.SecretList{}, client.InNamespace("other"))), "it cannot read Secrets in a namespace it does not watch")
 	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.SecretList{})), "nor list Secrets cluster-wide")

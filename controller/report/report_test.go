@@ -18,11 +18,11 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/report"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
-	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 // applied judges a lib golden world and builds its model, as the reconciler does.
@@ -108,7 +108,7 @@ func TestPublisherReportsChangesAndStatus(t *testing.T) {
 	for _, ing := range a.Ingresses {
 		objs = append(objs, ing.Object.DeepCopy())
 	}
-	c := fake.NewClientBuilder().WithScheme(webhook.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
+	c := fake.NewClientBuilder().WithScheme(apis.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
 	rec := &recorder{}
 	lb := report.StaticAddresses([]string{"203.0.113.7", "lb.example.net"})
 	p := &report.Publisher{Client: c, Recorder: rec,
@@ -209,7 +209,7 @@ func TestClaimsTellTheOwner(t *testing.T) {
 	for _, ing := range a.Ingresses {
 		objs = append(objs, ing.Object.DeepCopy())
 	}
-	c := fake.NewClientBuilder().WithScheme(webhook.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
+	c := fake.NewClientBuilder().WithScheme(apis.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
 	rec := &recorder{}
 	p := &report.Publisher{Client: c, Recorder: rec}
 	p.Publish(context.Background(), a)
