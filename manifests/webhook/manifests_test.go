@@ -1,4 +1,4 @@
-package webhookmanifests
+package webhook
 
 import (
 	"os"
