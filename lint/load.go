@@ -1,6 +1,8 @@
-// Package lint is `portcullis lint`: it reads YAML files as the whole world,
-// judges every Ingress, Policy, TLS/CA Secret and the controller ConfigMap
-// exactly as the webhook would, and reports the verdicts as JSON or text.
+// Package lint is lib's offline consumer, beside webhook/ and controller/: it
+// reads YAML files as the whole world, judges every Ingress, Policy, TLS/CA
+// Secret and the controller ConfigMap exactly as the webhook would, and writes
+// the verdicts (text, JSON, SARIF, JUnit, GitHub annotations). Flags, exit
+// codes and the Rego engine are the command's (cmd/portcullis lint).
 package lint
 
 import (

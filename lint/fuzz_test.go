@@ -25,7 +25,7 @@ var fuzzSeeds = []string{
 // fail, but judging whatever decodes never panics, and every verdict is
 // consistent: allowed exactly when it has no error, every error on a field.
 //
-//	go test ./lib/lint -run '^$' -fuzz FuzzLintInput -fuzztime 5m -fuzzminimizetime 1s
+//	go test ./lint -run '^$' -fuzz FuzzLintInput -fuzztime 5m -fuzzminimizetime 1s
 //
 // (The seeds are kilobytes of YAML; with the default -fuzzminimizetime the
 // fuzzer spends its first minutes minimizing them, and the exec counter stands still.)
