@@ -113,7 +113,7 @@ func allAllowed(rep Report) bool {
 // {{ b64 "file.pem" ... }} references from lib/validate/testdata/certs.
 func expandGolden(tb testing.TB, name string) []byte {
 	tb.Helper()
-	dir := filepath.Join("..", "validate", "testdata")
+	dir := filepath.Join("..", "lib", "validate", "testdata")
 	text, err := os.ReadFile(filepath.Join(dir, name+".in.yaml"))
 	if err != nil {
 		tb.Fatal(err)
