@@ -41,7 +41,6 @@ import (
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
 	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/manifest"
 	"github.com/seed-d040b84d/portcullis/policies"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
 	"github.com/seed-d040b84d/portcullis/test/harness"
@@ -89,7 +88,7 @@ func run(m *testing.M) int {
 	}
 	cfg := rest.CopyConfig(a.Config)
 	cfg.WarningHandler = warned
-	judged, err = client.New(cfg, client.Options{Scheme: manifest.Scheme})
+	judged, err = client.New(cfg, client.Options{Scheme: apis.Scheme})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "webhook suite: %v\n", err)
 		return 1

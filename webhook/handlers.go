@@ -12,10 +12,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/seed-d040b84d/portcullis/cluster"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/manifest"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -51,7 +51,7 @@ type Handlers struct {
 
 // NewHandlers returns Handlers decoding with the scheme lib reads.
 func NewHandlers(s *cluster.Settings, r world.Resolver, rev Reviewer) *Handlers {
-	return &Handlers{Settings: s, Resolver: r, Reviewer: rev, decoder: admission.NewDecoder(manifest.Scheme)}
+	return &Handlers{Settings: s, Resolver: r, Reviewer: rev, decoder: admission.NewDecoder(apis.Scheme)}
 }
 
 var (
