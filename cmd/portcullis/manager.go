@@ -220,6 +220,9 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 			return fmt.Errorf("--watch-namespace %q is not a namespace name: %s", ns, strings.Join(errs, "; "))
 		}
 	}
+	if errs := validation.IsDNS1123Subdomain(f.class); len(errs) > 0 {
+		return fmt.Errorf("--ingress-class %q is not an IngressClass name: %s", f.class, strings.Join(errs, "; "))
+	}
 	if f.configMap.Name == "" {
 		f.configMap = intent.ObjectRef{Namespace: f.namespace, Name: "portcullis"}
 	}
@@ -275,6 +278,9 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 			return err
 		}
 		settings = h.Settings
+		if err := keepClassConditions(cfg, mgr, f); err != nil {
+			return err
+		}
 		if err := mgr.AddReadyzCheck("webhook", srv.StartedChecker()); err != nil {
 			return err
 		}
@@ -359,6 +365,19 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, f managerFlags) (*we
 		}
 	}
 	return webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap, Policies: engine, PolicyDir: dir})
+}
+
+// keepClassConditions keeps the Ingress webhooks' class condition in step
+// with the IngressClasses whose controller is ours, so every Ingress the
+// controller serves is judged at admission (docs/webhook.md).
+func keepClassConditions(cfg *rest.Config, mgr manager.Manager, f managerFlags) error {
+	direct, err := client.New(cfg, client.Options{Scheme: apis.Scheme})
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	names := splitList(f.webhookConfigs)
+	return mgr.Add(&webhook.ClassConditions{Client: direct, Cache: mgr.GetCache(), Class: f.class,
+		ValidatingConfigs: names, MutatingConfigs: names, Log: mgr.GetLogger().WithName("webhook-classes")})
 }
 
 // setupController starts the data plane: one reconciler judges the cluster

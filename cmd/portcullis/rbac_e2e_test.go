@@ -29,8 +29,10 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/report"
 	"github.com/seed-d040b84d/portcullis/lib/apis"
+	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
 	"github.com/seed-d040b84d/portcullis/test/harness"
+	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 // TestManagerRunsUnderTheInstalledRBAC runs `portcullis manager` as the
@@ -68,6 +70,17 @@ func runsUnderRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 	asSA.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:portcullis-system:portcullis"}
 	done := managerRunning(ctx, t, asSA, testFlags(t, "webhook", port))
 	denialOnServing(ctx, t, api.Client, map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"})
+	// It may widen the Ingress webhooks' class condition to a new
+	// IngressClass of ours (get and patch on its own configurations).
+	require.NoError(t, api.Client.Create(ctx, &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "team-b"},
+		Spec: networkingv1.IngressClassSpec{Controller: validate.ControllerName}}))
+	require.Eventually(t, func() bool {
+		var v admissionregistrationv1.ValidatingWebhookConfiguration
+		var m admissionregistrationv1.MutatingWebhookConfiguration
+		want := webhook.ClassExpression([]string{"portcullis", "team-b"})
+		return api.Client.Get(ctx, client.ObjectKey{Name: "portcullis"}, &v) == nil && condition(v.Webhooks[0].MatchConditions) == want &&
+			api.Client.Get(ctx, client.ObjectKey{Name: "portcullis"}, &m) == nil && condition(m.Webhooks[0].MatchConditions) == want
+	}, 30*time.Second, 100*time.Millisecond, "the class condition names team-b")
 
 	sa, err := client.New(asSA, client.Options{Scheme: apis.Scheme})
 	require.NoError(t, err)
