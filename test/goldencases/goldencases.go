@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/lib/manifest"
+	"github.com/seed-d040b84d/portcullis/lint"
 )
 
 // Now is the fixed clock the cases are judged by; every certificate fixture's
