@@ -111,8 +111,9 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	mf := managerFlags{
-		namespace: controllerNamespace, components: "webhook,controller", class: "portcullis", prefix: "nginx.ingress.kubernetes.io",
-		passthrough: f.passthrough, httpsAddr: fmt.Sprintf("127.0.0.1:%d", f.httpsPort), passthroughFallback: fmt.Sprintf("127.0.0.1:%d", fallback),
+		namespace: controllerNamespace, components: "webhook,controller",
+		judgeFlags: judgeFlags{class: "portcullis", prefix: "nginx.ingress.kubernetes.io", passthrough: f.passthrough},
+		httpsAddr:  fmt.Sprintf("127.0.0.1:%d", f.httpsPort), passthroughFallback: fmt.Sprintf("127.0.0.1:%d", fallback),
 		nginx: true, nginxDir: filepath.Join(f.stateDir, "nginx"), nginxAddress: "127.0.0.1",
 		httpPort: f.httpPort, nginxHTTPSPort: f.httpsPort, nginxStatus: fmt.Sprintf("127.0.0.1:%d", status),
 		webhookHost: "127.0.0.1", webhookPort: f.webhookPort,

@@ -10,10 +10,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,22 +26,16 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/validate"
-	"github.com/seed-d040b84d/portcullis/policies"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 // managerFlags are the flags of portcullis manager.
 type managerFlags struct {
+	// judgeFlags are the flags that change a verdict, shared with lint.
+	judgeFlags
 	kubeconfig          string
 	namespace           string
 	components          string
-	configMap           intent.ObjectRef
-	class               string
-	withoutClass        bool
-	prefix              string
-	passthrough         bool
-	defaultCert         intent.ObjectRef
 	webhookHost         string
 	webhookPort         int
 	certDir             string
@@ -52,14 +44,10 @@ type managerFlags struct {
 	webhookConfigs      string
 	metricsAddr         string
 	probeAddr           string
-	policyDir           string
-	policyTimeout       time.Duration
-	timeoutAllows       bool
 	httpsAddr           string
 	passthroughFallback string
 	passthroughUpstream string
 	leaderElect         bool
-	watchNamespaces     stringList
 	publishService      intent.ObjectRef
 	publishAddresses    stringList
 	nginx               bool
@@ -92,22 +80,14 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&f.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (in a cluster: the service account)")
 	fs.StringVar(&f.namespace, "namespace", ns, "the controller's namespace ($POD_NAMESPACE)")
+	f.judgeFlags.register(fs, "NAMESPACE/portcullis")
 	fs.StringVar(&f.components, "components", "webhook", "what this process runs, comma-separated: webhook (admission), controller (the data plane: nginx, and the passthrough proxy with --enable-ssl-passthrough)")
-	fs.Var(refFlag{&f.configMap}, "configmap", "the controller ConfigMap, namespace/name (default NAMESPACE/portcullis)")
-	fs.StringVar(&f.class, "ingress-class", "portcullis", "the ingress class that is ours")
-	fs.BoolVar(&f.withoutClass, "watch-ingress-without-class", false, "also serve Ingresses that name no class")
-	fs.StringVar(&f.prefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "ingress-nginx annotation prefix")
-	fs.BoolVar(&f.passthrough, "enable-ssl-passthrough", false, "admit and serve ssl-passthrough")
-	fs.Var(refFlag{&f.defaultCert}, "default-ssl-certificate", "the default certificate secret, namespace/name")
 	fs.StringVar(&f.webhookHost, "webhook-host", "", "address the webhook server listens on (all when empty)")
 	fs.IntVar(&f.webhookPort, "webhook-port", webhook.DefaultPort, "webhook server HTTPS port")
 	fs.StringVar(&f.certDir, "webhook-cert-dir", "/run/portcullis/webhook-certs", "directory of the webhook's tls.crt and tls.key")
 	fs.StringVar(&f.certMode, "webhook-cert-mode", certSelfSigned, "self-signed: make, store and rotate a CA and serving certificate and patch caBundle; files: use the files in --webhook-cert-dir as they are (cert-manager)")
 	fs.Var(&f.webhookHosts, "webhook-cert-host", "a DNS name or IP of the serving certificate (repeatable; default the portcullis-webhook Service's names)")
 	fs.StringVar(&f.webhookConfigs, "webhook-configurations", "portcullis", "comma-separated names of the Validating and Mutating webhook configurations whose caBundle is kept current")
-	fs.StringVar(&f.policyDir, "policy-dir", "", "a directory of Rego policies (.rego, recursively) applied beside the ConfigMaps labelled portcullis.dev/policy")
-	fs.DurationVar(&f.policyTimeout, "policy-timeout", policies.DefaultTimeout, "longest evaluation of the Rego policies for one object")
-	fs.BoolVar(&f.timeoutAllows, "policy-timeout-allows", false, "admit (with a warning) an object whose policy evaluation timed out; by default it is denied")
 	fs.StringVar(&f.httpsAddr, "https-address", ":443", "where the passthrough proxy listens (the HTTPS port)")
 	fs.StringVar(&f.passthroughFallback, "ssl-passthrough-fallback", "127.0.0.1:442", "nginx's TLS listener (with proxy_protocol) for connections that are not passed through")
 	fs.StringVar(&f.passthroughUpstream, "passthrough-upstream", passthrough.UpstreamService, "where passed-through connections go: service (the Service's ClusterIP) or endpoints (its ready EndpointSlice addresses)")
@@ -117,7 +97,6 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.httpPort, "http-port", 80, "nginx's HTTP port")
 	fs.IntVar(&f.nginxHTTPSPort, "https-port", 443, "nginx's HTTPS port (without passthrough; with it, nginx's TLS listener is --ssl-passthrough-fallback)")
 	fs.StringVar(&f.nginxStatus, "nginx-status-address", "127.0.0.1:10246", "loopback address of nginx's status server, which confirms reloads")
-	fs.Var(&f.watchNamespaces, "watch-namespace", "serve and judge only the Ingresses of this namespace (repeatable; default every namespace); the manager then reads namespaced objects only there and in --namespace")
 	fs.BoolVar(&f.leaderElect, "leader-elect", true, "elect a leader among replicas (a Lease in --namespace); only the leader writes Ingress status and events, every replica serves")
 	fs.Var(refFlag{&f.publishService}, "publish-service", "namespace/name of the Service in front of the data plane; its load balancer addresses go in the status of the Ingresses served")
 	fs.Var(&f.publishAddresses, "publish-status-address", "an IP address or host name for the status of the Ingresses served, instead of --publish-service (repeatable)")
@@ -139,6 +118,9 @@ func runManager(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "portcullis manager: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if msg := f.deprecation(); msg != "" {
+		fmt.Fprintf(stderr, "portcullis manager: %s\n", msg)
 	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(stderr)))
 	cfg, err := restConfig(f.kubeconfig)
@@ -163,20 +145,6 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 	return ctrl.GetConfig()
 }
 
-// validateOptions are lib's options from the flags.
-func (f *managerFlags) validateOptions() validate.Options {
-	o := validate.Options{
-		Class:                validate.ClassOptions{Name: f.class, WatchWithoutClass: f.withoutClass, Namespaces: f.watchNamespaces},
-		AnnotationsPrefix:    f.prefix,
-		EnableSSLPassthrough: f.passthrough,
-	}
-	if f.defaultCert.Name != "" {
-		d := f.defaultCert
-		o.DefaultSSLCertificate = &d
-	}
-	return o
-}
-
 // Components of the manager.
 const (
 	componentWebhook    = "webhook"
@@ -187,27 +155,62 @@ const (
 // the webhook server serves (with the webhook component) or the caches have
 // synced (without it).
 func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func()) error {
+	components, err := f.check()
+	if err != nil {
+		return err
+	}
+	opts := f.managerOptions()
+	var srv ctrlwebhook.Server
+	var rotator *webhook.CertRotator
+	if components[componentWebhook] {
+		if rotator, err = certRotator(ctx, cfg, f); err != nil {
+			return err
+		}
+		srv = webhook.NewServer(webhook.ServerOptions{Host: f.webhookHost, Port: f.webhookPort, CertDir: f.certDir})
+		opts.WebhookServer = srv
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
+	if err != nil {
+		return fmt.Errorf("manager: %w", err)
+	}
+	if err := addShared(ctx, mgr, rotator); err != nil {
+		return err
+	}
+	if err := addComponents(ctx, cfg, mgr, f, components, srv); err != nil {
+		return err
+	}
+	if started != nil {
+		if err := mgr.Add(whenStarted(mgr, srv, started)); err != nil {
+			return err
+		}
+	}
+	return mgr.Start(ctx)
+}
+
+// check refuses flags that cannot work, naming the flag, fills in the
+// defaults that depend on others, and returns the components to run.
+func (f *managerFlags) check() (map[string]bool, error) {
 	components := map[string]bool{}
 	for _, c := range splitList(f.components) {
 		if c != componentWebhook && c != componentController {
-			return fmt.Errorf("--components: %q is not one of %q, %q", c, componentWebhook, componentController)
+			return nil, fmt.Errorf("--components: %q is not one of %q, %q", c, componentWebhook, componentController)
 		}
 		components[c] = true
 	}
 	if len(components) == 0 {
-		return fmt.Errorf("--components: name at least one of %q, %q", componentWebhook, componentController)
+		return nil, fmt.Errorf("--components: name at least one of %q, %q", componentWebhook, componentController)
 	}
-	for _, ns := range f.watchNamespaces {
-		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
-			return fmt.Errorf("--watch-namespace %q is not a namespace name: %s", ns, strings.Join(errs, "; "))
-		}
-	}
-	if errs := validation.IsDNS1123Subdomain(f.class); len(errs) > 0 {
-		return fmt.Errorf("--ingress-class %q is not an IngressClass name: %s", f.class, strings.Join(errs, "; "))
+	if err := f.judgeFlags.check(); err != nil {
+		return nil, err
 	}
 	if f.configMap.Name == "" {
 		f.configMap = intent.ObjectRef{Namespace: f.namespace, Name: "portcullis"}
 	}
+	return components, nil
+}
+
+// managerOptions are controller-runtime's options from the flags.
+func (f *managerFlags) managerOptions() ctrl.Options {
 	opts := ctrl.Options{
 		Logger:                        f.logger,
 		Scheme:                        apis.Scheme,
@@ -226,20 +229,12 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 			opts.Cache.DefaultNamespaces[ns] = cache.Config{}
 		}
 	}
-	var srv ctrlwebhook.Server
-	var rotator *webhook.CertRotator
-	if components[componentWebhook] {
-		var err error
-		if rotator, err = certRotator(ctx, cfg, f); err != nil {
-			return err
-		}
-		srv = webhook.NewServer(webhook.ServerOptions{Host: f.webhookHost, Port: f.webhookPort, CertDir: f.certDir})
-		opts.WebhookServer = srv
-	}
-	mgr, err := ctrl.NewManager(cfg, opts)
-	if err != nil {
-		return fmt.Errorf("manager: %w", err)
-	}
+	return opts
+}
+
+// addShared adds what every component needs: the liveness check, the
+// Ingress host indexes and, in self-signed mode, the certificate rotator.
+func addShared(ctx context.Context, mgr manager.Manager, rotator *webhook.CertRotator) error {
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
@@ -249,10 +244,14 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 		return err
 	}
 	if rotator != nil {
-		if err := mgr.Add(rotator); err != nil {
-			return err
-		}
+		return mgr.Add(rotator)
 	}
+	return nil
+}
+
+// addComponents adds the webhook and the controller; both judge with one
+// Settings (the controller ConfigMap in force) and one certificate cache.
+func addComponents(ctx context.Context, cfg *rest.Config, mgr manager.Manager, f managerFlags, components map[string]bool, srv ctrlwebhook.Server) error {
 	var settings *cluster.Settings
 	if components[componentWebhook] {
 		h, err := setupWebhook(ctx, mgr, f)
@@ -275,27 +274,22 @@ func manage(ctx context.Context, cfg *rest.Config, f managerFlags, started func(
 			return err
 		}
 	}
-	if settings != nil {
-		if err := forgetDeletedSecrets(ctx, mgr, settings.Certs()); err != nil {
-			return err
-		}
+	return forgetDeletedSecrets(ctx, mgr, settings.Certs())
+}
+
+// whenStarted calls started once the webhook server serves, or, without
+// one, once the caches have synced.
+func whenStarted(mgr manager.Manager, srv ctrlwebhook.Server, started func()) manager.RunnableFunc {
+	if srv != nil {
+		return whenServing(srv, started)
 	}
-	if started != nil {
-		ready := func(ctx context.Context) error {
-			if mgr.GetCache().WaitForCacheSync(ctx) {
-				started()
-			}
-			<-ctx.Done()
-			return nil
+	return func(ctx context.Context) error {
+		if mgr.GetCache().WaitForCacheSync(ctx) {
+			started()
 		}
-		if srv != nil {
-			ready = whenServing(srv, started)
-		}
-		if err := mgr.Add(manager.RunnableFunc(ready)); err != nil {
-			return err
-		}
+		<-ctx.Done()
+		return nil
 	}
-	return mgr.Start(ctx)
 }
 
 func splitList(s string) []string {

@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/seed-d040b84d/portcullis/lib/apis"
-	"github.com/seed-d040b84d/portcullis/policies"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
@@ -50,18 +49,9 @@ func certRotator(ctx context.Context, cfg *rest.Config, f managerFlags) (*webhoo
 
 // setupWebhook registers the admission handlers with the Rego engine.
 func setupWebhook(ctx context.Context, mgr manager.Manager, f managerFlags) (*webhook.Handlers, error) {
-	engine, err := policies.New(policies.Options{Timeout: f.policyTimeout, AllowOnTimeout: f.timeoutAllows})
+	engine, dir, err := f.policyEngine(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var dir []policies.Module
-	if f.policyDir != "" {
-		if dir, _, err = policies.FromDir(f.policyDir); err != nil {
-			return nil, err
-		}
-		if err := engine.Load(ctx, dir); err != nil {
-			return nil, fmt.Errorf("--policy-dir: %w", err)
-		}
 	}
 	return webhook.Setup(ctx, mgr, webhook.Options{Validate: f.validateOptions(), ConfigMap: f.configMap, Policies: engine, PolicyDir: dir})
 }
