@@ -14,12 +14,6 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
-// Backend-TLS defaults (ingress-nginx's).
-const (
-	defaultProxySSLDepth   = 1
-	defaultProxySSLCiphers = "DEFAULT"
-)
-
 // paths builds every path's backend, protocol and backend TLS from either
 // dialect (FEATURES.md §3a, §4, §8).
 func (b *builder) paths() {
@@ -206,10 +200,10 @@ func (b *builder) proxySSL() (*intent.BackendTLS, *intent.FailClosed) {
 func (b *builder) plainBackendTLS() *intent.BackendTLS {
 	n := b.ann.Nginx
 	t := &intent.BackendTLS{
-		Depth:        defaultProxySSLDepth,
+		Depth:        annotations.DefaultProxySSLVerifyDepth,
 		Name:         n.ProxySSLName,
 		Protocols:    nginxpolicy.DefaultProtocols(),
-		Ciphers:      defaultProxySSLCiphers,
+		Ciphers:      annotations.DefaultProxySSLCiphers,
 		SessionReuse: true,
 		Source:       "annotation",
 	}
