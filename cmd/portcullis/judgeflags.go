@@ -27,10 +27,8 @@ type judgeFlags struct {
 	passthrough     bool
 	defaultCert     intent.ObjectRef
 	policyDirs      stringList
-	// policiesAlias is set when the deprecated --policies was given.
-	policiesAlias bool
-	policyTimeout time.Duration
-	timeoutAllows bool
+	policyTimeout   time.Duration
+	timeoutAllows   bool
 }
 
 // register adds the flags to fs; configMapDefault says what an unset
@@ -44,7 +42,6 @@ func (j *judgeFlags) register(fs *flag.FlagSet, configMapDefault string) {
 	fs.BoolVar(&j.passthrough, "enable-ssl-passthrough", false, "admit and serve ssl-passthrough (otherwise ssl-passthrough: \"true\" is refused)")
 	fs.Var(refFlag{&j.defaultCert}, "default-ssl-certificate", "the default certificate secret, namespace/name")
 	fs.Var(&j.policyDirs, "policy-dir", "a directory of Rego policies (.rego, recursively) applied beside the built-ins and the ConfigMaps labelled portcullis.dev/policy (repeatable)")
-	fs.Var(aliasFlag{&j.policyDirs, &j.policiesAlias}, "policies", "deprecated: the old name of --policy-dir")
 	fs.DurationVar(&j.policyTimeout, "policy-timeout", policies.DefaultTimeout, "longest evaluation of the Rego policies for one object")
 	fs.BoolVar(&j.timeoutAllows, "policy-timeout-allows", false, "admit (with a warning) an object whose policy evaluation timed out; by default it is denied")
 }
@@ -60,14 +57,6 @@ func (j *judgeFlags) check() error {
 		}
 	}
 	return nil
-}
-
-// deprecation is the notice for deprecated flags that were given, or "".
-func (j *judgeFlags) deprecation() string {
-	if j.policiesAlias {
-		return "--policies is deprecated; use --policy-dir (the same flag as on the manager)"
-	}
-	return ""
 }
 
 // validateOptions are lib's options from the flags (the ConfigMap supplies

@@ -53,6 +53,9 @@ func (f refFlag) Set(v string) error {
 type lintFlags struct {
 	files  stringList
 	output string
+	// policiesAlias is set when --policies, lint's old name of
+	// --policy-dir, was given.
+	policiesAlias bool
 	// judgeFlags are the flags that change a verdict, shared with the manager.
 	judgeFlags
 }
@@ -61,6 +64,7 @@ func (f *lintFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.files, "f", "a YAML/JSON file or a directory of them (repeatable; - for stdin)")
 	fs.StringVar(&f.output, "o", "text", "output format: text, json, sarif (SARIF 2.1.0: GitHub code scanning), junit (JUnit XML) or github (GitHub Actions workflow commands)")
 	f.judgeFlags.register(fs, lint.DefaultConfigMap.String())
+	fs.Var(aliasFlag{&f.policyDirs, &f.policiesAlias}, "policies", "deprecated: the old name of --policy-dir")
 }
 
 // check refuses a command line that cannot run, naming the flag.
@@ -98,8 +102,8 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
 		return lintBadCommand
 	}
-	if msg := f.deprecation(); msg != "" {
-		fmt.Fprintf(stderr, "portcullis lint: %s\n", msg)
+	if f.policiesAlias {
+		fmt.Fprintln(stderr, "portcullis lint: --policies is deprecated; use --policy-dir (the same flag as on the manager)")
 	}
 	rep, err := f.judge()
 	if err != nil {

@@ -87,7 +87,7 @@ func (f *managerFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.certDir, "webhook-cert-dir", "/run/portcullis/webhook-certs", "directory of the webhook's tls.crt and tls.key")
 	fs.StringVar(&f.certMode, "webhook-cert-mode", certSelfSigned, "self-signed: make, store and rotate a CA and serving certificate and patch caBundle; files: use the files in --webhook-cert-dir as they are (cert-manager)")
 	fs.Var(&f.webhookHosts, "webhook-cert-host", "a DNS name or IP of the serving certificate (repeatable; default the portcullis-webhook Service's names)")
-	fs.StringVar(&f.webhookConfigs, "webhook-configurations", "portcullis", "comma-separated names of the Validating and Mutating webhook configurations whose caBundle is kept current")
+	fs.StringVar(&f.webhookConfigs, "webhook-configurations", "portcullis", "comma-separated names of the Validating and Mutating webhook configurations whose caBundle and Ingress class condition are kept current")
 	fs.StringVar(&f.httpsAddr, "https-address", ":443", "where the passthrough proxy listens (the HTTPS port)")
 	fs.StringVar(&f.passthroughFallback, "ssl-passthrough-fallback", "127.0.0.1:442", "nginx's TLS listener (with proxy_protocol) for connections that are not passed through")
 	fs.StringVar(&f.passthroughUpstream, "passthrough-upstream", passthrough.UpstreamService, "where passed-through connections go: service (the Service's ClusterIP) or endpoints (its ready EndpointSlice addresses)")
@@ -118,9 +118,6 @@ func runManager(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "portcullis manager: unexpected argument %q\n", fs.Arg(0))
 		return 2
-	}
-	if msg := f.deprecation(); msg != "" {
-		fmt.Fprintf(stderr, "portcullis manager: %s\n", msg)
 	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(stderr)))
 	cfg, err := restConfig(f.kubeconfig)
