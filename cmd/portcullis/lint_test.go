@@ -180,3 +180,22 @@ func TestLintTakesTheManagersVerdictFlags(t *testing.T) {
 		assert.NotNil(t, judge.Lookup(name), name)
 	}
 }
+
+// TestVerdictFlagsRefuseBadNames: an --ingress-class or --watch-namespace no
+// cluster could hold is refused, naming the flag, by lint (exit 2) and by
+// the manager before it starts.
+func TestVerdictFlagsRefuseBadNames(t *testing.T) {
+	for flagName, value := range map[string]string{"--ingress-class": "Team_B", "--watch-namespace": "Not_A_Namespace"} {
+		code, _, stderr := runCLI(t, "lint", "-f", lintFile("allowed.yaml"), flagName, value)
+		assert.Equal(t, 2, code, flagName)
+		assert.Contains(t, stderr, flagName+` "`+value+`"`)
+
+		var mf managerFlags
+		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+		mf.register(fs)
+		require.NoError(t, fs.Parse([]string{flagName, value}))
+		_, err := mf.check()
+		require.Error(t, err, flagName)
+		assert.Contains(t, err.Error(), flagName+` "`+value+`"`)
+	}
+}
