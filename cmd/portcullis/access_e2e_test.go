@@ -25,6 +25,7 @@ import (
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // TestAccessControlOnTheWire proves, with the real curl against real nginx
@@ -48,14 +49,15 @@ func TestAccessControlOnTheWire(t *testing.T) {
 	require.NoError(t, os.WriteFile(caFile, ca.CertPEM(), 0o600))
 	w.namespace(t, "office")
 	w.namespace(t, "other")
+	office, other := gen.InNamespace("office"), gen.InNamespace("other")
 	cert := leaf(t, ca, "access", certgen.DNSNames("office.access.test", "deny.access.test"))
-	w.create(t, tlsSecret("office", "tls", cert), externalName("office", "backend"), externalName("other", "backend"),
-		newIngress("office", "web", "office.access.test", withTLS("tls"), route("/", "backend", w.echoPort),
-			annotate(ingressNginx+"allowlist-source-range", "127.0.0.2/32, 10.0.0.0/8")),
-		newIngress("office", "plain", "plain.access.test", route("/", "backend", w.echoPort),
-			annotate(ingressNginx+"whitelist-source-range", "127.0.0.2")),
-		newIngress("office", "deny", "deny.access.test", withTLS("tls"), route("/", "backend", w.echoPort),
-			annotate(ingressNginx+"denylist-source-range", "127.0.0.3/32")))
+	w.create(t, gen.TLSSecret("tls", cert, office), gen.ExternalName("backend", "localhost", office), gen.ExternalName("backend", "localhost", other),
+		gen.Ingress("web", office, gen.Host("office.access.test"), gen.TLS("tls"), gen.Path("/", "backend", int32(w.echoPort)),
+			gen.Annotation(ingressNginx+"allowlist-source-range", "127.0.0.2/32, 10.0.0.0/8")),
+		gen.Ingress("plain", office, gen.Host("plain.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
+			gen.Annotation(ingressNginx+"whitelist-source-range", "127.0.0.2")),
+		gen.Ingress("deny", office, gen.Host("deny.access.test"), gen.TLS("tls"), gen.Path("/", "backend", int32(w.echoPort)),
+			gen.Annotation(ingressNginx+"denylist-source-range", "127.0.0.3/32")))
 	c := curler{w: w, caFile: caFile}
 	c.await(t, "127.0.0.2", "https://office.access.test/", http.StatusOK)
 
@@ -78,13 +80,13 @@ func TestAccessControlOnTheWire(t *testing.T) {
 	t.Run("an accessControl Policy in another namespace's Ingress", func(t *testing.T) {
 		w.create(t, &nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "lab-only"},
 			Spec: nginxv1.PolicySpec{AccessControl: &runtime.RawExtension{Raw: []byte(`{"allow":["127.0.0.4/32"]}`)}}},
-			newIngress("other", "lab", "lab.access.test", route("/", "backend", w.echoPort), annotate(nginxOrg+"policies", "lab-only")))
+			gen.Ingress("lab", other, gen.Host("lab.access.test"), gen.Path("/", "backend", int32(w.echoPort)), gen.Annotation(nginxOrg+"policies", "lab-only")))
 		c.await(t, "127.0.0.4", "http://lab.access.test/", http.StatusOK)
 		assert.Equal(t, http.StatusForbidden, c.status(t, "127.0.0.2", "http://lab.access.test/"))
 	})
 	t.Run("authentication portcullis does not enforce fails closed", func(t *testing.T) {
-		w.create(t, newIngress("other", "external", "external.access.test", route("/", "backend", w.echoPort),
-			annotate(ingressNginx+"auth-url", "http://localhost:1/check", ingressNginx+"auth-proxy-set-headers", "other/headers")))
+		w.create(t, gen.Ingress("external", other, gen.Host("external.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
+			gen.Annotation(ingressNginx+"auth-url", "http://localhost:1/check"), gen.Annotation(ingressNginx+"auth-proxy-set-headers", "other/headers")))
 		w.warning(t, "other", "external", "Rejected", "portcullis cannot enforce this")
 		c.await(t, "127.0.0.1", "http://external.access.test/", http.StatusServiceUnavailable)
 	})
@@ -117,11 +119,11 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		defer backend.Close()
 		authURL := fmt.Sprintf("http://localhost:%d/check", auth.Listener.Addr().(*net.TCPAddr).Port)
 		backendPort := backend.Listener.Addr().(*net.TCPAddr).Port
-		w.create(t, newIngress("office", "sso", "sso.access.test", route("/", "backend", backendPort),
-			annotate(ingressNginx+"auth-url", authURL, ingressNginx+"auth-response-headers", "X-Auth-Request-User",
-				ingressNginx+"auth-signin", "https://login.access.test/start")),
-			newIngress("other", "api", "api.access.test", route("/", "backend", backendPort),
-				annotate(ingressNginx+"auth-url", authURL, ingressNginx+"auth-method", "GET")))
+		w.create(t, gen.Ingress("sso", office, gen.Host("sso.access.test"), gen.Path("/", "backend", int32(backendPort)),
+			gen.Annotation(ingressNginx+"auth-url", authURL), gen.Annotation(ingressNginx+"auth-response-headers", "X-Auth-Request-User"),
+			gen.Annotation(ingressNginx+"auth-signin", "https://login.access.test/start")),
+			gen.Ingress("api", other, gen.Host("api.access.test"), gen.Path("/", "backend", int32(backendPort)),
+				gen.Annotation(ingressNginx+"auth-url", authURL), gen.Annotation(ingressNginx+"auth-method", "GET")))
 		const private = "http://sso.access.test/private?x=1"
 		c.await(t, "127.0.0.1", private, http.StatusFound)
 		assert.Contains(t, c.headers(t, "127.0.0.1", private),
@@ -137,14 +139,12 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		assert.Equal(t, http.StatusInternalServerError, c.status(t, "127.0.0.1", private, "-H", "Authorization: Bearer good"), "no authentication service: closed")
 	})
 	t.Run("basic authentication in both dialects and the basicAuth Policy: 401 with the realm, 200 with a password", func(t *testing.T) {
-		w.create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "users"},
-			Data: map[string][]byte{"auth": []byte("alice:" + bcryptS3cret + "\n")}},
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "htpasswd"}, Type: "nginx.org/htpasswd",
-				Data: map[string][]byte{"htpasswd": []byte("bob:" + bcryptS3cret + "\n")}},
-			newIngress("office", "staff", "staff.access.test", route("/", "backend", w.echoPort),
-				annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "users", ingressNginx+"auth-realm", "Staff only")),
-			newIngress("other", "inc", "inc.access.test", route("/", "backend", w.echoPort),
-				annotate(nginxOrg+"basic-auth-secret", "htpasswd", nginxOrg+"basic-auth-realm", "Inc staff")))
+		w.create(t, gen.Secret("users", office, gen.Data("auth", "alice:"+bcryptS3cret+"\n")),
+			gen.Secret("htpasswd", other, gen.SecretType("nginx.org/htpasswd"), gen.Data("htpasswd", "bob:"+bcryptS3cret+"\n")),
+			gen.Ingress("staff", office, gen.Host("staff.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
+				gen.Annotation(ingressNginx+"auth-type", "basic"), gen.Annotation(ingressNginx+"auth-secret", "users"), gen.Annotation(ingressNginx+"auth-realm", "Staff only")),
+			gen.Ingress("inc", other, gen.Host("inc.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
+				gen.Annotation(nginxOrg+"basic-auth-secret", "htpasswd"), gen.Annotation(nginxOrg+"basic-auth-realm", "Inc staff")))
 		c.await(t, "127.0.0.1", "http://staff.access.test/", http.StatusUnauthorized)
 		assert.Contains(t, c.headers(t, "127.0.0.1", "http://staff.access.test/"), `WWW-Authenticate: Basic realm="Staff only"`)
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://staff.access.test/", "-u", "alice:s3cret"))
@@ -157,10 +157,10 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		// NGINX's basicAuth Policy, and ingress-nginx's auth-map (a key per user).
 		w.create(t, &nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "staff"},
 			Spec: nginxv1.PolicySpec{BasicAuth: &runtime.RawExtension{Raw: []byte(`{"secret":"htpasswd","realm":"Policy staff"}`)}}},
-			newIngress("other", "policy-auth", "policy.access.test", route("/", "backend", w.echoPort), annotate(nginxOrg+"policies", "staff")),
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "office", Name: "user-map"}, Data: map[string][]byte{"carol": []byte(bcryptS3cret)}},
-			newIngress("office", "map", "map.access.test", route("/", "backend", w.echoPort),
-				annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "user-map", ingressNginx+"auth-secret-type", "auth-map")))
+			gen.Ingress("policy-auth", other, gen.Host("policy.access.test"), gen.Path("/", "backend", int32(w.echoPort)), gen.Annotation(nginxOrg+"policies", "staff")),
+			gen.Secret("user-map", office, gen.Data("carol", bcryptS3cret)),
+			gen.Ingress("map", office, gen.Host("map.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
+				gen.Annotation(ingressNginx+"auth-type", "basic"), gen.Annotation(ingressNginx+"auth-secret", "user-map"), gen.Annotation(ingressNginx+"auth-secret-type", "auth-map")))
 		c.await(t, "127.0.0.1", "http://policy.access.test/", http.StatusUnauthorized)
 		assert.Contains(t, c.headers(t, "127.0.0.1", "http://policy.access.test/"), `WWW-Authenticate: Basic realm="Policy staff"`)
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://policy.access.test/", "-u", "bob:s3cret"))
@@ -169,21 +169,20 @@ func TestAccessControlOnTheWire(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, c.status(t, "127.0.0.1", "http://map.access.test/", "-u", "alice:s3cret"))
 	})
 	t.Run("satisfy any: the allowlist or a password", func(t *testing.T) {
-		w.create(t, newIngress("office", "either", "either.access.test", route("/", "backend", w.echoPort),
-			annotate(ingressNginx+"auth-type", "basic", ingressNginx+"auth-secret", "users",
-				ingressNginx+"allowlist-source-range", "127.0.0.2", ingressNginx+"satisfy", "any")))
+		w.create(t, gen.Ingress("either", office, gen.Host("either.access.test"), gen.Path("/", "backend", int32(w.echoPort)),
+			gen.Annotation(ingressNginx+"auth-type", "basic"), gen.Annotation(ingressNginx+"auth-secret", "users"),
+			gen.Annotation(ingressNginx+"allowlist-source-range", "127.0.0.2"), gen.Annotation(ingressNginx+"satisfy", "any")))
 		c.await(t, "127.0.0.2", "http://either.access.test/", http.StatusOK)
 		assert.Equal(t, http.StatusUnauthorized, c.status(t, "127.0.0.1", "http://either.access.test/"))
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://either.access.test/", "-u", "alice:s3cret"))
 	})
 	t.Run("the ConfigMap's allowlist applies where an Ingress sets none; cert-manager's solver keeps its own", func(t *testing.T) {
-		w.create(t, newIngress("other", "public", "public.access.test", route("/", "backend", w.echoPort)),
-			newIngress("office", "cm-acme-http-solver-abcde", "office.access.test", route("/.well-known/acme-challenge/", "backend", w.echoPort),
-				annotate(ingressNginx+"whitelist-source-range", "0.0.0.0/0,::/0")))
+		w.create(t, gen.Ingress("public", other, gen.Host("public.access.test"), gen.Path("/", "backend", int32(w.echoPort))),
+			gen.Ingress("cm-acme-http-solver-abcde", office, gen.Host("office.access.test"), gen.Path("/.well-known/acme-challenge/", "backend", int32(w.echoPort)),
+				gen.Annotation(ingressNginx+"whitelist-source-range", "0.0.0.0/0,::/0")))
 		c.await(t, "127.0.0.1", "http://public.access.test/", http.StatusOK)
 		c.await(t, "127.0.0.1", "http://office.access.test/.well-known/acme-challenge/token", http.StatusOK)
-		w.create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
-			Data: map[string]string{"allowlist-source-range": "127.0.0.5/32"}})
+		w.create(t, gen.ConfigMap("portcullis", gen.InNamespace(w.system), gen.Data("allowlist-source-range", "127.0.0.5/32")))
 		c.await(t, "127.0.0.1", "http://public.access.test/", http.StatusForbidden)
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.5", "http://public.access.test/"))
 		assert.Equal(t, http.StatusOK, c.status(t, "127.0.0.1", "http://office.access.test/.well-known/acme-challenge/token"),

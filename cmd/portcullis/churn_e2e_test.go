@@ -33,6 +33,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // Churn's size: Ingresses (each with its own Secret) created, updated and
@@ -65,10 +66,10 @@ func TestChurnKeepsStableHostsServing(t *testing.T) {
 
 	ca := w.newCA(t, "churn CA")
 	wildcard := leaf(t, ca, "*.churn.test", certgen.DNSNames("*.churn.test"))
-	w.create(t, tlsSecret(ns, "stable-tls", wildcard), externalName(ns, "backend"))
+	w.create(t, gen.TLSSecret("stable-tls", wildcard, gen.InNamespace(ns)), gen.ExternalName("backend", "localhost", gen.InNamespace(ns)))
 	for i := 0; i < stableHosts; i++ {
-		w.create(t, newIngress(ns, fmt.Sprintf("stable-%d", i), fmt.Sprintf("stable-%d.churn.test", i),
-			withTLS("stable-tls"), route("/", "backend", w.echoPort)))
+		w.create(t, gen.Ingress(fmt.Sprintf("stable-%d", i), gen.InNamespace(ns), gen.Host(fmt.Sprintf("stable-%d.churn.test", i)),
+			gen.TLS("stable-tls"), gen.Path("/", "backend", int32(w.echoPort))))
 	}
 	done := managerRunning(ctx, t, api.Config, f)
 	stopped := false
@@ -180,8 +181,8 @@ func TestChurnKeepsStableHostsServing(t *testing.T) {
 // deletes both.
 func churnOne(ctx context.Context, c client.Client, ns string, i int, cert *certgen.Cert) error {
 	name, host := fmt.Sprintf("churn-%d", i), fmt.Sprintf("churn-%d.churn.test", i)
-	sec := tlsSecret(ns, name, cert)
-	ing := newIngress(ns, name, host, withTLS(name), route("/", "backend", 8080))
+	sec := gen.TLSSecret(name, cert, gen.InNamespace(ns))
+	ing := gen.Ingress(name, gen.InNamespace(ns), gen.Host(host), gen.TLS(name), gen.Path("/", "backend", 8080))
 	if err := c.Create(ctx, sec); err != nil {
 		return fmt.Errorf("create secret %s: %w", name, err)
 	}

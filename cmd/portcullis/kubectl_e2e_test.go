@@ -8,10 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -33,7 +32,7 @@ func TestKubectlNamesTheRefusedObject(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, ns := range []string{"portcullis-system", "team-a", "team-b"} {
-		require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		require.NoError(t, api.Client.Create(ctx, gen.Namespace(ns)))
 	}
 	port := harness.FreePort(t)
 	installWebhookAt(ctx, t, api, port)
@@ -41,8 +40,7 @@ func TestKubectlNamesTheRefusedObject(t *testing.T) {
 	denialOnServing(ctx, t, api.Client, map[string]string{ingressNginx + "ssl-redirect": "yes"})
 
 	for _, ns := range []string{"team-a", "team-b"} {
-		ing := newIngress(ns, "web-"+ns, "web."+ns+".test", route("/", "web", 80), annotate(
-			ingressNginx+"auth-tls-verfy-client", "on", ingressNginx+"proxy-ssl-verify", "of"))
+		ing := gen.Ingress("web-"+ns, gen.InNamespace(ns), gen.Host("web."+ns+".test"), gen.Path("/", "web", 80), gen.Annotation(ingressNginx+"auth-tls-verfy-client", "on"), gen.Annotation(ingressNginx+"proxy-ssl-verify", "of"))
 		err := api.Client.Create(ctx, ing)
 		require.Error(t, err)
 		msg := kubectlPrints(err)

@@ -9,11 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -38,12 +38,7 @@ func TestManagerStartsFromNothing(t *testing.T) {
 	require.NotEmpty(t, status.Status().Details.Causes)
 	assert.Equal(t, "metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-verify-clinet]", status.Status().Details.Causes[0].Field)
 
-	class := "portcullis"
-	good := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "fine"},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class, DefaultBackend: &networkingv1.IngressBackend{
-			Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}},
-	}
+	good := gen.Ingress("fine", gen.InNamespace("default"), gen.DefaultBackend("web", 80))
 	require.NoError(t, api.Client.Create(ctx, good))
 
 	var sec corev1.Secret

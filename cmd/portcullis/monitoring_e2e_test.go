@@ -11,11 +11,10 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -31,7 +30,7 @@ func TestMonitoringReadsExportedMetrics(t *testing.T) {
 	c := api.Client
 	port := harness.FreePort(t)
 	for _, ns := range []string{"portcullis-system", "mon-a", "mon-b"} {
-		require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		require.NoError(t, c.Create(ctx, gen.Namespace(ns)))
 	}
 	installWebhookAt(ctx, t, api, port)
 	f := nginxFlags(t)
@@ -46,8 +45,8 @@ func TestMonitoringReadsExportedMetrics(t *testing.T) {
 	require.NoError(t, err)
 	for _, ns := range []string{"mon-a", "mon-b"} {
 		host := "web." + ns + ".test"
-		require.NoError(t, c.Create(ctx, tlsSecret(ns, "tls", leaf(t, ca, host, certgen.DNSNames(host)))))
-		require.NoError(t, c.Create(ctx, newIngress(ns, "web", host, withTLS("tls"), route("/", "web", 80))))
+		require.NoError(t, c.Create(ctx, gen.TLSSecret("tls", leaf(t, ca, host, certgen.DNSNames(host)), gen.InNamespace(ns))))
+		require.NoError(t, c.Create(ctx, gen.Ingress("web", gen.InNamespace(ns), gen.Host(host), gen.TLS("tls"), gen.Path("/", "web", 80))))
 	}
 	eventually(t, "both hosts never had a certificate expiry", func() string {
 		if n := strings.Count(metricsText(t), "portcullis_certificate_expiry_seconds "); n != 2 {

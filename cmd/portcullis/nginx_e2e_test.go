@@ -16,11 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // TestManagerProgramsNginx runs `portcullis manager --components=controller`
@@ -46,21 +44,10 @@ func TestManagerProgramsNginx(t *testing.T) {
 	require.NoError(t, err)
 	leaf, err := ca.NewLeaf(certgen.DNSNames("web.example.com"))
 	require.NoError(t, err)
-	class := "portcullis"
-	prefix := networkingv1.PathTypePrefix
-	require.NoError(t, api.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-tls"},
-		Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": leaf.ChainPEM(), "tls.key": leaf.KeyPEM()}}))
-	require.NoError(t, api.Client.Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
-		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}}))
-	ing := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class,
-			TLS: []networkingv1.IngressTLS{{Hosts: []string{"web.example.com"}, SecretName: "web-tls"}},
-			Rules: []networkingv1.IngressRule{{Host: "web.example.com", IngressRuleValue: networkingv1.IngressRuleValue{
-				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix,
-					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: int32(port)}}}}}},
-			}}}},
-	}
+	in := gen.InNamespace("default")
+	require.NoError(t, api.Client.Create(ctx, gen.TLSSecret("web-tls", leaf, in)))
+	require.NoError(t, api.Client.Create(ctx, gen.ExternalName("web", "localhost", in)))
+	ing := gen.Ingress("web", in, gen.Host("web.example.com"), gen.TLS("web-tls"), gen.Path("/", "web", int32(port)))
 	require.NoError(t, api.Client.Create(ctx, ing))
 
 	f := nginxFlags(t)

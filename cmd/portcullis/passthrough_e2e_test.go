@@ -13,11 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -58,17 +56,10 @@ func passesThroughBySNI(t *testing.T, upstream string) {
 	}()
 	backendPort := backend.Addr().(*net.TCPAddr).Port
 
-	class := "portcullis"
-	prefix := networkingv1.PathTypePrefix
-	require.NoError(t, api.Client.Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "vault"},
-		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}}))
-	ing := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "vault", Annotations: map[string]string{"nginx.ingress.kubernetes.io/ssl-passthrough": "true"}},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: "pass.example.com", IngressRuleValue: networkingv1.IngressRuleValue{
-			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix,
-				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "vault", Port: networkingv1.ServiceBackendPort{Number: int32(backendPort)}}}}}},
-		}}}},
-	}
+	in := gen.InNamespace("default")
+	require.NoError(t, api.Client.Create(ctx, gen.ExternalName("vault", "localhost", in)))
+	ing := gen.Ingress("vault", in, gen.Host("pass.example.com"), gen.Path("/", "vault", int32(backendPort)),
+		gen.Annotation("nginx.ingress.kubernetes.io/ssl-passthrough", "true"))
 	require.NoError(t, api.Client.Create(ctx, ing))
 
 	https := "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))

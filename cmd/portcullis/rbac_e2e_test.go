@@ -31,6 +31,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
@@ -183,8 +184,8 @@ func TestManagerWatchesOnlyItsNamespaces(t *testing.T) {
 	defer backend.Close()
 	port := backend.Listener.Addr().(*net.TCPAddr).Port
 	for _, ns := range []string{"apps", "other"} {
-		require.NoError(t, api.Client.Create(ctx, externalName(ns, "backend")))
-		require.NoError(t, api.Client.Create(ctx, newIngress(ns, "web", ns+".watch.test", route("/", "backend", port))))
+		require.NoError(t, api.Client.Create(ctx, gen.ExternalName("backend", "localhost", gen.InNamespace(ns))))
+		require.NoError(t, api.Client.Create(ctx, gen.Ingress("web", gen.InNamespace(ns), gen.Host(ns+".watch.test"), gen.Path("/", "backend", int32(port)))))
 		require.NoError(t, api.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "private"}, StringData: map[string]string{"k": "v"}}))
 	}
 

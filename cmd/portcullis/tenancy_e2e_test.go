@@ -28,6 +28,7 @@ import (
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -38,6 +39,12 @@ const (
 	evilNS   = "evil"
 	friendNS = "friend"
 	shareKey = "portcullis.dev/share-hosts-with"
+)
+
+// The namespaces as gen options.
+var (
+	inOwner, inEvil, inFriend = gen.InNamespace(ownerNS), gen.InNamespace(evilNS), gen.InNamespace(friendNS)
+	inMarks                   = gen.InNamespace("marks")
 )
 
 // TestTenancyOnTheWire proves, with real nginx behind the SNI passthrough
@@ -54,12 +61,11 @@ func TestTenancyOnTheWire(t *testing.T) {
 	w.ownerCA = w.newCA(t, "owner CA")
 	clientCA := w.newCA(t, "owner client CA")
 	w.namespace(t, ownerNS)
-	web := newIngress(ownerNS, "web", "www.tenancy.test", withTLS("tls"), route("/", "backend", w.echoPort))
-	w.create(t, tlsSecret(ownerNS, "tls", leaf(t, w.ownerCA, "owner", certgen.DNSNames("www.tenancy.test", "mtls.tenancy.test"))),
-		caSecret(ownerNS, "client-ca", clientCA), externalName(ownerNS, "backend"), web,
-		newIngress(ownerNS, "mtls", "mtls.tenancy.test", withTLS("tls"), route("/", "backend", w.echoPort), annotate(
-			ingressNginx+"auth-tls-secret", ownerNS+"/client-ca",
-			ingressNginx+"auth-tls-verify-client", "on")))
+	web := gen.Ingress("web", inOwner, gen.Host("www.tenancy.test"), gen.TLS("tls"), gen.Path("/", "backend", int32(w.echoPort)))
+	w.create(t, gen.TLSSecret("tls", leaf(t, w.ownerCA, "owner", certgen.DNSNames("www.tenancy.test", "mtls.tenancy.test")), inOwner),
+		gen.CASecret("client-ca", clientCA, inOwner), gen.ExternalName("backend", "localhost", inOwner), web,
+		gen.Ingress("mtls", inOwner, gen.Host("mtls.tenancy.test"), gen.TLS("tls"), gen.Path("/", "backend", int32(w.echoPort)), gen.Annotation(ingressNginx+"auth-tls-secret", ownerNS+"/client-ca"),
+			gen.Annotation(ingressNginx+"auth-tls-verify-client", "on")))
 	w.await(t, w.client(trusting(w.ownerCA, nil)), w.https("www.tenancy.test", "/"), http.StatusOK, nil)
 	w.await(t, w.client(trusting(w.ownerCA, nil)), w.https("mtls.tenancy.test", "/"), http.StatusBadRequest, nil)
 	w.namespace(t, evilNS)
@@ -97,7 +103,7 @@ func startTenancyWire(t *testing.T) *tenancyWire {
 	w.namespace(t, "marks")
 	w.markerCA = w.newCA(t, "marker CA")
 	w.markerPort, _ = passBackend(t, "marker", leaf(t, w.markerCA, "marker", certgen.DNSNames("*.marks.test")))
-	w.create(t, externalName("marks", "backend"), externalName("marks", "marker"))
+	w.create(t, gen.ExternalName("backend", "localhost", inMarks), gen.ExternalName("marker", "localhost", inMarks))
 	return w
 }
 
@@ -110,8 +116,8 @@ func (w *tenancyWire) caughtUp(t *testing.T) {
 	w.marks++
 	n := strconv.Itoa(w.marks)
 	plain, pass := "plain-"+n+".marks.test", "pass-"+n+".marks.test"
-	w.create(t, newIngress("marks", "plain-"+n, plain, route("/", "backend", w.echoPort)),
-		newIngress("marks", "pass-"+n, pass, route("/", "marker", w.markerPort), annotate(ingressNginx+"ssl-passthrough", "true")))
+	w.create(t, gen.Ingress("plain-"+n, inMarks, gen.Host(plain), gen.Path("/", "backend", int32(w.echoPort))),
+		gen.Ingress("pass-"+n, inMarks, gen.Host(pass), gen.Path("/", "marker", int32(w.markerPort)), gen.Annotation(ingressNginx+"ssl-passthrough", "true")))
 	w.await(t, w.client(nil), w.http(plain, "/"), http.StatusOK, nil)
 	eventually(t, "the proxy never routed "+pass, func() string {
 		if _, err := w.handshake(pass, trusting(w.markerCA, nil)); err != nil {
@@ -199,8 +205,8 @@ func httpBackend(t *testing.T, name string) int {
 func (w *tenancyWire) wildcardCapture(t *testing.T) {
 	evilCA := w.newCA(t, "evil CA")
 	port, accepted := passBackend(t, "attacker", leaf(t, evilCA, "*.tenancy.test", certgen.DNSNames("*.tenancy.test")))
-	wild := newIngress(evilNS, "wild", "*.tenancy.test", route("/", "wild", port), annotate(ingressNginx+"ssl-passthrough", "true"))
-	w.create(t, externalName(evilNS, "wild"), wild)
+	wild := gen.Ingress("wild", inEvil, gen.Host("*.tenancy.test"), gen.Path("/", "wild", int32(port)), gen.Annotation(ingressNginx+"ssl-passthrough", "true"))
+	w.create(t, gen.ExternalName("wild", "localhost", inEvil), wild)
 	t.Cleanup(func() { _ = w.c.Delete(w.ctx, wild) })
 	w.caughtUp(t)
 
@@ -224,10 +230,10 @@ func (w *tenancyWire) exactBeatsWildcard(t *testing.T) {
 	appsCA := w.newCA(t, "apps passthrough CA")
 	passCert := leaf(t, appsCA, "*.apps.tenancy.test", certgen.DNSNames("*.apps.tenancy.test"))
 	port, _ := passBackend(t, "apps", passCert)
-	w.create(t, externalName(ownerNS, "apps"),
-		newIngress(ownerNS, "apps", "*.apps.tenancy.test", route("/", "apps", port), annotate(ingressNginx+"ssl-passthrough", "true")),
-		tlsSecret(ownerNS, "dash-tls", leaf(t, w.ownerCA, "dash", certgen.DNSNames("dash.apps.tenancy.test"))),
-		newIngress(ownerNS, "dash", "dash.apps.tenancy.test", withTLS("dash-tls"), route("/", "backend", w.echoPort)))
+	w.create(t, gen.ExternalName("apps", "localhost", inOwner),
+		gen.Ingress("apps", inOwner, gen.Host("*.apps.tenancy.test"), gen.Path("/", "apps", int32(port)), gen.Annotation(ingressNginx+"ssl-passthrough", "true")),
+		gen.TLSSecret("dash-tls", leaf(t, w.ownerCA, "dash", certgen.DNSNames("dash.apps.tenancy.test")), inOwner),
+		gen.Ingress("dash", inOwner, gen.Host("dash.apps.tenancy.test"), gen.TLS("dash-tls"), gen.Path("/", "backend", int32(w.echoPort))))
 
 	eventually(t, "x.apps.tenancy.test never reached the passthrough backend", func() string {
 		state, err := w.handshake("x.apps.tenancy.test", trusting(appsCA, nil))
@@ -247,10 +253,9 @@ func (w *tenancyWire) refusedPassthrough(t *testing.T) {
 	evilCA := w.newCA(t, "evil pass CA")
 	passCert := leaf(t, evilCA, "pass.evil.test", certgen.DNSNames("pass.evil.test"))
 	port, accepted := passBackend(t, "attacker-pass", passCert)
-	w.create(t, externalName(evilNS, "pass"),
-		newIngress(evilNS, "pass", "pass.evil.test", route("/", "pass", port), annotate(
-			ingressNginx+"ssl-passthrough", "true",
-			ingressNginx+"ssl-redirect", "True"))) // lib: must be "true" or "false"
+	w.create(t, gen.ExternalName("pass", "localhost", inEvil),
+		gen.Ingress("pass", inEvil, gen.Host("pass.evil.test"), gen.Path("/", "pass", int32(port)), gen.Annotation(ingressNginx+"ssl-passthrough", "true"),
+			gen.Annotation(ingressNginx+"ssl-redirect", "True"))) // lib: must be "true" or "false"
 	w.caughtUp(t)
 
 	state, err := w.handshake("pass.evil.test", unverified())
@@ -266,23 +271,21 @@ func (w *tenancyWire) crossNamespacePolicy(t *testing.T) {
 	backendCA := w.newCA(t, "owner internal CA")
 	egressCA := w.newCA(t, "owner egress client CA")
 	port := tlsBackend(t, "internal", leaf(t, backendCA, "internal", certgen.DNSNames(internal)), tls.RequestClientCert, nil)
-	w.create(t, tlsSecret(ownerNS, "egress-client", leaf(t, egressCA, "owner-egress-client", certgen.ClientAuth())),
-		caSecret(ownerNS, "internal-ca", backendCA), externalName(ownerNS, "internal"),
+	w.create(t, gen.TLSSecret("egress-client", leaf(t, egressCA, "owner-egress-client", certgen.ClientAuth()), inOwner),
+		gen.CASecret("internal-ca", backendCA, inOwner), gen.ExternalName("internal", "localhost", inOwner),
 		&nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: ownerNS, Name: "egress-internal"},
 			Spec: nginxv1.PolicySpec{EgressMTLS: &nginxv1.EgressMTLS{TLSSecret: "egress-client", TrustedCertSecret: "internal-ca",
 				VerifyServer: true, SSLName: internal}}},
 		// Control: the owner's own Ingress uses the Policy.
-		newIngress(ownerNS, "egress", "egress.tenancy.test", route("/", "internal", port), annotate(
-			nginxOrg+"policies", "egress-internal",
-			nginxOrg+"ssl-services", "internal")))
+		gen.Ingress("egress", inOwner, gen.Host("egress.tenancy.test"), gen.Path("/", "internal", int32(port)), gen.Annotation(nginxOrg+"policies", "egress-internal"),
+			gen.Annotation(nginxOrg+"ssl-services", "internal")))
 	r := w.await(t, w.client(nil), w.http("egress.tenancy.test", "/"), http.StatusOK, nil)
 	require.NotNil(t, r.seen)
 	require.Equal(t, "owner-egress-client", r.seen.ClientCN, "the owner's Ingress presents the Policy's client certificate")
 
-	w.create(t, externalName(evilNS, "internal"),
-		newIngress(evilNS, "borrow", "borrow.evil.test", route("/", "internal", port), annotate(
-			nginxOrg+"policies", ownerNS+"/egress-internal",
-			nginxOrg+"ssl-services", "internal")))
+	w.create(t, gen.ExternalName("internal", "localhost", inEvil),
+		gen.Ingress("borrow", inEvil, gen.Host("borrow.evil.test"), gen.Path("/", "internal", int32(port)), gen.Annotation(nginxOrg+"policies", ownerNS+"/egress-internal"),
+			gen.Annotation(nginxOrg+"ssl-services", "internal")))
 	w.caughtUp(t)
 	r = w.must(t, w.client(nil), w.http("borrow.evil.test", "/"), nil)
 	if r.seen != nil {
@@ -295,8 +298,8 @@ func (w *tenancyWire) crossNamespacePolicy(t *testing.T) {
 
 func (w *tenancyWire) pathTakeover(t *testing.T) {
 	const www, challenge = "www.tenancy.test", "/.well-known/acme-challenge/token"
-	w.create(t, externalName(evilNS, "solver"),
-		newIngress(evilNS, "acme", www, route("/.well-known/acme-challenge/", "solver", httpBackend(t, "attacker"))))
+	w.create(t, gen.ExternalName("solver", "localhost", inEvil),
+		gen.Ingress("acme", inEvil, gen.Host(www), gen.Path("/.well-known/acme-challenge/", "solver", int32(httpBackend(t, "attacker")))))
 	w.caughtUp(t)
 	notAttacker := func() {
 		t.Helper()
@@ -316,8 +319,8 @@ func (w *tenancyWire) pathTakeover(t *testing.T) {
 		require.NoError(t, w.c.Get(w.ctx, client.ObjectKey{Name: ownerNS}, &ns))
 		ns.Annotations = map[string]string{shareKey: friendNS}
 		w.update(t, &ns)
-		w.create(t, externalName(friendNS, "backend"),
-			newIngress(friendNS, "friend", www, route("/friend", "backend", httpBackend(t, "friend"))))
+		w.create(t, gen.ExternalName("backend", "localhost", inFriend),
+			gen.Ingress("friend", inFriend, gen.Host(www), gen.Path("/friend", "backend", int32(httpBackend(t, "friend")))))
 		eventually(t, "the shared host never served the friend's path", func() string {
 			r, err := w.get(w.client(trusting(w.ownerCA, nil)), w.https(www, "/friend"), nil)
 			switch {
@@ -335,8 +338,8 @@ func (w *tenancyWire) pathTakeover(t *testing.T) {
 
 func (w *tenancyWire) everyProblem(t *testing.T) {
 	first, second := ingressNginx+"ssl-redirect", ingressNginx+"auth-tls-verfy-client"
-	w.create(t, externalName(evilNS, "twice"),
-		newIngress(evilNS, "twice", "twice.evil.test", route("/", "twice", w.echoPort), annotate(first, "True", second, "on")))
+	w.create(t, gen.ExternalName("twice", "localhost", inEvil),
+		gen.Ingress("twice", inEvil, gen.Host("twice.evil.test"), gen.Path("/", "twice", int32(w.echoPort)), gen.Annotation(first, "True"), gen.Annotation(second, "on")))
 	w.warning(t, evilNS, "twice", "Rejected", first, second)
 }
 
@@ -410,7 +413,7 @@ func TestTenancyAtAdmission(t *testing.T) {
 	defer cancel()
 	c := api.Client
 	for _, ns := range []string{"portcullis-system", ownerNS, evilNS} {
-		require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+		require.NoError(t, c.Create(ctx, gen.Namespace(ns)))
 	}
 	port := harness.FreePort(t)
 	installWebhookAt(ctx, t, api, port)
@@ -421,20 +424,19 @@ func TestTenancyAtAdmission(t *testing.T) {
 
 	const www = "www.adm.test"
 	// An Ingress of the attacker's, older than the owner's.
-	early := newIngress(evilNS, "early", "early.adm.test", route("/", "early", 80))
+	early := gen.Ingress("early", inEvil, gen.Host("early.adm.test"), gen.Path("/", "early", 80))
 	require.NoError(t, c.Create(ctx, early))
 	newerThan(t, early)
 	ca, err := certgen.NewCA(certgen.CommonName("adm CA"))
 	require.NoError(t, err)
-	for _, o := range []client.Object{caSecret(ownerNS, "internal-ca", ca),
-		tlsSecret(ownerNS, "egress-client", leaf(t, ca, "owner-egress-client", certgen.ClientAuth())),
-		&nginxv1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: ownerNS, Name: "some-policy"},
-			Spec: nginxv1.PolicySpec{EgressMTLS: &nginxv1.EgressMTLS{TLSSecret: "egress-client", TrustedCertSecret: "internal-ca", VerifyServer: true}}},
-		newIngress(ownerNS, "web", www, route("/", "web", 80)),
+	for _, o := range []client.Object{gen.CASecret("internal-ca", ca, inOwner),
+		gen.TLSSecret("egress-client", leaf(t, ca, "owner-egress-client", certgen.ClientAuth()), inOwner),
+		gen.Policy("some-policy", inOwner, gen.EgressMTLS("egress-client", "internal-ca")),
+		gen.Ingress("web", inOwner, gen.Host(www), gen.Path("/", "web", 80)),
 	} {
 		require.NoError(t, c.Create(ctx, o), "create %T %s", o, o.GetName())
 	}
-	takeover := newIngress(evilNS, "takeover", www, route("/.well-known/acme-challenge/", "solver", 80))
+	takeover := gen.Ingress("takeover", inEvil, gen.Host(www), gen.Path("/.well-known/acme-challenge/", "solver", 80))
 
 	t.Run("a path on another namespace's host", func(t *testing.T) {
 		denial := denied(ctx, t, c, takeover)
@@ -448,7 +450,7 @@ func TestTenancyAtAdmission(t *testing.T) {
 			if err := c.Get(ctx, client.ObjectKeyFromObject(early), &cur); err != nil {
 				return err.Error()
 			}
-			cur.Spec.Rules = append(cur.Spec.Rules, newIngress(evilNS, "x", www, route("/", "early", 80)).Spec.Rules...)
+			cur.Spec.Rules = append(cur.Spec.Rules, gen.Ingress("x", inEvil, gen.Host(www), gen.Path("/", "early", 80)).Spec.Rules...)
 			err := c.Update(ctx, &cur, client.DryRunAll)
 			if err == nil || !strings.Contains(err.Error(), `belongs to namespace "`+ownerNS+`"`) {
 				return fmt.Sprintf("answer: %v", err)
@@ -457,13 +459,12 @@ func TestTenancyAtAdmission(t *testing.T) {
 		})
 	})
 	t.Run("a passthrough wildcard over another namespace's host", func(t *testing.T) {
-		denial := denied(ctx, t, c, newIngress(evilNS, "wild", "*.adm.test", route("/", "wild", 443), annotate(ingressNginx+"ssl-passthrough", "true")))
+		denial := denied(ctx, t, c, gen.Ingress("wild", inEvil, gen.Host("*.adm.test"), gen.Path("/", "wild", 443), gen.Annotation(ingressNginx+"ssl-passthrough", "true")))
 		assert.Contains(t, denial, `belongs to namespace "`+ownerNS+`"`)
 	})
 	t.Run("a Policy of another namespace", func(t *testing.T) {
-		denial := denied(ctx, t, c, newIngress(evilNS, "borrow", "borrow.adm.test", route("/", "borrow", 80), annotate(
-			nginxOrg+"policies", ownerNS+"/some-policy",
-			nginxOrg+"ssl-services", "borrow")))
+		denial := denied(ctx, t, c, gen.Ingress("borrow", inEvil, gen.Host("borrow.adm.test"), gen.Path("/", "borrow", 80), gen.Annotation(nginxOrg+"policies", ownerNS+"/some-policy"),
+			gen.Annotation(nginxOrg+"ssl-services", "borrow")))
 		assert.Contains(t, denial, "allow-cross-namespace-resources")
 	})
 	// cert-manager v1.21.2's HTTP-01 solver Ingress (pkg/issuer/acme/http/
@@ -476,8 +477,7 @@ func TestTenancyAtAdmission(t *testing.T) {
 		}
 	})
 	t.Run("allow-cross-namespace-hosts admits a path on another namespace's host", func(t *testing.T) {
-		require.NoError(t, c.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
-			Data: map[string]string{"allow-cross-namespace-hosts": "true"}}))
+		require.NoError(t, c.Create(ctx, gen.ConfigMap("portcullis", gen.InNamespace("portcullis-system"), gen.Data("allow-cross-namespace-hosts", "true"))))
 		eventually(t, "allow-cross-namespace-hosts never admitted a path on another namespace's host", func() string {
 			if err := c.Create(ctx, takeover.DeepCopy(), client.DryRunAll); err != nil {
 				return err.Error()
@@ -507,19 +507,10 @@ func denied(ctx context.Context, t *testing.T, c client.Client, ing *networkingv
 // challenge for host with ingressClassName portcullis.
 func solverIngress(ns, host string, pathType networkingv1.PathType) *networkingv1.Ingress {
 	const token = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA" // RFC 8555 §8.3's example: 43 base64url characters
-	class := "portcullis"
-	return &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "cm-acme-http-solver-",
-			Labels: map[string]string{
-				"acme.cert-manager.io/http-domain":   strconv.FormatUint(uint64(adler32.Checksum([]byte(host))), 10),
-				"acme.cert-manager.io/http-token":    strconv.FormatUint(uint64(adler32.Checksum([]byte(token))), 10),
-				"acme.cert-manager.io/http01-solver": "true",
-			},
-			Annotations: map[string]string{ingressNginx + "whitelist-source-range": "0.0.0.0/0,::/0"}},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: host,
-			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
-				Path: "/.well-known/acme-challenge/" + token, PathType: &pathType,
-				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-					Name: "cm-acme-http-solver-abcde", Port: networkingv1.ServiceBackendPort{Number: 8089}}}}}}}}}},
-	}
+	return gen.Ingress("", gen.InNamespace(ns), gen.GenerateName("cm-acme-http-solver-"),
+		gen.Label("acme.cert-manager.io/http-domain", strconv.FormatUint(uint64(adler32.Checksum([]byte(host))), 10)),
+		gen.Label("acme.cert-manager.io/http-token", strconv.FormatUint(uint64(adler32.Checksum([]byte(token))), 10)),
+		gen.Label("acme.cert-manager.io/http01-solver", "true"),
+		gen.Annotation(ingressNginx+"whitelist-source-range", "0.0.0.0/0,::/0"),
+		gen.Host(host), gen.PathOfType(pathType, "/.well-known/acme-challenge/"+token, "cm-acme-http-solver-abcde", 8089))
 }

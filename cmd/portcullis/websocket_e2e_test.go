@@ -19,10 +19,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // TestWebSocketsAndForwardingHeaders proves, through real nginx with no
@@ -39,16 +38,17 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 	clientCA := w.newCA(t, "ws client CA")
 	w.namespace(t, "chat")
 	w.namespace(t, "dash")
+	chat, dash := gen.InNamespace("chat"), gen.InNamespace("dash")
 	wsPort := quietWebSocketBackend(t)
 	w.create(t,
-		tlsSecret("chat", "tls", leaf(t, ca, "chat", certgen.DNSNames("chat.ws.test"))),
-		externalName("chat", "ws"),
-		newIngress("chat", "chat", "chat.ws.test", withTLS("tls"), route("/", "ws", wsPort)),
-		tlsSecret("dash", "tls", leaf(t, ca, "dash", certgen.DNSNames("dash.ws.test"))),
-		caSecret("dash", "clients", clientCA),
-		externalName("dash", "ws"),
-		newIngress("dash", "dash", "dash.ws.test", withTLS("tls"), route("/", "ws", wsPort),
-			annotate(ingressNginx+"auth-tls-secret", "dash/clients")),
+		gen.TLSSecret("tls", leaf(t, ca, "chat", certgen.DNSNames("chat.ws.test")), chat),
+		gen.ExternalName("ws", "localhost", chat),
+		gen.Ingress("chat", chat, gen.Host("chat.ws.test"), gen.TLS("tls"), gen.Path("/", "ws", int32(wsPort))),
+		gen.TLSSecret("tls", leaf(t, ca, "dash", certgen.DNSNames("dash.ws.test")), dash),
+		gen.CASecret("clients", clientCA, dash),
+		gen.ExternalName("ws", "localhost", dash),
+		gen.Ingress("dash", dash, gen.Host("dash.ws.test"), gen.TLS("tls"), gen.Path("/", "ws", int32(wsPort)),
+			gen.Annotation(ingressNginx+"auth-tls-secret", "dash/clients")),
 	)
 	w.await(t, w.client(trusting(ca, nil)), w.https("chat.ws.test", "/plain"), http.StatusOK, nil)
 
@@ -74,7 +74,7 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 		require.Equal(t, "before", got)
 		before, err := w.masterPID()
 		require.NoError(t, err)
-		w.create(t, externalName("dash", "other"), newIngress("dash", "other", "other.ws.test", route("/", "other", w.echoPort)))
+		w.create(t, gen.ExternalName("other", "localhost", dash), gen.Ingress("other", dash, gen.Host("other.ws.test"), gen.Path("/", "other", int32(w.echoPort))))
 		w.await(t, w.client(nil), w.http("other.ws.test", "/"), http.StatusOK, nil) // a new generation serves
 		after, err := w.masterPID()
 		require.NoError(t, err)
@@ -108,8 +108,8 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 		assert.Equal(t, fmt.Sprint(w.httpsPort), forged["X-Forwarded-Port"])
 	})
 	t.Run("a trusted load balancer's forwarding headers are passed on (use-forwarded-headers)", func(t *testing.T) {
-		w.create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "portcullis"},
-			Data: map[string]string{"use-forwarded-headers": "true", "proxy-real-ip-cidr": "127.0.0.9/32"}})
+		w.create(t, gen.ConfigMap("portcullis", gen.InNamespace(w.system),
+			gen.Data("use-forwarded-headers", "true", "proxy-real-ip-cidr", "127.0.0.9/32")))
 		from := func(local string) map[string]string {
 			d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 2 * time.Second}
 			c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
@@ -130,7 +130,7 @@ func TestWebSocketsAndForwardingHeaders(t *testing.T) {
 			_ = json.NewDecoder(resp.Body).Decode(&h)
 			return h
 		}
-		w.create(t, newIngress("chat", "plain", "plain.ws.test", route("/", "ws", wsPort)))
+		w.create(t, gen.Ingress("plain", chat, gen.Host("plain.ws.test"), gen.Path("/", "ws", int32(wsPort))))
 		eventually(t, "the load balancer's headers were never passed on", func() string {
 			if h := from("127.0.0.9"); h["X-Forwarded-Proto"] != "https" {
 				return fmt.Sprint(h)

@@ -8,15 +8,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // The generated worlds draw from these: namespaces, and hosts that overlap
@@ -49,13 +48,12 @@ func generate(data []byte) genWorld {
 	}
 	g := genWorld{w: world.NewStatic(), sharing: map[string]string{}}
 	for _, ns := range genNamespaces {
-		g.w.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "svc"},
-			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: ns + ".backend.test"}})
+		g.w.Add(gen.ExternalName("svc", ns+".backend.test", gen.InNamespace(ns)))
 	}
 	if s := next(); s%4 == 0 {
 		owner, other := genNamespaces[s/4%3], genNamespaces[(s/4+1)%3]
 		g.sharing[owner] = other
-		g.w.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: owner, Annotations: map[string]string{config.ShareHostsWithAnnotation: other}}})
+		g.w.Add(gen.Namespace(owner, gen.Annotation(config.ShareHostsWithAnnotation, other)))
 	}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	n := 1 + next()%8
@@ -73,24 +71,16 @@ func generate(data []byte) genWorld {
 }
 
 func genIngress(ns, name, host string, passthrough, refused bool, created time.Time) *networkingv1.Ingress {
-	class := "portcullis"
-	prefix := networkingv1.PathTypePrefix
-	path, port := "/"+name, int32(80)
-	ann := map[string]string{}
+	opts := []gen.IngressOption{gen.InNamespace(ns), gen.Created(created), gen.Host(host)}
 	if passthrough {
-		path, port = "/", 443
-		ann["nginx.ingress.kubernetes.io/ssl-passthrough"] = "true"
+		opts = append(opts, gen.Path("/", "svc", 443), gen.Annotation("nginx.ingress.kubernetes.io/ssl-passthrough", "true"))
+	} else {
+		opts = append(opts, gen.Path("/"+name, "svc", 80))
 	}
 	if refused {
-		ann["nginx.ingress.kubernetes.io/ssl-redirect"] = "True" // an error: booleans are lower-case
+		opts = append(opts, gen.Annotation("nginx.ingress.kubernetes.io/ssl-redirect", "True")) // an error: booleans are lower-case
 	}
-	return &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: ann, CreationTimestamp: metav1.NewTime(created)},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{
-			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: path, PathType: &prefix,
-				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "svc", Port: networkingv1.ServiceBackendPort{Number: port}}}}}},
-		}}}},
-	}
+	return gen.Ingress(name, opts...)
 }
 
 // modelDecision is what the model says of a server name, read off its lists

@@ -12,24 +12,19 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
-func passthroughIngress(name, host, service string, port networkingv1.ServiceBackendPort) *networkingv1.Ingress {
-	class := "portcullis"
-	prefix := networkingv1.PathTypePrefix
-	return &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: name, Annotations: map[string]string{"nginx.ingress.kubernetes.io/ssl-passthrough": "true"}},
-		Spec: networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{
-			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix,
-				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: service, Port: port}}}}},
-		}}}},
-	}
+// passthroughIngress is an Ingress in apps passing host's connections
+// through to the backend of path (a gen.Path or gen.NamedPortPath of "/").
+func passthroughIngress(name, host string, path gen.IngressOption) *networkingv1.Ingress {
+	return gen.Ingress(name, gen.InNamespace("apps"), gen.Host(host), path,
+		gen.Annotation("nginx.ingress.kubernetes.io/ssl-passthrough", "true"))
 }
 
 // routesOf judges the Ingresses in w as the reconciler does, builds the
@@ -63,15 +58,16 @@ func reasons(m *dataplane.Model) map[string]string {
 // Service a passthrough host may name; a host the model cannot serve is
 // refused, never handed to nginx.
 func TestRoutesFromTheModel(t *testing.T) {
+	apps := gen.InNamespace("apps")
 	w := world.NewStatic()
 	w.Add(
-		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "vault"}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10", Ports: []corev1.ServicePort{{Name: "https", Port: 8200}}}},
-		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "external"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
-		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "headless"}, Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Ports: []corev1.ServicePort{{Port: 443}}}},
-		passthroughIngress("vault", "vault.example.com", "vault", networkingv1.ServiceBackendPort{Name: "https"}),
-		passthroughIngress("ext", "ext.example.com", "external", networkingv1.ServiceBackendPort{Number: 9443}),
-		passthroughIngress("headless", "headless.example.com", "headless", networkingv1.ServiceBackendPort{Number: 443}),
-		passthroughIngress("missing", "missing.example.com", "nowhere", networkingv1.ServiceBackendPort{Number: 443}),
+		gen.Service("vault", apps, gen.ClusterIP("10.96.0.10"), gen.ServicePort("https", 8200, 0)),
+		gen.ExternalName("external", "localhost", apps),
+		gen.Service("headless", apps, gen.ClusterIP(corev1.ClusterIPNone), gen.ServicePort("", 443, 0)),
+		passthroughIngress("vault", "vault.example.com", gen.NamedPortPath("/", "vault", "https")),
+		passthroughIngress("ext", "ext.example.com", gen.Path("/", "external", 9443)),
+		passthroughIngress("headless", "headless.example.com", gen.Path("/", "headless", 443)),
+		passthroughIngress("missing", "missing.example.com", gen.Path("/", "nowhere", 443)),
 	)
 	routes, m := routesOf(t, w, nil)
 	got, ok := routes.Lookup("vault.example.com")
@@ -102,9 +98,8 @@ func TestRoutesToEndpoints(t *testing.T) {
 	ready, notReady := true, false
 	https := "https"
 	w := world.NewStatic()
-	w.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "vault"}, Spec: corev1.ServiceSpec{
-		ClusterIP: corev1.ClusterIPNone, Ports: []corev1.ServicePort{{Name: "https", Port: 8200}}}})
-	ing := passthroughIngress("vault", "vault.example.com", "vault", networkingv1.ServiceBackendPort{Number: 8200})
+	w.Add(gen.Service("vault", gen.InNamespace("apps"), gen.ClusterIP(corev1.ClusterIPNone), gen.ServicePort("https", 8200, 0)))
+	ing := passthroughIngress("vault", "vault.example.com", gen.Path("/", "vault", 8200))
 	// service-upstream is an HTTP-level setting: passthrough ignores it.
 	ing.Annotations["nginx.ingress.kubernetes.io/service-upstream"] = "true"
 	w.Add(ing)

@@ -9,15 +9,12 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/nginx"
@@ -205,100 +202,6 @@ func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool,
 		}
 		return true
 	}, sources...)
-}
-
-// maxCulprits bounds the Ingresses isolate refuses in one sync.
-const maxCulprits = 8
-
-// isolate finds, by bisection with nginx -t, the Ingresses without which
-// nginx accepts the configuration, and returns ings with those refused (an
-// error added to their verdicts, so their hosts fail closed) and the
-// culprits. refused is nginx's refusal of the whole.
-func (r *Reconciler) isolate(ings []dataplane.Ingress, build func([]dataplane.Ingress) (*dataplane.Model, error), refused error) ([]dataplane.Ingress, []dataplane.Ingress, error) {
-	fails := func(subset []dataplane.Ingress) (bool, error) {
-		m, err := build(subset)
-		if err != nil {
-			return false, err
-		}
-		err = r.Supervisor.Check(m)
-		if errors.Is(err, nginx.ErrRefused) {
-			return true, nil
-		}
-		return false, err
-	}
-	// Only Ingresses lib accepts are rendered into nginx's configuration.
-	var suspects, rest []dataplane.Ingress
-	for _, ing := range ings {
-		if ing.Verdict.Findings.Allowed() {
-			suspects = append(suspects, ing)
-		} else {
-			rest = append(rest, ing)
-		}
-	}
-	refuse := func(culprit dataplane.Ingress) dataplane.Ingress {
-		culprit.Verdict.Findings.Errors = append(slices.Clone(culprit.Verdict.Findings.Errors), &field.Error{
-			Type: field.ErrorTypeInternal, Field: "spec",
-			Detail: "nginx refuses the configuration rendered from this Ingress, so its hosts fail closed and the rest of the cluster is served without it: " + nginxReason(refused, culprit, build, r.Supervisor),
-		})
-		return culprit
-	}
-	// First guess: the Ingresses refused at the last sync, if still there.
-	if len(r.culprits) > 0 {
-		var guessed, others []dataplane.Ingress
-		for _, s := range suspects {
-			if r.culprits[s.Object.UID] {
-				guessed = append(guessed, s)
-			} else {
-				others = append(others, s)
-			}
-		}
-		if len(guessed) > 0 {
-			if bad, err := fails(append(slices.Clone(rest), others...)); err == nil && !bad {
-				out := append(slices.Clone(rest), others...)
-				var culprits []dataplane.Ingress
-				for _, g := range guessed {
-					culprits = append(culprits, refuse(g))
-				}
-				return append(out, culprits...), culprits, nil
-			}
-		}
-	}
-	if bad, err := fails(rest); err != nil || bad {
-		return nil, nil, fmt.Errorf("nginx refuses the configuration even without the Ingresses lib accepts: %w", refused)
-	}
-	var culprits []dataplane.Ingress
-	for len(culprits) < maxCulprits {
-		bad, err := fails(append(slices.Clone(rest), suspects...))
-		if err != nil {
-			return nil, nil, err
-		}
-		if !bad {
-			break
-		}
-		// Invariant: rest alone passes; rest and suspects fail.
-		base, sus := slices.Clone(rest), slices.Clone(suspects)
-		for len(sus) > 1 {
-			half := sus[:len(sus)/2]
-			bad, err := fails(append(slices.Clone(base), half...))
-			if err != nil {
-				return nil, nil, err
-			}
-			if bad {
-				sus = half
-			} else {
-				base = append(base, half...)
-				sus = sus[len(sus)/2:]
-			}
-		}
-		culprit := refuse(sus[0])
-		suspects = slices.DeleteFunc(suspects, func(i dataplane.Ingress) bool { return i.Object == culprit.Object })
-		culprits = append(culprits, culprit)
-		rest = append(rest, culprit)
-	}
-	if len(culprits) == 0 {
-		return nil, nil, refused
-	}
-	return append(rest, suspects...), culprits, nil
 }
 
 // nginxReason is nginx -t's complaint about the culprit alone, or about the

@@ -21,6 +21,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/lint"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
 )
 
@@ -45,8 +46,7 @@ func applied(t *testing.T, name string) (report.Applied, *world.Static) {
 			for _, p := range r.HTTP.Paths {
 				if s := p.Backend.Service; s != nil {
 					if _, ok := w.Service(ing.Namespace, s.Name); !ok {
-						w.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ing.Namespace, Name: s.Name},
-							Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "backend.example.com"}})
+						w.Add(gen.ExternalName(s.Name, "backend.example.com", gen.InNamespace(ing.Namespace)))
 					}
 				}
 			}

@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // BenchmarkJudgeClusterTenancy judges every Ingress of a cluster once, as
@@ -75,11 +74,7 @@ func tenancyWorld(n int, wildcard bool) (*world.Static, []*networkingv1.Ingress)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var ings []*networkingv1.Ingress
 	add := func(ns, name, host string, created time.Time) {
-		class := "portcullis"
-		ing := &networkingv1.Ingress{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.NewTime(created)},
-			Spec:       networkingv1.IngressSpec{IngressClassName: &class, Rules: []networkingv1.IngressRule{rule(host, "svc")}},
-		}
+		ing := gen.Ingress(name, gen.InNamespace(ns), gen.Created(created), gen.Host(host), gen.Path("/", "svc", 80))
 		ings = append(ings, ing)
 		w.Add(ing)
 	}
@@ -87,7 +82,7 @@ func tenancyWorld(n int, wildcard bool) (*world.Static, []*networkingv1.Ingress)
 		// Created first: whether each host under it is granted depends on
 		// whether the wildcard was, and so on every host older than it.
 		add("platform", "wildcard", "*.example.com", start.Add(-time.Second))
-		w.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "platform", Annotations: map[string]string{config.ShareHostsWithAnnotation: "team-0,team-1,team-2,team-3,team-4,team-5,team-6,team-7,team-8,team-9"}}})
+		w.Add(gen.Namespace("platform", gen.Annotation(config.ShareHostsWithAnnotation, "team-0,team-1,team-2,team-3,team-4,team-5,team-6,team-7,team-8,team-9")))
 	}
 	for i := range n {
 		add(fmt.Sprintf("team-%d", i%10), fmt.Sprintf("app-%d", i), fmt.Sprintf("app-%d.example.com", i), start.Add(time.Duration(i)*time.Second))

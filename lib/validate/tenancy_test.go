@@ -7,11 +7,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // TestAnUpdateClaimsItsNewHostsNow: an old Ingress cannot take another
@@ -21,14 +21,8 @@ import (
 func TestAnUpdateClaimsItsNewHostsNow(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	ing := func(ns, name string, created time.Time, hosts ...string) *networkingv1.Ingress {
-		class := "portcullis"
-		o := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.NewTime(created)},
-			Spec: networkingv1.IngressSpec{IngressClassName: &class}}
-		for _, h := range hosts {
-			o.Spec.Rules = append(o.Spec.Rules, rule(h, "svc"))
-		}
-		return o
+	ing := func(ns, name string, created time.Time, host string) *networkingv1.Ingress {
+		return gen.Ingress(name, gen.InNamespace(ns), gen.Created(created), gen.Host(host), gen.Path("/", "svc", 80))
 	}
 	old := ing("evil", "early", start, "early.evil.test")
 	web := ing("default", "web", start.Add(time.Hour), "www.example.com")

@@ -5,19 +5,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
 // TestWatchNamespacesLimitWhatIsOurs: with --watch-namespace, an Ingress of
 // our class elsewhere is not ours (admitted and served untouched), even one
 // that would otherwise be refused for a class conflict.
 func TestWatchNamespacesLimitWhatIsOurs(t *testing.T) {
-	class := "portcullis"
 	ing := func(ns string, ann map[string]string) *networkingv1.Ingress {
-		return &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web", Annotations: ann},
-			Spec: networkingv1.IngressSpec{IngressClassName: &class}}
+		return gen.Ingress("web", gen.InNamespace(ns), gen.Annotations(ann))
 	}
 	r := world.NewStatic()
 	opts := ClassOptions{Name: "portcullis", Namespaces: []string{"apps", "shop"}}

@@ -16,12 +16,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 )
 
@@ -32,22 +32,8 @@ func TestMain(m *testing.M) { os.Exit(harness.RunWithAPI(m, &api)) }
 func TestAPIServerStoresIngress(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	class := "portcullis"
-	pathType := networkingv1.PathTypePrefix
-	ing := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default",
-			Annotations: map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "true"}},
-		Spec: networkingv1.IngressSpec{
-			IngressClassName: &class,
-			TLS:              []networkingv1.IngressTLS{{Hosts: []string{"web.example.com"}, SecretName: "web-tls"}},
-			Rules: []networkingv1.IngressRule{{Host: "web.example.com", IngressRuleValue: networkingv1.IngressRuleValue{
-				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
-					Path: "/", PathType: &pathType,
-					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-						Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}},
-				}}}}}},
-		},
-	}
+	ing := gen.Ingress("web", gen.InNamespace("default"), gen.Host("web.example.com"), gen.Path("/", "web", 80),
+		gen.TLS("web-tls"), gen.Annotation("nginx.ingress.kubernetes.io/ssl-redirect", "true"))
 	require.NoError(t, api.Client.Create(ctx, ing))
 
 	var got networkingv1.Ingress
