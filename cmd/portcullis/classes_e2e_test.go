@@ -11,12 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
@@ -24,20 +23,14 @@ import (
 // classedIngress is an Ingress of ns with the annotations, selecting class
 // through spec.ingressClassName, or through the legacy annotation when legacy.
 func classedIngress(ns, name, class string, legacy bool, annotations map[string]string) *networkingv1.Ingress {
-	ing := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{}},
-		Spec: networkingv1.IngressSpec{DefaultBackend: &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-			Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}},
-	}
-	for k, v := range annotations {
-		ing.Annotations[k] = v
-	}
+	selects := gen.IngressOption(gen.IngressClassName(class))
 	if legacy {
-		ing.Annotations[validate.LegacyClassAnnotation] = class
-	} else {
-		ing.Spec.IngressClassName = &class
+		selects = gen.IngressFunc(func(ing *networkingv1.Ingress) {
+			gen.IngressClassName("")(ing)
+			gen.Annotation(validate.LegacyClassAnnotation, class)(&ing.ObjectMeta)
+		})
 	}
-	return ing
+	return gen.Ingress(name, gen.InNamespace(ns), selects, gen.Annotations(annotations), gen.DefaultBackend("web", 80))
 }
 
 // TestEveryClassOfOursIsJudgedAtAdmission: with a second IngressClass whose
@@ -51,20 +44,17 @@ func TestEveryClassOfOursIsJudgedAtAdmission(t *testing.T) {
 	api := testAPI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "portcullis-system"}}))
+	require.NoError(t, api.Client.Create(ctx, gen.Namespace("portcullis-system")))
 	for _, ns := range []string{"team-a", "team-b"} {
-		require.NoError(t, api.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-		require.NoError(t, api.Client.Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
-			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}}))
+		require.NoError(t, api.Client.Create(ctx, gen.Namespace(ns)))
+		require.NoError(t, api.Client.Create(ctx, gen.ExternalName("web", "localhost", gen.InNamespace(ns))))
 	}
 	port := harness.FreePort(t)
 	installWebhookAt(ctx, t, api, port)
 	done := managerRunning(ctx, t, api.Config, testFlags(t, "webhook", port))
 
-	for name, controller := range map[string]string{"team-b": validate.ControllerName, "elsewhere": "example.com/other-controller"} {
-		require.NoError(t, api.Client.Create(ctx, &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: networkingv1.IngressClassSpec{Controller: controller}}))
-	}
+	require.NoError(t, api.Client.Create(ctx, gen.IngressClass("team-b")))
+	require.NoError(t, api.Client.Create(ctx, gen.IngressClass("elsewhere", gen.ClassController("example.com/other-controller"))))
 	bad := map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"}
 	var last error
 	require.Eventually(t, func() bool {

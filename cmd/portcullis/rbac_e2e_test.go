@@ -29,7 +29,6 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/report"
 	"github.com/seed-d040b84d/portcullis/lib/apis"
-	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
 	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
@@ -73,8 +72,7 @@ func runsUnderRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 	denialOnServing(ctx, t, api.Client, map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"})
 	// It may widen the Ingress webhooks' class condition to a new
 	// IngressClass of ours (get and patch on its own configurations).
-	require.NoError(t, api.Client.Create(ctx, &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "team-b"},
-		Spec: networkingv1.IngressClassSpec{Controller: validate.ControllerName}}))
+	require.NoError(t, api.Client.Create(ctx, gen.IngressClass("team-b")))
 	require.Eventually(t, func() bool {
 		var v admissionregistrationv1.ValidatingWebhookConfiguration
 		var m admissionregistrationv1.MutatingWebhookConfiguration
