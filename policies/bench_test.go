@@ -51,7 +51,7 @@ func BenchmarkRegoEval(b *testing.B) {
 		"portcullis.dev/require-mtls": "true", "portcullis.dev/production": "true"}}})
 	cache := &certs.Cache{}
 	cfg := config.Default()
-	cfg.Policies = BuiltinNames
+	cfg.Policies = config.BuiltinPolicies
 	v := validate.New(validate.Options{Config: cfg, Now: c.Options.Now}, cache)
 
 	var user []Module

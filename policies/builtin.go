@@ -11,14 +11,11 @@ import (
 //go:embed builtin/*.rego
 var builtinFS embed.FS
 
-// BuiltinNames are the built-in policies the ConfigMap key `policies` turns on.
-var BuiltinNames = []string{
-	"deny-default-certificate", "deny-proxy-ssl-verify-off", "max-certificate-lifetime",
-	"min-tls-version", "require-cert-manager", "require-mtls",
-}
-
 // Builtins are the built-in policy modules (without their tests), named
-// "builtin/<file>".
+// "builtin/<file>". Their names, which the ConfigMap key `policies` turns on,
+// are listed once, in lib (config.BuiltinPolicies), where the ConfigMap is
+// judged; TestEveryBuiltinHasItsFileAndTests ties that list to these files,
+// both ways.
 func Builtins() []Module { return builtinModules(false) }
 
 // BuiltinTests are the built-in policies' _test.rego modules.

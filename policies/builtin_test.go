@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-d040b84d/portcullis/lib/config"
 )
 
 // TestBuiltinRegoTests runs every built-in's _test.rego with OPA's tester.
@@ -18,7 +20,7 @@ func TestBuiltinRegoTests(t *testing.T) {
 		assert.True(t, r.Pass, "%s (%s): %s", r.Name, r.Location, r.Problem)
 		ran[strings.SplitN(strings.TrimPrefix(r.Name, "data.portcullis.builtin."), ".", 2)[0]]++
 	}
-	for _, name := range BuiltinNames {
+	for _, name := range config.BuiltinPolicies {
 		pkg := strings.ReplaceAll(name, "-", "_") + "_test"
 		assert.GreaterOrEqual(t, ran[pkg], 3, "built-in %s has too few Rego tests", name)
 	}
@@ -31,7 +33,7 @@ func TestEveryBuiltinHasItsFileAndTests(t *testing.T) {
 	for _, m := range append(Builtins(), BuiltinTests()...) {
 		files[strings.TrimPrefix(m.Name, "builtin/")] = true
 	}
-	for _, name := range BuiltinNames {
+	for _, name := range config.BuiltinPolicies {
 		assert.True(t, files[name+".rego"], name)
 		assert.True(t, files[name+"_test.rego"], name)
 		delete(files, name+".rego")

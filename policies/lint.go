@@ -10,8 +10,8 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/lint"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lint"
 )
 
 // LintReviewer runs the engine on each object `portcullis lint` judges, with

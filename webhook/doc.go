@@ -3,5 +3,8 @@
 // policies, and mutating Ingresses to fill in cert-manager issuer defaults.
 // The handlers have no side effects: they never write files or run programs.
 // Outside the request path, the serving-certificate rotator keeps the
-// webhook's own certificate in a Secret, on disk and in caBundle.
+// webhook's own certificate in a Secret, on disk and in caBundle, and
+// ClassConditions keeps the Ingress webhooks' class condition naming every
+// class the controller serves. Cluster access shared with the controller is
+// package cluster's.
 package webhook

@@ -39,8 +39,8 @@ import (
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/policies"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
 	"github.com/seed-d040b84d/portcullis/test/harness"
@@ -88,7 +88,7 @@ func run(m *testing.M) int {
 	}
 	cfg := rest.CopyConfig(a.Config)
 	cfg.WarningHandler = warned
-	judged, err = client.New(cfg, client.Options{Scheme: world.Scheme})
+	judged, err = client.New(cfg, client.Options{Scheme: apis.Scheme})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "webhook suite: %v\n", err)
 		return 1
@@ -186,7 +186,7 @@ func startManager(ctx context.Context) error {
 	serverURL = fmt.Sprintf("https://%s:%d", wio.LocalServingHost, wio.LocalServingPort)
 	serverCA = wio.LocalServingCAData
 	mgr, err := ctrl.NewManager(api.Config, ctrl.Options{
-		Scheme:        webhook.Scheme,
+		Scheme:        apis.Scheme,
 		WebhookServer: srv,
 		Metrics:       metricsserver.Options{BindAddress: "0"},
 	})

@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/seed-d040b84d/portcullis/cluster"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -37,7 +39,7 @@ type PolicyConfigMapJudge interface {
 
 // Handlers serve portcullis's admission webhooks. They have no side effects.
 type Handlers struct {
-	Settings *Settings
+	Settings *cluster.Settings
 	Resolver world.Resolver
 	Reviewer Reviewer
 	// PolicyConfigMaps judges policy ConfigMaps; nil allows them.
@@ -48,8 +50,8 @@ type Handlers struct {
 }
 
 // NewHandlers returns Handlers decoding with the scheme lib reads.
-func NewHandlers(s *Settings, r world.Resolver, rev Reviewer) *Handlers {
-	return &Handlers{Settings: s, Resolver: r, Reviewer: rev, decoder: admission.NewDecoder(world.Scheme)}
+func NewHandlers(s *cluster.Settings, r world.Resolver, rev Reviewer) *Handlers {
+	return &Handlers{Settings: s, Resolver: r, Reviewer: rev, decoder: admission.NewDecoder(apis.Scheme)}
 }
 
 var (

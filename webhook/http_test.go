@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/seed-d040b84d/portcullis/cluster"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
@@ -26,7 +27,7 @@ import (
 func staticHandlers(objs ...any) *Handlers {
 	w := world.NewStatic()
 	w.Add(objs...)
-	s := &Settings{
+	s := &cluster.Settings{
 		Base:      validate.Options{Class: validate.ClassOptions{Name: "portcullis"}},
 		ConfigMap: intent.ObjectRef{Namespace: "portcullis-system", Name: "portcullis"},
 		Getter:    w,

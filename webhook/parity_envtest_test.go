@@ -20,10 +20,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
-	"github.com/seed-d040b84d/portcullis/lib/lint"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
 	"github.com/seed-d040b84d/portcullis/webhook"
 )
@@ -349,7 +349,7 @@ func compare(t *testing.T, key string, want lint.Result, got verdict) {
 }
 
 func kindOf(o client.Object) string {
-	gvk, err := apiutil.GVKForObject(o, world.Scheme)
+	gvk, err := apiutil.GVKForObject(o, apis.Scheme)
 	if err != nil {
 		return ""
 	}

@@ -16,9 +16,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/seed-d040b84d/portcullis/lib/lint"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/policies"
 )
 
@@ -140,7 +140,7 @@ func TestLintAndWebhookAgreeOnPolicies(t *testing.T) {
 	engine, err := policies.New(policies.Options{})
 	require.NoError(t, err)
 	require.NoError(t, engine.Load(ctx, []policies.Module{{Name: "owner.rego", Text: rego}}))
-	objs, err := world.Decode(strings.NewReader(mustYAML(t, ing)))
+	objs, err := manifest.Decode(strings.NewReader(mustYAML(t, ing)))
 	require.NoError(t, err)
 	rep := lint.Judge([]lint.Source{{Object: objs[0]}}, lint.Options{Review: policies.LintReviewer(engine)})
 	require.Len(t, rep.Results, 1)

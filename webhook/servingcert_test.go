@@ -16,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 )
 
 // rotatorFixture is a CertRotator over a fake client with a settable clock.
@@ -29,7 +31,7 @@ type rotatorFixture struct {
 
 func newRotatorFixture(t *testing.T) *rotatorFixture {
 	f := &rotatorFixture{t: t, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), dir: t.TempDir()}
-	f.c = fake.NewClientBuilder().WithScheme(Scheme).WithObjects(
+	f.c = fake.NewClientBuilder().WithScheme(apis.Scheme).WithObjects(
 		&admissionregistrationv1.ValidatingWebhookConfiguration{
 			ObjectMeta: metav1.ObjectMeta{Name: "portcullis"},
 			Webhooks:   []admissionregistrationv1.ValidatingWebhook{{Name: "a.portcullis.dev"}, {Name: "b.portcullis.dev"}},

@@ -5,14 +5,9 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
-	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
+	"github.com/seed-d040b84d/portcullis/cluster"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/policies"
@@ -32,26 +27,17 @@ type Options struct {
 	PolicyDir []policies.Module
 }
 
-// Watched are the kinds lib looks up. Their informers are started with the
-// manager, so the first admission does not wait for a cache to fill.
-func Watched() []client.Object {
-	return []client.Object{
-		&corev1.Secret{}, &corev1.ConfigMap{}, &corev1.Namespace{}, &corev1.Service{},
-		&networkingv1.Ingress{}, &networkingv1.IngressClass{}, &nginxv1.Policy{},
-	}
-}
-
 // Setup builds the handlers over the manager's cache and registers them on the
 // manager's webhook server. The manager's scheme must know lib's kinds (use
-// Scheme).
+// apis.Scheme).
 func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, error) {
-	for _, obj := range Watched() {
+	for _, obj := range cluster.Watched() {
 		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
 			return nil, fmt.Errorf("watch %T: %w", obj, err)
 		}
 	}
-	r := CacheResolver{Reader: mgr.GetCache()}
-	s := &Settings{Base: o.Validate, ConfigMap: o.ConfigMap, Getter: r}
+	r := cluster.CacheResolver{Reader: mgr.GetCache()}
+	s := &cluster.Settings{Base: o.Validate, ConfigMap: o.ConfigMap, Getter: r}
 	h := NewHandlers(s, r, nil)
 	if o.Policies != nil {
 		h.Reviewer = &RegoReviewer{Engine: o.Policies, Resolver: r, Certs: s.Certs()}
@@ -62,7 +48,7 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, erro
 		if err != nil {
 			return nil, err
 		}
-		if err := mgr.Add(EveryReplica(func(ctx context.Context) error {
+		if err := mgr.Add(cluster.EveryReplica(func(ctx context.Context) error {
 			return lib.Watch(ctx, informer, mgr.GetCache().WaitForCacheSync)
 		})); err != nil {
 			return nil, err
@@ -72,22 +58,3 @@ func Setup(ctx context.Context, mgr manager.Manager, o Options) (*Handlers, erro
 	h.Register(mgr.GetWebhookServer())
 	return h, nil
 }
-
-// Scheme is what the manager's clients know: every built-in kind (the
-// webhook configurations among them, for caBundle) and k8s.nginx.org/v1.
-var Scheme = func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(nginxv1.AddToScheme(s))
-	return s
-}()
-
-// EveryReplica is a manager runnable every replica runs, leader or not: each
-// replica admits with the policies in force and serves traffic itself.
-type EveryReplica func(context.Context) error
-
-// Start runs the function.
-func (r EveryReplica) Start(ctx context.Context) error { return r(ctx) }
-
-// NeedLeaderElection is false.
-func (EveryReplica) NeedLeaderElection() bool { return false }

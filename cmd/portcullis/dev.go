@@ -23,9 +23,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/seed-d040b84d/portcullis/cmd/portcullis/devenv"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/manifests/crds"
 	webhookmanifests "github.com/seed-d040b84d/portcullis/manifests/webhook"
-	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 type devFlags struct {
@@ -98,7 +98,7 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 	if err := env.WriteKubeconfig(kubeconfig); err != nil {
 		return err
 	}
-	c, err := client.New(env.Config, client.Options{Scheme: webhook.Scheme})
+	c, err := client.New(env.Config, client.Options{Scheme: apis.Scheme})
 	if err != nil {
 		return err
 	}
@@ -111,8 +111,9 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	mf := managerFlags{
-		namespace: controllerNamespace, components: "webhook,controller", class: "portcullis", prefix: "nginx.ingress.kubernetes.io",
-		passthrough: f.passthrough, httpsAddr: fmt.Sprintf("127.0.0.1:%d", f.httpsPort), passthroughFallback: fmt.Sprintf("127.0.0.1:%d", fallback),
+		namespace: controllerNamespace, components: "webhook,controller",
+		judgeFlags: judgeFlags{class: "portcullis", prefix: "nginx.ingress.kubernetes.io", passthrough: f.passthrough},
+		httpsAddr:  fmt.Sprintf("127.0.0.1:%d", f.httpsPort), passthroughFallback: fmt.Sprintf("127.0.0.1:%d", fallback),
 		nginx: true, nginxDir: filepath.Join(f.stateDir, "nginx"), nginxAddress: "127.0.0.1",
 		httpPort: f.httpPort, nginxHTTPSPort: f.httpsPort, nginxStatus: fmt.Sprintf("127.0.0.1:%d", status),
 		webhookHost: "127.0.0.1", webhookPort: f.webhookPort,

@@ -26,8 +26,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/test/harness"
-	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 // TestDevServesTheWebhookAndTheDemo runs `portcullis dev` and uses it the
@@ -72,7 +72,7 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(state, "kubeconfig"))
 	require.NoError(t, err)
-	c, err := client.New(cfg, client.Options{Scheme: webhook.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: apis.Scheme})
 	require.NoError(t, err)
 
 	raw, err := os.ReadFile(filepath.Join(state, "broken-ingress.yaml"))

@@ -28,9 +28,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/test/certgen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
-	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 // TestDevAsACommand runs the built binary, `portcullis dev --no-demo
@@ -97,7 +97,7 @@ func devStopsOn(t *testing.T, bin string, sig syscall.Signal) {
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(state, "kubeconfig"))
 	require.NoError(t, err)
-	c, err := client.New(cfg, client.Options{Scheme: webhook.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: apis.Scheme})
 	require.NoError(t, err)
 	ctx := context.Background()
 

@@ -9,12 +9,9 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
-
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/lint"
+	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/policies"
 )
 
@@ -52,97 +49,68 @@ func (f refFlag) Set(v string) error {
 	return nil
 }
 
+// lintFlags are the flags of portcullis lint.
+type lintFlags struct {
+	files  stringList
+	output string
+	// policiesAlias is set when --policies, lint's old name of
+	// --policy-dir, was given.
+	policiesAlias bool
+	// judgeFlags are the flags that change a verdict, shared with the manager.
+	judgeFlags
+}
+
+func (f *lintFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.files, "f", "a YAML/JSON file or a directory of them (repeatable; - for stdin)")
+	fs.StringVar(&f.output, "o", "text", "output format: text, json, sarif (SARIF 2.1.0: GitHub code scanning), junit (JUnit XML) or github (GitHub Actions workflow commands)")
+	f.judgeFlags.register(fs, lint.DefaultConfigMap.String())
+	fs.Var(aliasFlag{&f.policyDirs, &f.policiesAlias}, "policies", "deprecated: the old name of --policy-dir")
+}
+
+// check refuses a command line that cannot run, naming the flag.
+func (f *lintFlags) check(fs *flag.FlagSet) error {
+	if err := f.judgeFlags.check(); err != nil {
+		return err
+	}
+	if len(f.files) == 0 || fs.NArg() > 0 {
+		return errors.New("give the input with -f FILE_OR_DIR")
+	}
+	if !slices.Contains(lint.Formats, f.output) {
+		return fmt.Errorf("-o must be one of %s, got %q", strings.Join(lint.Formats, ", "), f.output)
+	}
+	return nil
+}
+
+// runLint parses the command line, reads the files and the policies, judges
+// the files as one world and writes the report; the exit code says how it went.
 func runLint(args []string, stdout, stderr io.Writer) int {
-	var (
-		files       stringList
-		policyDirs  stringList
-		output      string
-		opts        lint.Options
-		defaultCrt  intent.ObjectRef
-		timeout     time.Duration
-		timeoutOpen bool
-	)
+	var f lintFlags
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: portcullis lint -f FILE_OR_DIR [-f ...] [-o text|json|sarif|junit|github] [flags]\n\nJudges every Ingress, Policy, TLS/CA Secret and the controller ConfigMap in the\nfiles as the admission webhook would. Exit 0: all allowed; 1: something denied;\n2: unreadable input.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	var watchNamespaces stringList
-	fs.Var(&files, "f", "a YAML/JSON file or a directory of them (repeatable; - for stdin)")
-	fs.StringVar(&output, "o", "text", "output format: text, json, sarif (SARIF 2.1.0: GitHub code scanning), junit (JUnit XML) or github (GitHub Actions workflow commands)")
-	fs.Var(refFlag{&opts.ConfigMap}, "configmap", "the controller ConfigMap, namespace/name (default portcullis-system/portcullis)")
-	fs.BoolVar(&opts.EnableSSLPassthrough, "enable-ssl-passthrough", false, "judge as a controller running with --enable-ssl-passthrough")
-	fs.Var(refFlag{&defaultCrt}, "default-ssl-certificate", "the default certificate secret, namespace/name")
-	fs.StringVar(&opts.IngressClass, "ingress-class", "portcullis", "the ingress class that is ours")
-	fs.BoolVar(&opts.WatchWithoutClass, "watch-ingress-without-class", false, "also judge Ingresses that name no class, as a controller running with that flag")
-	fs.Var(&watchNamespaces, "watch-namespace", "judge only the Ingresses of this namespace, as a controller running with that flag (repeatable)")
-	fs.StringVar(&opts.AnnotationsPrefix, "annotations-prefix", "nginx.ingress.kubernetes.io", "ingress-nginx annotation prefix")
-	fs.Var(&policyDirs, "policies", "a directory of Rego policies (.rego, recursively) to apply beside the built-ins (repeatable)")
-	fs.DurationVar(&timeout, "policy-timeout", policies.DefaultTimeout, "longest evaluation of the Rego policies for one object")
-	fs.BoolVar(&timeoutOpen, "policy-timeout-allows", false, "admit (with a warning) an object whose policy evaluation timed out")
+	f.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return lintAllowed
 		}
 		return lintBadCommand
 	}
-	for _, ns := range watchNamespaces {
-		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
-			fmt.Fprintf(stderr, "portcullis lint: --watch-namespace %q is not a namespace name: %s\n", ns, strings.Join(errs, "; "))
-			return lintBadCommand
-		}
-	}
-	opts.WatchNamespaces = watchNamespaces
-	if len(files) == 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "portcullis lint: give the input with -f FILE_OR_DIR")
+	if err := f.check(fs); err != nil {
+		fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
 		return lintBadCommand
 	}
-	if !slices.Contains(lint.Formats, output) {
-		fmt.Fprintf(stderr, "portcullis lint: -o must be one of %s, got %q\n", strings.Join(lint.Formats, ", "), output)
-		return lintBadCommand
+	if f.policiesAlias {
+		fmt.Fprintln(stderr, "portcullis lint: --policies is deprecated; use --policy-dir (the same flag as on the manager)")
 	}
-	if defaultCrt.Name != "" {
-		opts.DefaultSSLCertificate = &defaultCrt
-	}
-	srcs, err := lint.Load(files)
+	rep, err := f.judge()
 	if err != nil {
 		fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
 		return lintBadInput
 	}
-	engine, err := policies.New(policies.Options{Timeout: timeout, AllowOnTimeout: timeoutOpen})
-	if err != nil {
-		fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
-		return lintBadInput
-	}
-	var user []policies.Module
-	for _, dir := range policyDirs {
-		mods, _, err := policies.FromDir(dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "portcullis lint: %v\n", err)
-			return lintBadInput
-		}
-		user = append(user, mods...)
-	}
-	if err := engine.Load(context.Background(), user); err != nil {
-		fmt.Fprintf(stderr, "portcullis lint: --policies: %v\n", err)
-		return lintBadInput
-	}
-	opts.Review = policies.LintReviewer(engine)
-	rep := lint.Judge(srcs, opts)
-	switch output {
-	case "json":
-		err = rep.WriteJSON(stdout)
-	case "sarif":
-		err = rep.WriteSARIF(stdout, lint.Tool{Name: "portcullis", Version: version, InformationURI: "https://github.com/seed-d040b84d/portcullis"})
-	case "junit":
-		err = rep.WriteJUnit(stdout)
-	case "github":
-		err = rep.WriteGitHub(stdout)
-	default:
-		err = rep.WriteText(stdout, isTerminal(stdout))
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, f.output); err != nil {
 		fmt.Fprintf(stderr, "portcullis lint: write output: %v\n", err)
 		return lintBadInput
 	}
@@ -150,6 +118,38 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		return lintDenied
 	}
 	return lintAllowed
+}
+
+// judge reads the files and the Rego policies and judges the files.
+func (f *lintFlags) judge() (*lint.Report, error) {
+	srcs, err := lint.Load(f.files)
+	if err != nil {
+		return nil, err
+	}
+	engine, _, err := f.policyEngine(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	opts := f.lintOptions()
+	opts.Review = policies.LintReviewer(engine)
+	rep := lint.Judge(srcs, opts)
+	return &rep, nil
+}
+
+// writeReport writes the report in the output format.
+func writeReport(w io.Writer, rep *lint.Report, output string) error {
+	switch output {
+	case "json":
+		return rep.WriteJSON(w)
+	case "sarif":
+		return rep.WriteSARIF(w, lint.Tool{Name: "portcullis", Version: version, InformationURI: "https://github.com/seed-d040b84d/portcullis"})
+	case "junit":
+		return rep.WriteJUnit(w)
+	case "github":
+		return rep.WriteGitHub(w)
+	default:
+		return rep.WriteText(w, isTerminal(w))
+	}
 }
 
 // isTerminal reports whether w is a character device (colour only there).

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -149,4 +150,52 @@ spec:
 	assert.ElementsMatch(t, []string{"in-apps"}, judged("--watch-namespace", "apps"))
 	code, _, _ := runCLI(t, "lint", "-f", file, "--watch-namespace", "Not_A_Namespace")
 	assert.Equal(t, lintBadCommand, code, "a watch namespace that is not a namespace name is a bad command")
+}
+
+// TestLintTakesTheManagersVerdictFlags: every flag that changes a verdict is
+// one flag, under one name and with one default, in manager and lint (only
+// --configmap's default names a different namespace), so a CI lint run
+// given the manager's flags judges as the cluster does.
+func TestLintTakesTheManagersVerdictFlags(t *testing.T) {
+	judge := flag.NewFlagSet("judge", flag.ContinueOnError)
+	(&judgeFlags{}).register(judge, "")
+	var mf managerFlags
+	manager := flag.NewFlagSet("manager", flag.ContinueOnError)
+	mf.register(manager)
+	var lf lintFlags
+	lintFS := flag.NewFlagSet("lint", flag.ContinueOnError)
+	lf.register(lintFS)
+	n := 0
+	judge.VisitAll(func(j *flag.Flag) {
+		n++
+		for _, fs := range []*flag.FlagSet{manager, lintFS} {
+			got := fs.Lookup(j.Name)
+			if assert.NotNil(t, got, "%s has no --%s", fs.Name(), j.Name) {
+				assert.Equal(t, j.DefValue, got.DefValue, "%s --%s", fs.Name(), j.Name)
+			}
+		}
+	})
+	assert.GreaterOrEqual(t, n, 10)
+	for _, name := range []string{"policy-dir", "ingress-class", "watch-namespace", "configmap"} {
+		assert.NotNil(t, judge.Lookup(name), name)
+	}
+}
+
+// TestVerdictFlagsRefuseBadNames: an --ingress-class or --watch-namespace no
+// cluster could hold is refused, naming the flag, by lint (exit 2) and by
+// the manager before it starts.
+func TestVerdictFlagsRefuseBadNames(t *testing.T) {
+	for flagName, value := range map[string]string{"--ingress-class": "Team_B", "--watch-namespace": "Not_A_Namespace"} {
+		code, _, stderr := runCLI(t, "lint", "-f", lintFile("allowed.yaml"), flagName, value)
+		assert.Equal(t, 2, code, flagName)
+		assert.Contains(t, stderr, flagName+` "`+value+`"`)
+
+		var mf managerFlags
+		fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+		mf.register(fs)
+		require.NoError(t, fs.Parse([]string{flagName, value}))
+		_, err := mf.check()
+		require.Error(t, err, flagName)
+		assert.Contains(t, err.Error(), flagName+` "`+value+`"`)
+	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-d040b84d/portcullis/lib/lint"
+	"github.com/seed-d040b84d/portcullis/lint"
 )
 
 func policyDir(name string) string { return filepath.Join("testdata", "policies", name) }
@@ -47,16 +47,28 @@ func TestLintAppliesPolicies(t *testing.T) {
 	code, rep := lintJSON(t, "-f", lintFile("allowed.yaml"))
 	require.Equal(t, 0, code)
 
-	code, rep = lintJSON(t, "-f", lintFile("allowed.yaml"), "--policies", policyDir("owner"))
+	code, rep = lintJSON(t, "-f", lintFile("allowed.yaml"), "--policy-dir", policyDir("owner"))
 	assert.Equal(t, 1, code)
 	require.NotEmpty(t, rep.Results)
 	assert.False(t, rep.Results[0].Allowed)
 	assert.Equal(t, "metadata.labels[owner]", rep.Results[0].Errors[0].Field)
 	assert.Equal(t, "Ingresses need an owner label naming the team", rep.Results[0].Errors[0].Message)
 
-	code, _, stderr := runCLI(t, "lint", "-f", lintFile("allowed.yaml"), "--policies", policyDir("broken"))
+	code, _, stderr := runCLI(t, "lint", "-f", lintFile("allowed.yaml"), "--policy-dir", policyDir("broken"))
 	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--policy-dir")
 	assert.Contains(t, stderr, "broken.rego:5")
+}
+
+// --policies, the old name of --policy-dir, still works, with a notice.
+func TestLintPoliciesIsADeprecatedPolicyDir(t *testing.T) {
+	code, out, stderr := runCLI(t, "lint", "-o", "json", "-f", lintFile("allowed.yaml"), "--policies", policyDir("owner"))
+	assert.Equal(t, 1, code, "stdout: %s", out)
+	assert.Contains(t, out, "Ingresses need an owner label naming the team")
+	assert.Contains(t, stderr, "--policies is deprecated; use --policy-dir")
+
+	_, _, stderr = runCLI(t, "lint", "-o", "json", "-f", lintFile("allowed.yaml"), "--policy-dir", policyDir("owner"))
+	assert.NotContains(t, stderr, "deprecated")
 }
 
 func TestLintAppliesBuiltinsTheConfigMapTurnsOn(t *testing.T) {

@@ -28,6 +28,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/charts"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
 	"github.com/seed-d040b84d/portcullis/controller/report"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/manifests/install"
 	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/harness"
@@ -69,8 +70,18 @@ func runsUnderRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 	asSA.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:portcullis-system:portcullis"}
 	done := managerRunning(ctx, t, asSA, testFlags(t, "webhook", port))
 	denialOnServing(ctx, t, api.Client, map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "yes"})
+	// It may widen the Ingress webhooks' class condition to a new
+	// IngressClass of ours (get and patch on its own configurations).
+	require.NoError(t, api.Client.Create(ctx, gen.IngressClass("team-b")))
+	require.Eventually(t, func() bool {
+		var v admissionregistrationv1.ValidatingWebhookConfiguration
+		var m admissionregistrationv1.MutatingWebhookConfiguration
+		want := webhook.ClassExpression([]string{"portcullis", "team-b"})
+		return api.Client.Get(ctx, client.ObjectKey{Name: "portcullis"}, &v) == nil && condition(v.Webhooks[0].MatchConditions) == want &&
+			api.Client.Get(ctx, client.ObjectKey{Name: "portcullis"}, &m) == nil && condition(m.Webhooks[0].MatchConditions) == want
+	}, 30*time.Second, 100*time.Millisecond, "the class condition names team-b")
 
-	sa, err := client.New(asSA, client.Options{Scheme: webhook.Scheme})
+	sa, err := client.New(asSA, client.Options{Scheme: apis.Scheme})
 	require.NoError(t, err)
 	other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "portcullis-system", Name: "someone-elses"}, StringData: map[string]string{"k": "v"}}
 	require.NoError(t, api.Client.Create(ctx, other))
@@ -201,7 +212,7 @@ func TestManagerWatchesOnlyItsNamespaces(t *testing.T) {
 	require.NoError(t, api.Client.Get(ctx, client.ObjectKey{Namespace: "other", Name: "web"}, &other))
 	assert.Empty(t, other.Status.LoadBalancer.Ingress, "the other namespace's Ingress is left alone")
 
-	sa, err := client.New(asSA, client.Options{Scheme: webhook.Scheme})
+	sa, err := client.New(asSA, client.Options{Scheme: apis.Scheme})
 	require.NoError(t, err)
 	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.SecretList{}, client.InNamespace("other"))), "it cannot read Secrets in a namespace it does not watch")
 	assert.True(t, apierrors.IsForbidden(sa.List(ctx, &corev1.SecretList{})), "nor list Secrets cluster-wide")

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
+	policy "github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
 // backendTLS checks a path's re-encryption settings again (the defaults

@@ -15,6 +15,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
 )
 
@@ -24,6 +25,9 @@ type world1 struct {
 	opts dataplane.Options
 }
 
+// load judges a case's world as lint does, with the case's flags and its
+// controller ConfigMap (the defaults when it has none, or when the case is
+// about a refused one), and builds with the same configuration.
 func load(t *testing.T, c goldencases.Case, def *certs.ServerCert) world1 {
 	w := world.NewStatic()
 	for _, o := range c.Objects {
@@ -31,12 +35,10 @@ func load(t *testing.T, c goldencases.Case, def *certs.ServerCert) world1 {
 			w.Add(o.Typed)
 		}
 	}
-	v := validate.New(validate.Options{
-		Config: config.Default(), Class: validate.ClassOptions{Name: c.Options.IngressClass},
-		EnableSSLPassthrough: c.Options.EnableSSLPassthrough, Now: c.Options.Now,
-	}, nil)
+	cache := &certs.Cache{}
+	v, _ := lint.Validator(w, c.Options, cache)
 	return world1{w: w, ings: dataplane.Judge(v, w), opts: dataplane.Options{
-		Config: config.Default(), Resolver: w, Backends: dataplane.ServiceBackends{Resolver: w},
+		Config: v.Options().Config, Resolver: w, Certs: cache, Backends: dataplane.ServiceBackends{Resolver: w},
 		DefaultCertificate: def, Now: c.Options.Now,
 	}}
 }
@@ -48,9 +50,22 @@ func TestBuildInvariants(t *testing.T) {
 	require.NoError(t, err)
 	cases, err := goldencases.All()
 	require.NoError(t, err)
+	honoured := 0
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			w := load(t, c, def)
+			// A case's controller ConfigMap, when it parses, is what the
+			// model is built with.
+			ref := c.Options.ConfigMap
+			if ref == (intent.ObjectRef{}) {
+				ref = lint.DefaultConfigMap
+			}
+			if cm, ok := w.w.ConfigMap(ref.Namespace, ref.Name); ok {
+				if parsed, verdict := validate.ConfigMap(cm); verdict.Findings.Allowed() {
+					assert.Equal(t, parsed, w.opts.Config, "the case's ConfigMap is not the configuration built with")
+					honoured++
+				}
+			}
 			m, err := dataplane.Build(w.ings, w.opts)
 			require.NoError(t, err)
 
@@ -134,6 +149,7 @@ func TestBuildInvariants(t *testing.T) {
 			}
 		})
 	}
+	assert.Positive(t, honoured, "no golden case built with its own ConfigMap")
 }
 
 // TestRefusedIngressFailsOnlyItsHosts: a refused Ingress's own host refuses

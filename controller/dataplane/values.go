@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 )
 
@@ -36,10 +37,9 @@ func SafeRegex(s string) bool {
 	return err == nil
 }
 
-var pathRE = regexp.MustCompile(`^/[A-Za-z0-9._~%/-]*$`)
-
-// SafePath reports whether p is a path lib accepts (and nginx reads literally).
-func SafePath(p string) bool { return pathRE.MatchString(p) && validate.ValidPath(p) }
+// SafePath reports whether p is a path lib accepts (and nginx reads
+// literally): lib's one path grammar, checked again before rendering.
+func SafePath(p string) bool { return grammar.ValidPath(p) }
 
 // SafeHost reports whether h is an RFC 1123 host, with at most one leading "*.".
 func SafeHost(h string) bool {

@@ -13,11 +13,9 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
-	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/lint"
-	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
 )
 
@@ -59,22 +57,12 @@ func loadCase(t testing.TB, in string) goldenCase {
 			w.Add(o.Typed)
 		}
 	}
-	cmRef := c.Options.ConfigMap
-	if cmRef == (intent.ObjectRef{}) {
-		cmRef = lint.DefaultConfigMap
-	}
-	cfg := config.Default()
-	if cm, ok := w.ConfigMap(cmRef.Namespace, cmRef.Name); ok {
-		parsed, verdict := validate.ConfigMap(cm)
-		require.True(t, verdict.Findings.Allowed(), "case %s: ConfigMap refused: %v", c.Name, verdict.Findings.Errors)
-		cfg = parsed
-	}
 	cache := &certs.Cache{}
-	v := validate.New(validate.Options{
-		Config: cfg, Class: validate.ClassOptions{Name: c.Options.IngressClass},
-		AnnotationsPrefix: c.Options.AnnotationsPrefix, EnableSSLPassthrough: c.Options.EnableSSLPassthrough,
-		DefaultSSLCertificate: c.Options.DefaultSSLCertificate, Now: c.Options.Now,
-	}, cache)
+	v, cmVerdict := lint.Validator(w, c.Options, cache)
+	if cmVerdict != nil {
+		require.True(t, cmVerdict.Findings.Allowed(), "case %s: ConfigMap refused: %v", c.Name, cmVerdict.Findings.Errors)
+	}
+	cfg := v.Options().Config
 	def := fixtureDefaultCertificate(t)
 	if ref := c.Options.DefaultSSLCertificate; ref != nil {
 		sec, _ := w.Secret(ref.Namespace, ref.Name)

@@ -18,12 +18,11 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/controller/report"
-	"github.com/seed-d040b84d/portcullis/lib/config"
-	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/test/gen"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
-	"github.com/seed-d040b84d/portcullis/webhook"
 )
 
 // applied judges a lib golden world and builds its model, as the reconciler does.
@@ -55,9 +54,9 @@ func applied(t *testing.T, name string) (report.Applied, *world.Static) {
 	}
 	def, err := dataplane.GenerateDefaultCertificate(goldencases.Now)
 	require.NoError(t, err)
-	v := validate.New(validate.Options{Config: config.Default(), Now: c.Options.Now, Class: validate.ClassOptions{Name: c.Options.IngressClass}}, nil)
+	v, _ := lint.Validator(w, c.Options, nil) // the case's flags and ConfigMap, as lint judges them
 	ings := dataplane.Judge(v, w)
-	m, err := dataplane.Build(ings, dataplane.Options{Config: config.Default(), Resolver: w, Backends: dataplane.ServiceBackends{Resolver: w},
+	m, err := dataplane.Build(ings, dataplane.Options{Config: v.Options().Config, Resolver: w, Backends: dataplane.ServiceBackends{Resolver: w},
 		DefaultCertificate: def, Now: c.Options.Now})
 	require.NoError(t, err)
 	return report.Applied{Ingresses: ings, Model: m, Generation: "g1"}, w
@@ -108,7 +107,7 @@ func TestPublisherReportsChangesAndStatus(t *testing.T) {
 	for _, ing := range a.Ingresses {
 		objs = append(objs, ing.Object.DeepCopy())
 	}
-	c := fake.NewClientBuilder().WithScheme(webhook.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
+	c := fake.NewClientBuilder().WithScheme(apis.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
 	rec := &recorder{}
 	lb := report.StaticAddresses([]string{"203.0.113.7", "lb.example.net"})
 	p := &report.Publisher{Client: c, Recorder: rec,
@@ -209,7 +208,7 @@ func TestClaimsTellTheOwner(t *testing.T) {
 	for _, ing := range a.Ingresses {
 		objs = append(objs, ing.Object.DeepCopy())
 	}
-	c := fake.NewClientBuilder().WithScheme(webhook.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
+	c := fake.NewClientBuilder().WithScheme(apis.Scheme).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}).Build()
 	rec := &recorder{}
 	p := &report.Publisher{Client: c, Recorder: rec}
 	p.Publish(context.Background(), a)

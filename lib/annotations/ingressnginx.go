@@ -1,7 +1,11 @@
 package annotations
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
 // ingress-nginx keys portcullis implements, without the prefix.
@@ -101,7 +105,7 @@ var ingressNginxTable = (&Table{
 			Examples: Examples{Good: good("on", "off"), Bad: bad("true", `must be "on" or "off", got "true"; did you mean "on"?`, "ON", `did you mean "on"?`), With: withProxySSLSecret},
 		},
 		{
-			Key: KeyProxySSLVerifyDepth, Default: "1", Scope: ScopePath,
+			Key: KeyProxySSLVerifyDepth, Default: strconv.Itoa(DefaultProxySSLVerifyDepth), Scope: ScopePath,
 			Doc:      "Maximum length of the backend's certificate chain.",
 			Value:    grammar.Bind(grammar.IntRange(1, 10), func(p *Parsed, v int) { p.Nginx.ProxySSLVerifyDepth = &v }),
 			Examples: Examples{Good: good("1", "10"), Bad: bad("0", "an integer from 1 to 10", "11", `got "11"`, "+2", "integer")},
@@ -119,13 +123,13 @@ var ingressNginxTable = (&Table{
 			Examples: Examples{Good: good("on", "off"), Bad: bad("of", `did you mean "off"?`)},
 		},
 		{
-			Key: KeyProxySSLProtocols, Default: "TLSv1.2 TLSv1.3", Scope: ScopePath,
+			Key: KeyProxySSLProtocols, Default: strings.Join(nginxpolicy.DefaultProtocols(), " "), Scope: ScopePath,
 			Doc:      "TLS versions offered to the backend. `TLSv1` and `TLSv1.1` only with ConfigMap `allow-legacy-tls: \"true\"`.",
 			Value:    grammar.Bind(grammar.Protocols, func(p *Parsed, v []string) { p.Nginx.ProxySSLProtocols = v }),
 			Examples: Examples{Good: good("TLSv1.3", "TLSv1.2 TLSv1.3", "TLSv1.3 TLSv1.2"), Bad: bad("TLSv1.1 TLSv1.2", "allow-legacy-tls", "TLS1.3", `did you mean "TLSv1.3"?`, "TLSv1.2,TLSv1.3", "unknown protocol", "TLSv1.2  TLSv1.3", "empty entry")},
 		},
 		{
-			Key: KeyProxySSLCiphers, Default: "DEFAULT", Scope: ScopePath,
+			Key: KeyProxySSLCiphers, Default: DefaultProxySSLCiphers, Scope: ScopePath,
 			Doc:      "OpenSSL cipher list for TLS 1.2 connections to the backend.",
 			Value:    grammar.Bind(grammar.Ciphers, func(p *Parsed, v string) { p.Nginx.ProxySSLCiphers = v }),
 			Examples: Examples{Good: good("DEFAULT", "HIGH:!aNULL:!MD5", "ECDHE-RSA-AES128-GCM-SHA256 @SECLEVEL=2"), Bad: bad("HIGH;", "not allowed in a cipher string", "HIGH::MEDIUM", "empty entry", "@SECLEVEL=9", `"@" may only start`)},
@@ -137,13 +141,13 @@ var ingressNginxTable = (&Table{
 			Examples: Examples{Good: good("default/client-ca", "/client-ca"), Bad: bad("client-ca", `must be "namespace/name"`, "default/Client_CA", "not a valid object name")},
 		},
 		{
-			Key: KeyAuthTLSVerifyClient, Default: "on", Scope: ScopeHost,
+			Key: KeyAuthTLSVerifyClient, Default: DefaultAuthTLSVerifyClient, Scope: ScopeHost,
 			Doc:      "`on`: a valid client certificate is required (400 otherwise); `optional`: verified when sent; `optional_no_ca`: requested, not verified; `off`: not requested. Every `auth-tls-*` key except `auth-tls-verify-client: off` requires `auth-tls-secret`.",
 			Value:    grammar.Bind(grammar.Enum("on", "off", "optional", "optional_no_ca"), func(p *Parsed, v string) { p.Nginx.AuthTLSVerifyClient = v }),
 			Examples: Examples{Good: good("on", "optional", "optional_no_ca", "off"), Bad: bad("optinal", `did you mean "optional"?`, "true", `allowed: "on", "off", "optional" or "optional_no_ca"`, "ON", `did you mean "on"?`), With: withAuthTLSSecret},
 		},
 		{
-			Key: KeyAuthTLSVerifyDepth, Default: "1", Scope: ScopeHost,
+			Key: KeyAuthTLSVerifyDepth, Default: strconv.Itoa(DefaultAuthTLSVerifyDepth), Scope: ScopeHost,
 			Doc:      "Maximum length of the client certificate chain.",
 			Value:    grammar.Bind(grammar.IntRange(1, 10), func(p *Parsed, v int) { p.Nginx.AuthTLSVerifyDepth = &v }),
 			Examples: Examples{Good: good("2"), Bad: bad("0", "an integer from 1 to 10", "two", `got "two"`), With: withAuthTLSSecret},
@@ -221,7 +225,7 @@ var ingressNginxTable = (&Table{
 			Examples: Examples{Good: good("auth-file", "auth-map"), Bad: bad("file", `allowed: "auth-file" or "auth-map"`), With: withAuthType},
 		},
 		{
-			Key: KeyAuthRealm, Default: "Authentication Required", Scope: ScopePath,
+			Key: KeyAuthRealm, Default: nginxpolicy.DefaultRealm, Scope: ScopePath,
 			Doc:      "The realm sent in `WWW-Authenticate`.",
 			Value:    grammar.Bind(grammar.Realm, func(p *Parsed, v string) { p.Nginx.AuthRealm = v }),
 			Examples: Examples{Good: good("Authentication Required - admin", "Staff only"), Bad: bad(`a"b`, "is not allowed in a realm", "$host", "is not allowed in a realm", "", "must not be empty"), With: withAuthType},

@@ -2,6 +2,7 @@ package annotations
 
 import (
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
 // NGINX Inc keys portcullis implements.
@@ -46,7 +47,7 @@ var nginxOrgTable = (&Table{
 			Examples: Examples{Good: good("htpasswd"), Bad: bad("default/htpasswd", "not a valid secret name", "", "must not be empty")},
 		},
 		{
-			Key: KeyOrgBasicAuthRealm, Default: "Authentication Required", Scope: ScopePath,
+			Key: KeyOrgBasicAuthRealm, Default: nginxpolicy.DefaultRealm, Scope: ScopePath,
 			Doc:      "The realm sent in `WWW-Authenticate`; requires `nginx.org/basic-auth-secret`.",
 			Value:    grammar.Bind(grammar.Realm, func(p *Parsed, v string) { p.Org.BasicAuthRealm = v }),
 			Examples: Examples{Good: good("Staff only"), Bad: bad(`x";`, "is not allowed in a realm"), With: map[string]string{KeyOrgBasicAuthSecret: "htpasswd"}},

@@ -5,13 +5,13 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
 // accessPolicy is an accessControl Policy an Ingress references, resolved.
 type accessPolicy struct {
 	ref  intent.ObjectRef
-	spec *policy.AccessControl
+	spec *nginxpolicy.AccessControl
 }
 
 // access decides which client addresses may use the Ingress's paths

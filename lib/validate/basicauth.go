@@ -8,13 +8,13 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/htpasswd"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
 // basicPolicy is a basicAuth Policy an Ingress references, resolved.
 type basicPolicy struct {
 	ref  intent.ObjectRef
-	spec *policy.BasicAuth
+	spec *nginxpolicy.BasicAuth
 }
 
 // basicSource is one way an Ingress asks for basic authentication.
@@ -92,7 +92,7 @@ func (b *builder) basicSources() []basicSource {
 		b.failPaths(&intent.FailClosed{Reason: "basic authentication without users", Status: 503})
 	case n.AuthType == "basic":
 		if ref, ok := b.ref(n.AuthSecret, secretKey); ok {
-			a := intent.BasicAuth{Secret: ref, Format: htpasswd.FormatFile, Key: "auth", Realm: orDefault(n.AuthRealm, policy.DefaultRealm), Source: "annotation"}
+			a := intent.BasicAuth{Secret: ref, Format: htpasswd.FormatFile, Key: "auth", Realm: orDefault(n.AuthRealm, nginxpolicy.DefaultRealm), Source: "annotation"}
 			if n.AuthSecretType == "auth-map" {
 				a.Format, a.Key = htpasswd.FormatMap, ""
 			}
@@ -116,7 +116,7 @@ func (b *builder) basicSources() []basicSource {
 	case o.BasicAuthSecret != "":
 		ref := intent.ObjectRef{Namespace: b.ing.Namespace, Name: o.BasicAuthSecret}
 		out = append(out, basicSource{
-			auth:  intent.BasicAuth{Secret: ref, Format: htpasswd.FormatFile, Key: "htpasswd", Realm: orDefault(o.BasicAuthRealm, policy.DefaultRealm), Source: "nginx.org annotation"},
+			auth:  intent.BasicAuth{Secret: ref, Format: htpasswd.FormatFile, Key: "htpasswd", Realm: orDefault(o.BasicAuthRealm, nginxpolicy.DefaultRealm), Source: "nginx.org annotation"},
 			field: annPath(annotations.KeyOrgBasicAuthSecret), about: annotations.KeyOrgBasicAuthSecret,
 		})
 	case b.ann.Has(annotations.KeyOrgBasicAuthSecret):

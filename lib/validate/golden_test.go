@@ -41,11 +41,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/lint"
-	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lint"
 	"github.com/seed-d040b84d/portcullis/test/goldencases"
 )
 
@@ -114,7 +112,7 @@ func intents(src []lint.Source, opts lint.Options) []*intent.Ingress {
 	for _, s := range src {
 		w.Add(s.Typed)
 	}
-	v := validate.New(validatorOptions(w, opts), nil)
+	v, _ := lint.Validator(w, opts, nil)
 	var out []*intent.Ingress
 	for _, s := range src {
 		if ing, ok := s.Typed.(*networkingv1.Ingress); ok {
@@ -124,25 +122,4 @@ func intents(src []lint.Source, opts lint.Options) []*intent.Ingress {
 		}
 	}
 	return out
-}
-
-func validatorOptions(w *world.Static, opts lint.Options) validate.Options {
-	cm := opts.ConfigMap
-	if cm == (intent.ObjectRef{}) {
-		cm = lint.DefaultConfigMap
-	}
-	cfg := config.Default()
-	if obj, ok := w.ConfigMap(cm.Namespace, cm.Name); ok {
-		if parsed, verdict := validate.ConfigMap(obj); verdict.Findings.Allowed() {
-			cfg = parsed
-		}
-	}
-	return validate.Options{
-		Config:                cfg,
-		Class:                 validate.ClassOptions{Name: opts.IngressClass},
-		AnnotationsPrefix:     opts.AnnotationsPrefix,
-		EnableSSLPassthrough:  opts.EnableSSLPassthrough,
-		DefaultSSLCertificate: opts.DefaultSSLCertificate,
-		Now:                   opts.Now,
-	}
 }

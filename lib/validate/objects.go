@@ -12,7 +12,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
@@ -171,12 +171,12 @@ func (v *Validator) Policy(p *nginxv1.Policy, r world.Resolver) Verdict {
 	if ns := v.opts.Class.Namespaces; len(ns) > 0 && !slices.Contains(ns, p.Namespace) {
 		return Verdict{}
 	}
-	if types := p.Spec.SetTypes(); len(types) > 0 && !slices.ContainsFunc(types, policy.Supported) && !v.referencedByOurs(p, r) {
+	if types := p.Spec.SetTypes(); len(types) > 0 && !slices.ContainsFunc(types, nginxpolicy.Supported) && !v.referencedByOurs(p, r) {
 		var fs findings.Set
 		fs.Warnf(field.NewPath("spec"), "type %s is not supported by portcullis; admitted as no Ingress of ours uses it", strings.Join(types, ", "))
 		return Verdict{Judged: true, Findings: fs}
 	}
-	norm, fs := policy.Normalize(p, policy.Options{AllowLegacyTLS: v.opts.Config.AllowLegacyTLS})
+	norm, fs := nginxpolicy.Normalize(p, nginxpolicy.Options{AllowLegacyTLS: v.opts.Config.AllowLegacyTLS})
 	if norm == nil {
 		fs.Sort()
 		return Verdict{Judged: true, Findings: fs}

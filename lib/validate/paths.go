@@ -11,13 +11,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
-)
-
-// Backend-TLS defaults (ingress-nginx's).
-const (
-	defaultProxySSLDepth   = 1
-	defaultProxySSLCiphers = "DEFAULT"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
 
 // paths builds every path's backend, protocol and backend TLS from either
@@ -208,10 +202,10 @@ func (b *builder) proxySSL() (*intent.BackendTLS, *intent.FailClosed) {
 func (b *builder) plainBackendTLS() *intent.BackendTLS {
 	n := b.ann.Nginx
 	t := &intent.BackendTLS{
-		Depth:        defaultProxySSLDepth,
+		Depth:        annotations.DefaultProxySSLVerifyDepth,
 		Name:         n.ProxySSLName,
-		Protocols:    policy.DefaultProtocols(),
-		Ciphers:      defaultProxySSLCiphers,
+		Protocols:    nginxpolicy.DefaultProtocols(),
+		Ciphers:      annotations.DefaultProxySSLCiphers,
 		SessionReuse: true,
 		Source:       "annotation",
 	}

@@ -10,14 +10,14 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/policy"
+	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // egressPolicy is an egressMTLS policy an Ingress references, resolved.
 type egressPolicy struct {
 	ref        intent.ObjectRef
-	spec       *policy.EgressMTLS
+	spec       *nginxpolicy.EgressMTLS
 	failClosed *intent.FailClosed
 	// inherited names the mergeable master the policy comes from, "" when
 	// the Ingress references it itself.
@@ -59,7 +59,7 @@ func (b *builder) policies() {
 			b.failAll(&intent.FailClosed{Reason: "policy " + ref.String() + " not found", Status: 500})
 			continue
 		}
-		norm, fs := policy.Normalize(p, policy.Options{AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+		norm, fs := nginxpolicy.Normalize(p, nginxpolicy.Options{AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
 		b.mergeAbout(fs, path, "policy "+ref.String())
 		if norm == nil {
 			// NGINX answers 500 for whatever an invalid policy applies to.
@@ -85,7 +85,7 @@ func (b *builder) policies() {
 }
 
 // applyIngressMTLS turns an ingressMTLS policy into client auth for every host.
-func (b *builder) applyIngressMTLS(ref intent.ObjectRef, m *policy.IngressMTLS) {
+func (b *builder) applyIngressMTLS(ref intent.ObjectRef, m *nginxpolicy.IngressMTLS) {
 	path := annPath(annotations.KeyOrgPolicies)
 	about := "policy " + ref.String()
 	if b.in.Mergeable == "minion" {
@@ -123,7 +123,7 @@ func (b *builder) applyIngressMTLS(ref intent.ObjectRef, m *policy.IngressMTLS) 
 }
 
 // resolveEgressMTLS checks the secrets an egressMTLS policy names.
-func (b *builder) resolveEgressMTLS(ref intent.ObjectRef, m *policy.EgressMTLS) *egressPolicy {
+func (b *builder) resolveEgressMTLS(ref intent.ObjectRef, m *nginxpolicy.EgressMTLS) *egressPolicy {
 	path := annPath(annotations.KeyOrgPolicies)
 	about := "policy " + ref.String()
 	e := &egressPolicy{ref: ref, spec: m}
@@ -225,7 +225,7 @@ func (b *builder) inheritEgressMTLS() {
 			if !ok {
 				continue // the master's own verdict says so, and fails its hosts
 			}
-			norm, _ := policy.Normalize(p, policy.Options{AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+			norm, _ := nginxpolicy.Normalize(p, nginxpolicy.Options{AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
 			if norm == nil || norm.Type != nginxv1.TypeEgressMTLS {
 				continue
 			}

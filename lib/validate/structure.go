@@ -8,28 +8,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 )
-
-// ValidPath reports whether p is in the strict path grammar
-// ^/[A-Za-z0-9._~%/-]*$: ingress-nginx's strict rule plus ~ and %. No regular
-// expressions reach nginx. (Hand-written: it runs for every path on every
-// admission, and a regexp costs more than the rest of the structure checks.)
-func ValidPath(p string) bool {
-	if p == "" || p[0] != '/' {
-		return false
-	}
-	for i := 1; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '.', c == '_', c == '~', c == '%', c == '/', c == '-':
-		default:
-			return false
-		}
-	}
-	return true
-}
 
 // isDNS1123Subdomain is validation.IsDNS1123Subdomain's rule without its
 // regexp: at most 253 characters of dot-separated labels, each of lower-case
@@ -88,7 +69,7 @@ func Structure(ing *networkingv1.Ingress) findings.Set {
 			continue
 		}
 		for j, p := range r.HTTP.Paths {
-			if !ValidPath(p.Path) {
+			if !grammar.ValidPath(p.Path) {
 				fs.Error(pathPath(i, j).Child("path"), p.Path, fmt.Sprintf(
 					"got %q: a path must start with '/' and contain only letters, digits and . _ ~ %% / - (regular expressions are not supported)", p.Path))
 			}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 )
 
 // pathRegexp is the path grammar of docs/reference.md#ingress-structure as
@@ -23,7 +25,7 @@ var grammarSamples = []string{
 func TestValidPathMatchesTheGrammar(t *testing.T) {
 	t.Parallel()
 	for _, s := range grammarSamples {
-		assert.Equal(t, pathRegexp.MatchString(s), ValidPath(s), "%q", s)
+		assert.Equal(t, pathRegexp.MatchString(s), grammar.ValidPath(s), "%q", s)
 	}
 }
 
@@ -39,8 +41,8 @@ func FuzzHostAndPathGrammar(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := ValidPath(s), pathRegexp.MatchString(s); got != want {
-			t.Errorf("ValidPath(%q) = %t, the grammar says %t", s, got, want)
+		if got, want := grammar.ValidPath(s), pathRegexp.MatchString(s); got != want {
+			t.Errorf("grammar.ValidPath(%q) = %t, the grammar says %t", s, got, want)
 		}
 		if got, want := isDNS1123Subdomain(s), len(validation.IsDNS1123Subdomain(s)) == 0; got != want {
 			t.Errorf("isDNS1123Subdomain(%q) = %t, apimachinery says %t", s, got, want)

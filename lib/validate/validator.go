@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/seed-d040b84d/portcullis/lib/certs"
@@ -64,6 +65,26 @@ func New(opts Options, cache *certs.Cache) *Validator {
 		opts.Class.Name = DefaultClassName
 	}
 	return &Validator{opts: opts, certs: cache}
+}
+
+// ForConfigMap returns the Validator for base's flag-derived options and the
+// controller ConfigMap cm (nil when there is none): base with cm's
+// configuration, or with the defaults when cm is absent or refused. The
+// verdict is cm's, nil when cm is nil; a caller that keeps an earlier
+// configuration in force when cm is refused (the manager) checks it first.
+// base.Config is ignored. This is the one way a ConfigMap becomes a
+// Validator: the webhook, the controller, lint and the golden tests all come
+// here.
+func ForConfigMap(base Options, cm *corev1.ConfigMap, cache *certs.Cache) (*Validator, *Verdict) {
+	base.Config = config.Default()
+	if cm == nil {
+		return New(base, cache), nil
+	}
+	cfg, verdict := ConfigMap(cm)
+	if verdict.Findings.Allowed() {
+		base.Config = cfg
+	}
+	return New(base, cache), &verdict
 }
 
 // Batch returns a Validator with the same settings and certificate cache

@@ -1,7 +1,7 @@
 // Package world is what lib judges an object against: the Resolver interface
 // through which it looks up Secrets, Policies, Namespaces, Services,
-// IngressClasses and the other Ingresses, a Static resolver over a fixed set of
-// objects (lint's files, tests), and the decoder for lint's YAML input.
+// IngressClasses and the other Ingresses, and a Static resolver over a fixed
+// set of objects (lint's files, tests). Reading those files is lib/manifest's.
 package world
 
 import (

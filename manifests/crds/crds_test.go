@@ -89,7 +89,7 @@ func TestPolicyCRDSchemaIsStructural(t *testing.T) {
 }
 
 // The schema and the Go types must describe the same fields with compatible
-// types, so what the API server stores is what lib/policy judges.
+// types, so what the API server stores is what lib/nginxpolicy judges.
 func TestPolicyCRDSchemaMatchesGoTypes(t *testing.T) {
 	t.Parallel()
 	s := policySchema(t)

@@ -1,6 +1,6 @@
-// Package webhookmanifests embeds the webhook configurations portcullis
+// Package webhook embeds the webhook configurations portcullis
 // ships, so `portcullis dev` installs the same bytes a cluster admin applies.
-package webhookmanifests
+package webhook
 
 import "embed"
 

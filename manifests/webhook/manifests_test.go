@@ -1,4 +1,4 @@
-package webhookmanifests
+package webhook
 
 import (
 	"os"
@@ -107,4 +107,33 @@ func TestCertManagerOverlay(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(raw), "cert-manager.io/inject-ca-from: "+serving.Namespace+"/"+serving.Name),
 		"both configurations get the CA of the serving Certificate")
+}
+
+// TestClassConditionIsTheManagersExpression: the shipped class condition of
+// both Ingress webhooks is what the manager writes for the one class
+// "portcullis", so a cluster with no other IngressClass of ours is never
+// patched.
+func TestClassConditionIsTheManagersExpression(t *testing.T) {
+	want := webhook.ClassExpression([]string{"portcullis"})
+	var v admissionregistrationv1.ValidatingWebhookConfiguration
+	load(t, "validating.yaml", &v)
+	var m admissionregistrationv1.MutatingWebhookConfiguration
+	load(t, "mutating.yaml", &m)
+	conditions := map[string][]admissionregistrationv1.MatchCondition{}
+	for _, w := range v.Webhooks {
+		conditions[w.Name] = w.MatchConditions
+	}
+	for _, w := range m.Webhooks {
+		conditions[w.Name] = w.MatchConditions
+	}
+	for _, name := range []string{"ingresses.portcullis.dev", "ingresses.mutate.portcullis.dev"} {
+		found := false
+		for _, mc := range conditions[name] {
+			if mc.Name == webhook.ClassConditionName {
+				assert.Equal(t, want, mc.Expression, name)
+				found = true
+			}
+		}
+		assert.True(t, found, "%s has no %s condition", name, webhook.ClassConditionName)
+	}
 }

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/lint"
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
+	"github.com/seed-d040b84d/portcullis/lint"
 )
 
 // Now is the fixed clock the cases are judged by; every certificate fixture's
@@ -38,7 +38,7 @@ func Dir() string {
 type Case struct {
 	Name    string
 	Path    string
-	Objects []world.Object
+	Objects []manifest.Object
 	Options lint.Options
 	// Results are lint's verdicts, from <case>.out.json.
 	Results []lint.Result
@@ -76,7 +76,7 @@ func Load(in string) (Case, error) {
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", in, err)
 	}
-	if c.Objects, err = world.Decode(bytes.NewReader(expanded)); err != nil {
+	if c.Objects, err = manifest.Decode(bytes.NewReader(expanded)); err != nil {
 		return c, fmt.Errorf("%s: %w", in, err)
 	}
 	out, err := os.ReadFile(strings.TrimSuffix(in, ".in.yaml") + ".out.json")

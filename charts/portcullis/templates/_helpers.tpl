@@ -22,13 +22,14 @@ service:
   port: 443
 {{- end -}}
 
-{{/* Ingresses of the class, or of no class, reach the webhook. */}}
+{{/* Ingresses of the class, or of no class, reach the webhook; the manager adds
+   every other IngressClass of ours (docs/webhook.md). */}}
 {{- define "portcullis.classCondition" -}}
 - name: portcullis-class-or-none
   expression: >-
-    (has(object.spec.ingressClassName) && object.spec.ingressClassName == '{{ .Values.ingressClass.name }}') ||
+    (has(object.spec.ingressClassName) && object.spec.ingressClassName in ['{{ .Values.ingressClass.name }}']) ||
     (has(object.metadata.annotations) && 'kubernetes.io/ingress.class' in object.metadata.annotations &&
-    object.metadata.annotations['kubernetes.io/ingress.class'] == '{{ .Values.ingressClass.name }}') ||
+    object.metadata.annotations['kubernetes.io/ingress.class'] in ['{{ .Values.ingressClass.name }}']) ||
     (!has(object.spec.ingressClassName) &&
     !(has(object.metadata.annotations) && 'kubernetes.io/ingress.class' in object.metadata.annotations))
 {{- end -}}

@@ -4,7 +4,7 @@
 //
 // portcullis understands only the ingressMTLS and egressMTLS policy types. The
 // other types NGINX defines are kept as raw JSON, so they round-trip and can be
-// refused by name; what any field means is decided in lib/policy, not here.
+// refused by name; what any field means is decided in lib/nginxpolicy, not here.
 //
 // +groupName=k8s.nginx.org
 // +kubebuilder:object:generate=true

@@ -112,7 +112,7 @@ func TestYAMLBooleans(t *testing.T) {
 // without knowing the target type, so the API server gets `true` and refuses
 // it against the schema's `type: string`; decoding that JSON fails here too.
 // sigs.k8s.io/yaml.Unmarshal into the typed struct instead sees the string
-// target and turns the boolean into the string "true", which lib/policy then
+// target and turns the boolean into the string "true", which lib/nginxpolicy then
 // refuses with a hint to quote "on". Code that must judge a file exactly as
 // the API server would (lint) should go through YAMLToJSON first.
 func TestUnquotedVerifyClient(t *testing.T) {

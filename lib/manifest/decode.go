@@ -1,4 +1,7 @@
-package world
+// Package manifest reads Kubernetes manifests: streams of YAML or JSON
+// documents (lint's input, the golden cases) decoded into the typed objects lib
+// judges, with every other kind kept in its unstructured form.
+package manifest
 
 import (
 	"bytes"
@@ -15,23 +18,20 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	nginxv1 "github.com/seed-d040b84d/portcullis/lib/apis/k8snginx/v1"
 )
 
-// Scheme knows the kinds lib reads: core, networking and k8s.nginx.org Policy.
-var Scheme = newScheme()
-
-func newScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, networkingv1.AddToScheme, nginxv1.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(fmt.Sprintf("world: build scheme: %v", err)) // static registration; cannot fail at run time
-		}
-	}
-	return s
+// typed are the group versions decoded into typed objects (strictly: an
+// unknown field is an error naming it): the kinds lib reads are among them.
+// Documents of other group versions are kept unstructured, whatever they say.
+var typed = map[schema.GroupVersion]bool{
+	corev1.SchemeGroupVersion:       true,
+	networkingv1.SchemeGroupVersion: true,
+	nginxv1.SchemeGroupVersion:      true,
 }
 
-var codecs = serializer.NewCodecFactory(Scheme, serializer.EnableStrict)
+var codecs = serializer.NewCodecFactory(apis.Scheme, serializer.EnableStrict)
 
 // Object is one decoded document: a typed object for the kinds lib reads, or
 // the unstructured form of anything else.
@@ -101,7 +101,7 @@ func decodeOne(b []byte, doc int) ([]Object, error) {
 		return out, nil
 	}
 	gvk := u.GroupVersionKind()
-	if !Scheme.Recognizes(gvk) {
+	if !typed[gvk.GroupVersion()] || !apis.Scheme.Recognizes(gvk) {
 		return []Object{{GVK: gvk, Meta: u, Doc: doc}}, nil
 	}
 	typed, _, err := codecs.UniversalDeserializer().Decode(b, &gvk, nil)

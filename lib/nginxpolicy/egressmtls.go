@@ -1,4 +1,4 @@
-package policy
+package nginxpolicy
 
 import (
 	"k8s.io/apimachinery/pkg/util/validation/field"

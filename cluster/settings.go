@@ -1,4 +1,4 @@
-package webhook
+package cluster
 
 import (
 	"strings"
@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/lib/certs"
-	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 )
@@ -61,25 +60,20 @@ func (s *Settings) Validator() *validate.Validator {
 	if s.current != nil && version == s.version {
 		return s.current
 	}
-	opts := s.Base
-	s.refused, s.refusedWhy = nil, ""
-	switch {
-	case !ok:
-		opts.Config = config.Default()
-	default:
-		cfg, verdict := validate.ConfigMap(cm)
-		if !verdict.Findings.Allowed() {
-			s.refused = cm
-			s.refusedWhy = refusalSummary(verdict.Findings.Errors)
-			if s.current != nil {
-				s.version = version // judged once per version
-				return s.current    // keep the last good configuration
-			}
-			cfg = config.Default()
-		}
-		opts.Config = cfg
+	var found *corev1.ConfigMap
+	if ok {
+		found = cm
 	}
-	s.current = validate.New(opts, &s.certs)
+	v, verdict := validate.ForConfigMap(s.Base, found, &s.certs)
+	s.refused, s.refusedWhy = nil, ""
+	if verdict != nil && !verdict.Findings.Allowed() {
+		s.refused, s.refusedWhy = cm, refusalSummary(verdict.Findings.Errors)
+		if s.current != nil {
+			s.version = version // judged once per version
+			return s.current    // keep the last good configuration
+		}
+	}
+	s.current = v
 	s.version = version
 	return s.current
 }

@@ -1,6 +1,8 @@
-// Package lint is `portcullis lint`: it reads YAML files as the whole world,
-// judges every Ingress, Policy, TLS/CA Secret and the controller ConfigMap
-// exactly as the webhook would, and reports the verdicts as JSON or text.
+// Package lint is lib's offline consumer, beside webhook/ and controller/: it
+// reads YAML files as the whole world, judges every Ingress, Policy, TLS/CA
+// Secret and the controller ConfigMap exactly as the webhook would, and writes
+// the verdicts (text, JSON, SARIF, JUnit, GitHub annotations). Flags, exit
+// codes and the Rego engine are the command's (cmd/portcullis lint).
 package lint
 
 import (
@@ -13,12 +15,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
 )
 
 // Source is a decoded object, the file it came from and where in it.
 type Source struct {
-	world.Object
+	manifest.Object
 	File     string
 	Position Position
 }
@@ -71,7 +73,7 @@ func Load(paths []string) ([]Source, error) {
 		if err != nil {
 			return nil, &InputError{fmt.Errorf("%s: %w", f, err)}
 		}
-		objs, err := world.Decode(bytes.NewReader(content))
+		objs, err := manifest.Decode(bytes.NewReader(content))
 		if err != nil {
 			return nil, &InputError{fmt.Errorf("%s: %w", f, err)}
 		}

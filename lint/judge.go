@@ -51,33 +51,16 @@ type Reviewer func(s Source, libFindings findings.Set, in *intent.Ingress, w wor
 // ConfigMap among srcs the verdict the webhook would give, in input order. The
 // sources are the whole world: references are resolved among them.
 func Judge(srcs []Source, opts Options) Report {
-	if opts.ConfigMap == (intent.ObjectRef{}) {
-		opts.ConfigMap = DefaultConfigMap
-	}
+	opts.ConfigMap = opts.configMap()
 	w := world.NewStatic()
 	for _, s := range srcs {
 		if s.Typed != nil {
 			w.Add(s.Typed)
 		}
 	}
-	cfg := config.Default()
-	var cmVerdict *validate.Verdict
-	if cm, ok := w.ConfigMap(opts.ConfigMap.Namespace, opts.ConfigMap.Name); ok {
-		parsed, verdict := validate.ConfigMap(cm)
-		cmVerdict = &verdict
-		if verdict.Findings.Allowed() {
-			cfg = parsed
-		}
-	}
 	cache := &certs.Cache{}
-	v := validate.New(validate.Options{
-		Config:                cfg,
-		Class:                 validate.ClassOptions{Name: opts.IngressClass, WatchWithoutClass: opts.WatchWithoutClass, Namespaces: opts.WatchNamespaces},
-		AnnotationsPrefix:     opts.AnnotationsPrefix,
-		EnableSSLPassthrough:  opts.EnableSSLPassthrough,
-		DefaultSSLCertificate: opts.DefaultSSLCertificate,
-		Now:                   opts.Now,
-	}, cache)
+	v, cmVerdict := Validator(w, opts, cache)
+	cfg := v.Options().Config
 
 	ingresses := v.Batch() // the files are one world: judge its Ingresses in one pass
 	var rep Report
@@ -114,6 +97,35 @@ func Judge(srcs []Source, opts Options) Report {
 		rep.Results = append(rep.Results, result(s, fs))
 	}
 	return rep
+}
+
+// Validator is the Validator lint judges the world w with: opts' flags and
+// the controller ConfigMap among w's objects (validate.ForConfigMap: the
+// defaults when there is none or it is refused). The verdict is the
+// ConfigMap's, nil when w holds none.
+func Validator(w *world.Static, opts Options, cache *certs.Cache) (*validate.Validator, *validate.Verdict) {
+	ref := opts.configMap()
+	cm, _ := w.ConfigMap(ref.Namespace, ref.Name)
+	return validate.ForConfigMap(opts.validateOptions(), cm, cache)
+}
+
+// configMap is the controller ConfigMap's namespace/name.
+func (o Options) configMap() intent.ObjectRef {
+	if o.ConfigMap == (intent.ObjectRef{}) {
+		return DefaultConfigMap
+	}
+	return o.ConfigMap
+}
+
+// validateOptions are lib's options from the flags.
+func (o Options) validateOptions() validate.Options {
+	return validate.Options{
+		Class:                 validate.ClassOptions{Name: o.IngressClass, WatchWithoutClass: o.WatchWithoutClass, Namespaces: o.WatchNamespaces},
+		AnnotationsPrefix:     o.AnnotationsPrefix,
+		EnableSSLPassthrough:  o.EnableSSLPassthrough,
+		DefaultSSLCertificate: o.DefaultSSLCertificate,
+		Now:                   o.Now,
+	}
 }
 
 func result(s Source, fs findings.Set) Result {

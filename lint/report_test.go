@@ -12,13 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-d040b84d/portcullis/lib/findings"
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
 )
 
 // judgeYAML decodes a YAML world and judges it at a fixed time.
 func judgeYAML(t *testing.T, file, yaml string, opts Options) Report {
 	t.Helper()
-	objs, err := world.Decode(strings.NewReader(yaml))
+	objs, err := manifest.Decode(strings.NewReader(yaml))
 	require.NoError(t, err)
 	srcs := make([]Source, 0, len(objs))
 	for _, o := range objs {

@@ -10,7 +10,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/lib/manifest"
 )
 
 // fuzzSeeds are lib/validate's golden inputs, expanded (certificates inlined),
@@ -25,7 +25,7 @@ var fuzzSeeds = []string{
 // fail, but judging whatever decodes never panics, and every verdict is
 // consistent: allowed exactly when it has no error, every error on a field.
 //
-//	go test ./lib/lint -run '^$' -fuzz FuzzLintInput -fuzztime 5m -fuzzminimizetime 1s
+//	go test ./lint -run '^$' -fuzz FuzzLintInput -fuzztime 5m -fuzzminimizetime 1s
 //
 // (The seeds are kilobytes of YAML; with the default -fuzzminimizetime the
 // fuzzer spends its first minutes minimizing them, and the exec counter stands still.)
@@ -35,7 +35,7 @@ func FuzzLintInput(f *testing.F) {
 	}
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems: []\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		objs, err := world.Decode(bytes.NewReader(data))
+		objs, err := manifest.Decode(bytes.NewReader(data))
 		if err != nil {
 			return // exit code 2: unreadable input
 		}
@@ -113,7 +113,7 @@ func allAllowed(rep Report) bool {
 // {{ b64 "file.pem" ... }} references from lib/validate/testdata/certs.
 func expandGolden(tb testing.TB, name string) []byte {
 	tb.Helper()
-	dir := filepath.Join("..", "validate", "testdata")
+	dir := filepath.Join("..", "lib", "validate", "testdata")
 	text, err := os.ReadFile(filepath.Join(dir, name+".in.yaml"))
 	if err != nil {
 		tb.Fatal(err)

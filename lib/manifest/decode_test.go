@@ -1,4 +1,4 @@
-package world
+package manifest
 
 import (
 	"strings"
@@ -92,23 +92,4 @@ func TestDecodeErrorsNameTheDocument(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}
-}
-
-func TestStaticResolver(t *testing.T) {
-	t.Parallel()
-	objs, err := Decode(strings.NewReader(multi))
-	require.NoError(t, err)
-	s := NewStatic()
-	for _, o := range objs {
-		s.Add(o.Typed)
-	}
-	_, ok := s.Secret("team-a", "web-tls")
-	assert.True(t, ok)
-	_, ok = s.Secret("default", "web-tls")
-	assert.False(t, ok, "lookups are per namespace")
-	_, ok = s.Policy("default", "mtls")
-	assert.True(t, ok)
-	_, ok = s.Namespace("team-a")
-	assert.True(t, ok)
-	assert.Len(t, s.Ingresses(), 1)
 }

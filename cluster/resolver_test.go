@@ -1,4 +1,4 @@
-package webhook
+package cluster
 
 import (
 	"testing"
@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
@@ -22,8 +23,8 @@ func TestCacheResolverFindsIngressesByHost(t *testing.T) {
 		return o
 	}
 	objs := []*networkingv1.Ingress{ing("a", "x.example.com", "y.example.com"), ing("b", "y.example.com"), ing("c", "z.example.com")}
-	indexed := fake.NewClientBuilder().WithScheme(Scheme).WithIndex(&networkingv1.Ingress{}, IngressHostField, ingressHosts)
-	plain := fake.NewClientBuilder().WithScheme(Scheme)
+	indexed := fake.NewClientBuilder().WithScheme(apis.Scheme).WithIndex(&networkingv1.Ingress{}, IngressHostField, ingressHosts)
+	plain := fake.NewClientBuilder().WithScheme(apis.Scheme)
 	for _, o := range objs {
 		indexed.WithObjects(o.DeepCopy())
 		plain.WithObjects(o.DeepCopy())

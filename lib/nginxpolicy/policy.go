@@ -1,8 +1,8 @@
-// Package policy judges NGINX Inc Policy resources (k8s.nginx.org/v1): it
+// Package nginxpolicy judges NGINX Inc Policy resources (k8s.nginx.org/v1): it
 // refuses the policy types portcullis does not support, checks every field of
 // ingressMTLS, egressMTLS, accessControl and basicAuth, and turns a valid Policy into typed settings
 // with NGINX's defaults applied, which the intent builder consumes.
-package policy
+package nginxpolicy
 
 import (
 	"fmt"
