@@ -89,7 +89,7 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "portcullis dev: starting kube-apiserver and etcd (binaries from %s)\n", devenv.AssetsDir())
-	env, err := devenv.Start(devenv.Options{CRDs: crdObjs})
+	env, err := devenv.Start(devenv.Options{CRDs: crdObjs, WrapperDir: filepath.Join(f.stateDir, "bin")})
 	if err != nil {
 		return err
 	}

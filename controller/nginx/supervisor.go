@@ -258,7 +258,7 @@ func (s *Supervisor) check(gen string, conf []byte, path string) error {
 	if err := writeAtomic(path, conf); err != nil {
 		return fmt.Errorf("nginx supervisor: stage configuration: %w", err)
 	}
-	if out, err := s.nginx("-t", "-q", "-c", path).CombinedOutput(); err != nil {
+	if out, err := output(s.nginx("-t", "-q", "-c", path)); err != nil {
 		os.Remove(path)
 		return fmt.Errorf("nginx supervisor: generation %s: %w (%v): %s", gen, ErrRefused, err, strings.TrimSpace(string(out)))
 	}
