@@ -54,7 +54,7 @@ func TestDevAsACommand(t *testing.T) {
 }
 
 func devStopsOn(t *testing.T, bin string, sig syscall.Signal) {
-	state := filepath.Join(t.TempDir(), "state")
+	state := harness.NginxDir(t)
 	ready := filepath.Join(t.TempDir(), "ready")
 	ports := map[string]int{"webhook": harness.FreePort(t), "http": harness.FreePort(t), "https": harness.FreePort(t)}
 	var stdout, stderr bytes.Buffer

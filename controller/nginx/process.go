@@ -143,5 +143,5 @@ func (s *Supervisor) oldWorkersGone() bool {
 			serving++
 		}
 	}
-	return serving <= s.workers
+	return serving <= s.serving
 }
