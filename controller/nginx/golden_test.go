@@ -61,7 +61,7 @@ func loadCase(t testing.TB, in string) goldenCase {
 	}
 	cmRef := c.Options.ConfigMap
 	if cmRef == (intent.ObjectRef{}) {
-		cmRef = lint.DefaultConfigMap
+		cmRef = lint.DefaultConfigMap()
 	}
 	cfg := config.Default()
 	if cm, ok := w.ConfigMap(cmRef.Namespace, cmRef.Name); ok {

@@ -15,12 +15,15 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
-// DefaultConfigMap is the controller ConfigMap's default namespace/name.
-var DefaultConfigMap = intent.ObjectRef{Namespace: "portcullis-system", Name: "portcullis"}
+// DefaultConfigMap is the controller ConfigMap's default namespace/name (a
+// function: a value no caller can change for the others).
+func DefaultConfigMap() intent.ObjectRef {
+	return intent.ObjectRef{Namespace: "portcullis-system", Name: "portcullis"}
+}
 
 // Options mirror the controller flags that change a verdict.
 type Options struct {
-	// ConfigMap is the controller ConfigMap (--configmap); DefaultConfigMap if empty.
+	// ConfigMap is the controller ConfigMap (--configmap); DefaultConfigMap() if empty.
 	ConfigMap            intent.ObjectRef
 	EnableSSLPassthrough bool
 	// DefaultSSLCertificate is --default-ssl-certificate, if set.
@@ -52,7 +55,7 @@ type Reviewer func(s Source, libFindings findings.Set, in *intent.Ingress, w wor
 // sources are the whole world: references are resolved among them.
 func Judge(srcs []Source, opts Options) Report {
 	if opts.ConfigMap == (intent.ObjectRef{}) {
-		opts.ConfigMap = DefaultConfigMap
+		opts.ConfigMap = DefaultConfigMap()
 	}
 	w := world.NewStatic()
 	for _, s := range srcs {

@@ -129,7 +129,7 @@ func intents(src []lint.Source, opts lint.Options) []*intent.Ingress {
 func validatorOptions(w *world.Static, opts lint.Options) validate.Options {
 	cm := opts.ConfigMap
 	if cm == (intent.ObjectRef{}) {
-		cm = lint.DefaultConfigMap
+		cm = lint.DefaultConfigMap()
 	}
 	cfg := config.Default()
 	if obj, ok := w.ConfigMap(cm.Namespace, cm.Name); ok {
