@@ -15,12 +15,15 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
-// DefaultConfigMap is the controller ConfigMap's default namespace/name.
-var DefaultConfigMap = intent.ObjectRef{Namespace: "portcullis-system", Name: "portcullis"}
+// DefaultConfigMap is the controller ConfigMap's default namespace/name (a
+// function: a value no caller can change for the others).
+func DefaultConfigMap() intent.ObjectRef {
+	return intent.ObjectRef{Namespace: "portcullis-system", Name: "portcullis"}
+}
 
 // Options mirror the controller flags that change a verdict.
 type Options struct {
-	// ConfigMap is the controller ConfigMap (--configmap); DefaultConfigMap if empty.
+	// ConfigMap is the controller ConfigMap (--configmap); DefaultConfigMap() if empty.
 	ConfigMap            intent.ObjectRef
 	EnableSSLPassthrough bool
 	// DefaultSSLCertificate is --default-ssl-certificate, if set.
@@ -112,7 +115,7 @@ func Validator(w *world.Static, opts Options, cache *certs.Cache) (*validate.Val
 // configMap is the controller ConfigMap's namespace/name.
 func (o Options) configMap() intent.ObjectRef {
 	if o.ConfigMap == (intent.ObjectRef{}) {
-		return DefaultConfigMap
+		return DefaultConfigMap()
 	}
 	return o.ConfigMap
 }

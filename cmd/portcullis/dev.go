@@ -74,8 +74,18 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 			return fmt.Errorf("remove state directory: %w", err)
 		}
 	}
-	if err := os.MkdirAll(f.stateDir, 0o700); err != nil {
+	// As root, nginx's workers run as nobody and pass through it to the
+	// certificates they read (docs/controller.md): searchable, not listable;
+	// every file in it is 0600.
+	mode := os.FileMode(0o700)
+	if os.Geteuid() == 0 {
+		mode = 0o711
+	}
+	if err := os.MkdirAll(f.stateDir, mode); err != nil {
 		return fmt.Errorf("create state directory: %w", err)
+	}
+	if err := os.Chmod(f.stateDir, mode); err != nil {
+		return fmt.Errorf("state directory: %w", err)
 	}
 	logFile, err := os.OpenFile(filepath.Join(f.stateDir, "portcullis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -89,7 +99,7 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "portcullis dev: starting kube-apiserver and etcd (binaries from %s)\n", devenv.AssetsDir())
-	env, err := devenv.Start(devenv.Options{CRDs: crdObjs})
+	env, err := devenv.Start(devenv.Options{CRDs: crdObjs, WrapperDir: filepath.Join(f.stateDir, "bin")})
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ import (
 // (refused, naming every field), the demo Ingress the mutating webhook gave
 // an issuer. Ctrl-C (here: cancellation) stops the API server.
 func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
-	state := t.TempDir()
+	state := harness.NginxDir(t)
 	ready := filepath.Join(state, "ready")
 	t.Cleanup(func() {
 		if t.Failed() {

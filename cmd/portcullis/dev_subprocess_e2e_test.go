@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,22 +38,23 @@ import (
 // --ready-file …`, as a newcomer would, on free ports: it applies a TLS
 // Ingress through the kubeconfig dev wrote, sends real HTTPS traffic through
 // nginx to a local backend, then stops dev with SIGTERM (or SIGHUP: the
-// terminal of `make run` closed) and checks that every process it started
-// (kube-apiserver, etcd, nginx and its workers) has exited and no port it
-// served still listens.
+// terminal of `make run` closed; or SIGKILL, which dev cannot handle: its
+// children's death signal ends them) and checks that every process it
+// started (kube-apiserver, etcd, nginx and its workers) has exited and no
+// port it served still listens.
 func TestDevAsACommand(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "portcullis")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) { devStopsOn(t, bin, sig) })
 	}
 }
 
 func devStopsOn(t *testing.T, bin string, sig syscall.Signal) {
-	state := filepath.Join(t.TempDir(), "state")
+	state := harness.NginxDir(t)
 	ready := filepath.Join(t.TempDir(), "ready")
 	ports := map[string]int{"webhook": harness.FreePort(t), "http": harness.FreePort(t), "https": harness.FreePort(t)}
 	var stdout, stderr bytes.Buffer
@@ -158,22 +160,44 @@ func devStopsOn(t *testing.T, bin string, sig syscall.Signal) {
 		return len(lb) == 1 && lb[0].IP == "127.0.0.1"
 	}, 30*time.Second, 200*time.Millisecond, "kubectl get ingress shows where dev serves it")
 
+	// nginx's workers since the Ingress was loaded, too.
+	for _, pid := range descendants(cmd.Process.Pid) {
+		if !slices.Contains(started, pid) {
+			started = append(started, pid)
+		}
+	}
 	require.NoError(t, cmd.Process.Signal(sig))
 	select {
 	case err := <-exited:
-		require.NoError(t, err, "dev exits 0 on %s", sig)
+		if sig == syscall.SIGKILL {
+			require.ErrorContains(t, err, "killed")
+		} else {
+			require.NoError(t, err, "dev exits 0 on %s", sig)
+		}
 	case <-time.After(60 * time.Second):
 		t.Fatalf("dev did not exit within 60s of %s", sig)
 	}
-	assert.Contains(t, stdout.String(), "stopping")
+	if sig != syscall.SIGKILL {
+		assert.Contains(t, stdout.String(), "stopping")
+	}
+	var outlived []string
 	assert.Eventually(t, func() bool {
+		outlived = nil
 		for _, pid := range started {
 			if alive(pid) {
-				return false
+				outlived = append(outlived, fmt.Sprintf("%s (pid %d)", processName(pid), pid))
 			}
 		}
-		return true
-	}, 10*time.Second, 100*time.Millisecond, "a process dev started outlived it")
+		return len(outlived) == 0
+	}, 30*time.Second, 100*time.Millisecond, "processes dev started outlived it")
+	assert.Empty(t, outlived, "processes dev started that outlived it")
+	defer func() { // so that a failure here leaves no process holding a port
+		for _, pid := range started {
+			if alive(pid) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}()
 	for name, port := range ports {
 		_, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
 		assert.Error(t, err, "the %s port still listens after dev stopped", name)

@@ -96,11 +96,9 @@ func demoCerts() (ca, server, clientCert *demoCert, err error) {
 	return
 }
 
-// echoPort is the port of the demo's echo backend (set by applyDemo; the
-// broken Ingress only needs a number).
-var echoPort int32 = 8081
-
-func demoIngress(name, host, secret string, ann map[string]string) *networkingv1.Ingress {
+// demoIngress routes host to the Service "echo" on port (the echo backend's,
+// a loopback port it gets when it starts).
+func demoIngress(name, host, secret string, port int32, ann map[string]string) *networkingv1.Ingress {
 	class := "portcullis"
 	prefix := networkingv1.PathTypePrefix
 	return &networkingv1.Ingress{
@@ -113,7 +111,7 @@ func demoIngress(name, host, secret string, ann map[string]string) *networkingv1
 				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
 					Path: "/", PathType: &prefix,
 					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-						Name: "echo", Port: networkingv1.ServiceBackendPort{Number: echoPort}}},
+						Name: "echo", Port: networkingv1.ServiceBackendPort{Number: port}}},
 				}}},
 			}}},
 		},
@@ -122,7 +120,7 @@ func demoIngress(name, host, secret string, ann map[string]string) *networkingv1
 
 // passthroughIngress sends passthroughHost, untouched, to the backend port.
 func passthroughIngress(port int) *networkingv1.Ingress {
-	ing := demoIngress("pass", passthroughHost, "", map[string]string{"nginx.ingress.kubernetes.io/ssl-passthrough": "true"})
+	ing := demoIngress("pass", passthroughHost, "", int32(port), map[string]string{"nginx.ingress.kubernetes.io/ssl-passthrough": "true"})
 	ing.Spec.TLS = nil
 	ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service = &networkingv1.IngressServiceBackend{Name: "pass", Port: networkingv1.ServiceBackendPort{Number: int32(port)}}
 	return ing
@@ -130,9 +128,10 @@ func passthroughIngress(port int) *networkingv1.Ingress {
 
 // brokenIngress has three mistakes ingress-nginx would have accepted
 // silently: a misspelt key, a misspelt value, and a CA secret in another
-// namespace.
+// namespace. It is refused before anything serves it: its backend port is
+// any number.
 func brokenIngress(ns, name string) *networkingv1.Ingress {
-	ing := demoIngress(name, "broken.demo.test", "broken-tls", map[string]string{
+	ing := demoIngress(name, "broken.demo.test", "broken-tls", 8081, map[string]string{
 		"nginx.ingress.kubernetes.io/auth-tls-verify-clinet": "on",
 		"nginx.ingress.kubernetes.io/auth-tls-secret":        "kube-system/demo-ca",
 		"nginx.ingress.kubernetes.io/backend-protocol":       "HTTPS",
@@ -236,12 +235,12 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 	if err != nil {
 		return nil, err
 	}
-	echoPort = int32(port)
+	echoPort := int32(port)
 	tlsPort, err := startTLSBackend(ctx, ca)
 	if err != nil {
 		return nil, err
 	}
-	reencrypt := demoIngress("reencrypt", reencryptHost, "demo-tls", map[string]string{
+	reencrypt := demoIngress("reencrypt", reencryptHost, "demo-tls", echoPort, map[string]string{
 		"nginx.ingress.kubernetes.io/backend-protocol":      "HTTPS",
 		"nginx.ingress.kubernetes.io/proxy-ssl-secret":      demoNamespace + "/demo-ca",
 		"nginx.ingress.kubernetes.io/proxy-ssl-verify":      "on",
@@ -250,7 +249,7 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 	})
 	reencrypt.Spec.Rules[0].HTTP.Paths[0].Backend.Service = &networkingv1.IngressServiceBackend{Name: "secure-echo",
 		Port: networkingv1.ServiceBackendPort{Number: int32(tlsPort)}}
-	withDefault := demoIngress("default", defaultHost, "", nil)
+	withDefault := demoIngress("default", defaultHost, "", echoPort, nil)
 	objs := []client.Object{
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: "portcullis"},
 			Data: map[string]string{"default-issuer": "ClusterIssuer/letsencrypt"}},
@@ -262,12 +261,12 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "echo"},
 			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
 				Ports: []corev1.ServicePort{{Name: "http", Port: echoPort}}}},
-		demoIngress("tls", "tls.demo.test", "demo-tls", nil),
-		demoIngress("mtls", "mtls.demo.test", "demo-tls", map[string]string{
+		demoIngress("tls", "tls.demo.test", "demo-tls", echoPort, nil),
+		demoIngress("mtls", "mtls.demo.test", "demo-tls", echoPort, map[string]string{
 			"nginx.ingress.kubernetes.io/auth-tls-secret":        demoNamespace + "/demo-ca",
 			"nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
 		}),
-		demoIngress("issued", "issued.demo.test", "issued-tls", nil),
+		demoIngress("issued", "issued.demo.test", "issued-tls", echoPort, nil),
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "pass"},
 			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
 		passthroughIngress(passPort),

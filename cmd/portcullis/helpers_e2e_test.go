@@ -58,7 +58,7 @@ func testFlags(t *testing.T, components string, port int) managerFlags {
 // on free loopback ports, with its state in a temporary directory.
 func nginxFlags(t *testing.T) managerFlags {
 	f := testFlags(t, "controller", 0)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), "127.0.0.1"
+	f.nginx, f.nginxDir, f.nginxAddress = true, harness.NginxDir(t), "127.0.0.1"
 	f.httpPort, f.nginxHTTPSPort = harness.FreePort(t), harness.FreePort(t)
 	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
 	return f

@@ -63,7 +63,7 @@ type lintFlags struct {
 func (f *lintFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.files, "f", "a YAML/JSON file or a directory of them (repeatable; - for stdin)")
 	fs.StringVar(&f.output, "o", "text", "output format: text, json, sarif (SARIF 2.1.0: GitHub code scanning), junit (JUnit XML) or github (GitHub Actions workflow commands)")
-	f.judgeFlags.register(fs, lint.DefaultConfigMap.String())
+	f.judgeFlags.register(fs, lint.DefaultConfigMap().String())
 	fs.Var(aliasFlag{&f.policyDirs, &f.policiesAlias}, "policies", "deprecated: the old name of --policy-dir")
 }
 

@@ -91,21 +91,21 @@ func (b *builder) hostTLS(s *Server, h intent.Host) error {
 // records its CA and CRL files.
 func (b *builder) clientAuth(s *Server, h intent.Host) error {
 	a := h.ClientAuth
-	if a == nil || a.Verify == "off" {
+	if a == nil || a.Certificate == intent.ClientCertNone {
 		return nil
 	}
 	if s.TLS == nil {
 		return errors.New("client authentication without TLS")
 	}
-	switch a.Verify {
-	case "on", "optional", "optional_no_ca":
+	switch a.Certificate {
+	case intent.ClientCertRequired, intent.ClientCertOptional, intent.ClientCertOptionalUntrusted:
 	default:
-		return fmt.Errorf("client verification %q is not on, optional or optional_no_ca", a.Verify)
+		return fmt.Errorf("client certificate policy %q is not required, optional or optionalUntrusted", a.Certificate)
 	}
 	if a.Depth < 0 || a.Depth > 100 {
 		return fmt.Errorf("client verification depth %d out of range", a.Depth)
 	}
-	out := &ClientAuth{Verify: a.Verify, Depth: a.Depth, PassCertificate: a.PassCertificate}
+	out := &ClientAuth{Certificate: a.Certificate, Depth: a.Depth, PassCertificate: a.PassCertificate}
 	switch {
 	case a.CA.Name != "":
 		ca, crl, err := b.caFiles(a.CA)
@@ -113,7 +113,7 @@ func (b *builder) clientAuth(s *Server, h intent.Host) error {
 			return err
 		}
 		out.CA, out.CRL = ca, crl
-	case a.Verify != "optional_no_ca":
+	case a.Certificate != intent.ClientCertOptionalUntrusted:
 		return errors.New("client verification without a CA")
 	}
 	if a.ErrorPage != "" {

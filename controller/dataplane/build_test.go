@@ -58,7 +58,7 @@ func TestBuildInvariants(t *testing.T) {
 			// model is built with.
 			ref := c.Options.ConfigMap
 			if ref == (intent.ObjectRef{}) {
-				ref = lint.DefaultConfigMap
+				ref = lint.DefaultConfigMap()
 			}
 			if cm, ok := w.w.ConfigMap(ref.Namespace, ref.Name); ok {
 				if parsed, verdict := validate.ConfigMap(cm); verdict.Findings.Allowed() {

@@ -127,13 +127,14 @@ type TLS struct {
 
 // ClientAuth is client-certificate verification for a host.
 type ClientAuth struct {
-	// CA is the CA bundle file ("" only with optional_no_ca).
+	// CA is the CA bundle file ("" only with ClientCertOptionalUntrusted).
 	CA string
 	// CRL is the CRL file, "" without one.
 	CRL string
-	// Verify is on, optional or optional_no_ca.
-	Verify string
-	Depth  int
+	// Certificate is required, optional or optionalUntrusted (never none:
+	// then the server has no ClientAuth).
+	Certificate intent.ClientCertificate
+	Depth       int
 	// ErrorPage is an absolute http(s) URL clients are redirected to when their
 	// certificate is missing or refused; "" answers 400.
 	ErrorPage       string

@@ -90,6 +90,20 @@ func (r *renderer) keyPair(kp dataplane.KeyPair, cert, key string) ([]*Node, err
 	return []*Node{d(cert, c), d(key, k)}, nil
 }
 
+// sslVerifyClient is nginx's ssl_verify_client for what a host asks of a
+// client's certificate.
+func sslVerifyClient(c intent.ClientCertificate) (string, error) {
+	switch c {
+	case intent.ClientCertRequired:
+		return "on", nil
+	case intent.ClientCertOptional:
+		return "optional", nil
+	case intent.ClientCertOptionalUntrusted:
+		return "optional_no_ca", nil
+	}
+	return "", fmt.Errorf("nginx: client certificate policy %q", c)
+}
+
 func (r *renderer) clientAuth(s dataplane.Server) ([]*Node, error) {
 	a := s.ClientAuth
 	var out []*Node
@@ -100,12 +114,11 @@ func (r *renderer) clientAuth(s dataplane.Server) ([]*Node, error) {
 		}
 		out = append(out, d("ssl_client_certificate", ca))
 	}
-	switch a.Verify {
-	case "on", "optional", "optional_no_ca":
-	default:
-		return nil, fmt.Errorf("client verification %q", a.Verify)
+	verify, err := sslVerifyClient(a.Certificate)
+	if err != nil {
+		return nil, err
 	}
-	out = append(out, d("ssl_verify_client", lit(a.Verify)), d("ssl_verify_depth", num(a.Depth)))
+	out = append(out, d("ssl_verify_client", lit(verify)), d("ssl_verify_depth", num(a.Depth)))
 	if a.CRL != "" {
 		crl, err := r.file(a.CRL)
 		if err != nil {

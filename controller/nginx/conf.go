@@ -82,10 +82,11 @@ func (n *Node) add(children ...*Node) *Node {
 	return n
 }
 
-// Directives are the names the renderer may write, with the blocks each may
-// appear in ("" is the top level). The property test holds rendered
-// configurations to this table.
-var Directives = map[string][]string{
+// directives are the names the renderer may write, with the blocks each may
+// appear in ("" is the top level). Read only through allowed: nothing
+// widens the allow-list at run time. The property test holds rendered
+// configurations to it.
+var directives = map[string][]string{
 	"load_module": {""}, "daemon": {""}, "master_process": {""}, "worker_processes": {""}, "pid": {""},
 	"worker_rlimit_nofile": {""}, "worker_shutdown_timeout": {""},
 	"error_log": {""}, "user": {""},
@@ -125,6 +126,12 @@ var Directives = map[string][]string{
 	"stream":    {""},
 }
 
+// allowed says whether the renderer may write directive name in block
+// parent ("" is the top level).
+func allowed(name, parent string) bool {
+	return slices.Contains(directives[name], parent)
+}
+
 // quote is the one function that writes an argument: always double-quoted,
 // with backslash and double quote escaped. nginx unescapes exactly these
 // inside quotes, so the argument reads back as s and can never end its string.
@@ -156,8 +163,8 @@ func quote(a Arg) (string, error) {
 	return b.String(), nil
 }
 
-// Render writes the tree as nginx configuration. It refuses a directive not in
-// Directives (or outside its blocks) and any argument quote refuses.
+// Render writes the tree as nginx configuration. It refuses a directive not
+// allowed (or outside its blocks) and any argument quote refuses.
 func Render(nodes []*Node) ([]byte, error) {
 	var b strings.Builder
 	if err := render(&b, nodes, "", 0); err != nil {
@@ -175,7 +182,7 @@ func render(b *strings.Builder, nodes []*Node, parent string, depth int) error {
 				return fmt.Errorf("map entry outside a map block (in %q)", parent)
 			}
 		} else {
-			if !slices.Contains(Directives[n.Name], parent) {
+			if !allowed(n.Name, parent) {
 				return fmt.Errorf("directive %q is not allowed in %q", n.Name, parent)
 			}
 			b.WriteString(n.Name)

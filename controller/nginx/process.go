@@ -3,6 +3,7 @@ package nginx
 // The nginx process: started, watched, restarted with backoff, drained.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,11 +12,25 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/seed-d040b84d/portcullis/controller/child"
 )
 
 func (s *Supervisor) nginx(args ...string) *exec.Cmd {
 	base := []string{"-p", s.cfg.Render.Prefix, "-e", filepath.Join(s.cfg.Render.Prefix, "error.log")}
 	return exec.Command(s.cfg.Binary, append(base, args...)...)
+}
+
+// output runs cmd, a check that ends by itself, and returns what it printed;
+// it is killed if the manager dies first.
+func output(cmd *exec.Cmd) ([]byte, error) {
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := child.Start(cmd, syscall.SIGKILL); err != nil {
+		return nil, err
+	}
+	err := cmd.Wait()
+	return out.Bytes(), err
 }
 
 func (s *Supervisor) running() bool {
@@ -41,9 +56,10 @@ func (s *Supervisor) start() error {
 		cmd.Stdout = s.cfg.Stdout
 	}
 	// Its own process group, so workers a dead master leaves behind (holding
-	// the listening sockets) can be ended with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	// the listening sockets) can be ended with it; SIGTERM (nginx's fast
+	// shutdown: the master ends its workers) if the manager dies without
+	// stopping it.
+	if err := child.Start(cmd, syscall.SIGTERM); err != nil {
 		return fmt.Errorf("nginx supervisor: start nginx: %w", err)
 	}
 	exited := make(chan struct{})
@@ -127,5 +143,5 @@ func (s *Supervisor) oldWorkersGone() bool {
 			serving++
 		}
 	}
-	return serving <= s.workers
+	return serving <= s.serving
 }

@@ -37,8 +37,10 @@ type Options struct {
 	StatusAddress string
 	// Generation names the configuration (hex); see StatusAddress.
 	Generation string
-	// User is written as the user directive when set (nginx run as root).
-	User            string
+	// User and Group, when User is set, are the user directive: who nginx's
+	// workers run as when its master runs as root (NewSupervisor fills
+	// them in then, and clears them otherwise).
+	User, Group     string
 	WorkerProcesses int
 	ErrorLogLevel   string
 	// AccessLogPath is where the access log goes when the model has it on:
@@ -77,7 +79,11 @@ func Tree(m *dataplane.Model, o Options) ([]*Node, error) {
 	r := &renderer{o: o}
 	var top []*Node
 	if o.User != "" {
-		top = append(top, d("user", text(o.User)))
+		user := d("user", text(o.User))
+		if o.Group != "" {
+			user.Args = append(user.Args, text(o.Group))
+		}
+		top = append(top, user)
 	}
 	g := m.TLS
 	workers := lit("auto")

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -144,7 +143,7 @@ func scaleRun(b *testing.B, w *withoutIngresses, spare *networkingv1.Ingress, st
 		l.Close()
 	}
 	httpsPort := ports[1]
-	sup, err := NewSupervisor(SupervisorConfig{Dir: filepath.Join(b.TempDir(), "state"), Log: logr.Discard(), ConfirmTimeout: 2 * time.Minute,
+	sup, err := NewSupervisor(SupervisorConfig{Dir: stateDir(b), Log: logr.Discard(), ConfirmTimeout: 2 * time.Minute,
 		Render: Options{Address: "127.0.0.1", HTTPPort: ports[0], HTTPSPort: httpsPort, StatusAddress: "127.0.0.1:" + strconv.Itoa(ports[2])}})
 	if err != nil {
 		b.Fatal(err)

@@ -35,6 +35,9 @@ import (
 //
 // Layout under Dir (0700): files/ (the model's files, 0600, named by content
 // hash), run/ (pid, logs, temp files), nginx.conf (the configuration in force).
+// When the manager runs as root nginx's workers do not (workerUser): the
+// directories are 0710 and the files the workers read (workerFiles) 0640, in
+// the workers' group.
 type Supervisor struct {
 	cfg SupervisorConfig
 
@@ -45,11 +48,15 @@ type Supervisor struct {
 	exited     chan struct{}
 	stopping   bool
 	restarts   int
-	// workers is how many workers the configuration in force (or being
+	// serving is how many workers the configuration in force (or being
 	// put in force) runs: more serving means a previous one's still accept.
-	workers int
-	// sums are the SHA-256 of the replaceable files as last written.
-	sums map[string][32]byte
+	serving int
+	// workers is who nginx's workers are when not the manager's user.
+	workers *workers
+	// sums are the SHA-256 of the replaceable files as last written, and
+	// shared those last written for the workers' group.
+	sums   map[string][32]byte
+	shared map[string]bool
 	// replaced counts the files replaced without a reload; checks the
 	// nginx -t runs.
 	replaced, checks int
@@ -61,8 +68,10 @@ type SupervisorConfig struct {
 	Binary string
 	// Dir is the private state directory (created 0700).
 	Dir string
-	// Render are the listen settings; Root, Prefix, Generation and (when
-	// empty) User are filled in by the supervisor. StatusAddress is required.
+	// Render are the listen settings; Root, Prefix, Generation, User and
+	// Group are filled in by the supervisor (a User or Group set is who
+	// nginx's workers run as when the manager runs as root; see
+	// workerUser). StatusAddress is required.
 	Render Options
 	// ConfirmTimeout bounds the wait for a new generation to serve (5 s when 0).
 	ConfirmTimeout time.Duration
@@ -97,17 +106,17 @@ func NewSupervisor(cfg SupervisorConfig) (*Supervisor, error) {
 	if cfg.ConfirmTimeout == 0 {
 		cfg.ConfirmTimeout = 5 * time.Second
 	}
-	if cfg.Render.User == "" && os.Geteuid() == 0 {
-		// Workers must read the 0600 files the supervisor writes.
-		cfg.Render.User = "root"
+	w, err := workerUser(&cfg.Render, cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("nginx supervisor: %w", err)
 	}
 	cfg.Render.Root, cfg.Render.Prefix = filepath.Join(cfg.Dir, "files"), filepath.Join(cfg.Dir, "run")
 	for _, dir := range []string{cfg.Dir, cfg.Render.Root, cfg.Render.Prefix} {
-		if err := PrivateDir(dir); err != nil {
+		if err := privateDir(dir, w); err != nil {
 			return nil, fmt.Errorf("nginx supervisor: %w", err)
 		}
 	}
-	return &Supervisor{cfg: cfg}, nil
+	return &Supervisor{cfg: cfg, workers: w}, nil
 }
 
 func (s *Supervisor) confPath() string { return filepath.Join(s.cfg.Dir, "nginx.conf") }
@@ -145,8 +154,8 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 		}
 		return false, nil
 	}
-	prevWorkers := s.workers
-	s.workers = Workers(cmpInt(s.cfg.Render.WorkerProcesses, m.TLS.WorkerProcesses))
+	prevWorkers := s.serving
+	s.serving = Workers(cmpInt(s.cfg.Render.WorkerProcesses, m.TLS.WorkerProcesses))
 	if _, err := s.writeFiles(m); err != nil {
 		return false, fmt.Errorf("nginx supervisor: stage files: %w", err)
 	}
@@ -161,14 +170,14 @@ func (s *Supervisor) Apply(ctx context.Context, m *dataplane.Model) (bool, error
 		if err := os.Rename(staged, s.confPath()); err != nil {
 			return false, fmt.Errorf("nginx supervisor: swap configuration: %w", err)
 		}
-	} else if err := writeAtomic(s.confPath(), conf); err != nil {
+	} else if err := writeAtomic(s.confPath(), conf, 0o600, -1); err != nil {
 		return false, fmt.Errorf("nginx supervisor: swap configuration: %w", err)
 	}
 	if err := s.activate(ctx, gen); err != nil {
 		// A configuration the master refused never left the old one: put
 		// the old file back only. Anything else reloads the old one.
 		s.restore(previous, !errors.Is(err, ErrRefused))
-		s.workers = prevWorkers
+		s.serving = prevWorkers
 		return false, err
 	}
 	s.cfg.Log.Info("nginx configuration in force", "generation", gen, "servers", len(m.Servers), "files", len(m.Files))
@@ -189,18 +198,30 @@ func (s *Supervisor) Replaced() int {
 // replaceable ones it rewrote. A content-hashed name already on disk holds
 // its content; a replaceable one is compared by its hash.
 func (s *Supervisor) writeFiles(m *dataplane.Model) ([]string, error) {
-	if err := WriteFiles(s.cfg.Render.Root, slices.DeleteFunc(slices.Clone(m.Files), func(f dataplane.File) bool { return f.Replaceable })); err != nil {
+	if err := writeFiles(s.cfg.Render.Root, slices.DeleteFunc(slices.Clone(m.Files), func(f dataplane.File) bool { return f.Replaceable }), s.sharing(m)); err != nil {
 		return nil, err
 	}
 	return s.writeReplaceable(m)
+}
+
+// sharing is who the workers are, with the files of m they read; nil when
+// they are the manager's own user.
+func (s *Supervisor) sharing(m *dataplane.Model) *workers {
+	if s.workers == nil {
+		return nil
+	}
+	w := *s.workers
+	w.reads = workerFiles(m)
+	return &w
 }
 
 // writeReplaceable writes the replaceable files whose content differs from
 // what was last written, and returns the names of those it rewrote.
 func (s *Supervisor) writeReplaceable(m *dataplane.Model) ([]string, error) {
 	if s.sums == nil {
-		s.sums = map[string][32]byte{}
+		s.sums, s.shared = map[string][32]byte{}, map[string]bool{}
 	}
+	w := s.sharing(m)
 	var replaced []string
 	for _, f := range m.Files {
 		if !f.Replaceable {
@@ -208,19 +229,30 @@ func (s *Supervisor) writeReplaceable(m *dataplane.Model) ([]string, error) {
 		}
 		sum := sha256.Sum256(f.Data)
 		p := filepath.Join(s.cfg.Render.Root, f.Name)
-		if known, ok := s.sums[f.Name]; ok && known == sum {
+		mode, gid := w.perm(f.Name)
+		share := gid >= 0
+		if known, ok := s.sums[f.Name]; ok && known == sum && s.shared[f.Name] == share {
 			continue
 		}
 		if old, err := os.ReadFile(p); err == nil && sha256.Sum256(old) == sum {
-			s.sums[f.Name] = sum
+			// The content is right; the permissions may not be (certificates
+			// made dynamic or static).
+			fi, err := os.Stat(p)
+			if err == nil {
+				err = fixPerm(p, fi, mode, gid)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("write %s: %w", f.Name, err)
+			}
+			s.sums[f.Name], s.shared[f.Name] = sum, share
 			continue
 		} else if err == nil {
 			replaced = append(replaced, f.Name)
 		}
-		if err := writeAtomic(p, f.Data); err != nil {
+		if err := writeAtomic(p, f.Data, mode, gid); err != nil {
 			return nil, fmt.Errorf("write %s: %w", f.Name, err)
 		}
-		s.sums[f.Name] = sum
+		s.sums[f.Name], s.shared[f.Name] = sum, share
 	}
 	return replaced, nil
 }
@@ -243,7 +275,7 @@ func (s *Supervisor) Check(m *dataplane.Model) error {
 			files = append(files, f)
 		}
 	}
-	if err := WriteFiles(s.cfg.Render.Root, files); err != nil {
+	if err := writeFiles(s.cfg.Render.Root, files, s.sharing(m)); err != nil {
 		return fmt.Errorf("nginx supervisor: stage files: %w", err)
 	}
 	staged := s.confPath() + ".check"
@@ -255,10 +287,10 @@ func (s *Supervisor) Check(m *dataplane.Model) error {
 // removed when nginx refuses it.
 func (s *Supervisor) check(gen string, conf []byte, path string) error {
 	s.checks++
-	if err := writeAtomic(path, conf); err != nil {
+	if err := writeAtomic(path, conf, 0o600, -1); err != nil {
 		return fmt.Errorf("nginx supervisor: stage configuration: %w", err)
 	}
-	if out, err := s.nginx("-t", "-q", "-c", path).CombinedOutput(); err != nil {
+	if out, err := output(s.nginx("-t", "-q", "-c", path)); err != nil {
 		os.Remove(path)
 		return fmt.Errorf("nginx supervisor: generation %s: %w (%v): %s", gen, ErrRefused, err, strings.TrimSpace(string(out)))
 	}
@@ -356,7 +388,7 @@ func (s *Supervisor) restore(previous []byte, reload bool) {
 		os.Remove(s.confPath())
 		return
 	}
-	if err := writeAtomic(s.confPath(), previous); err != nil {
+	if err := writeAtomic(s.confPath(), previous, 0o600, -1); err != nil {
 		s.cfg.Log.Error(err, "nginx supervisor: restore the last good configuration")
 	}
 	if reload && s.running() {
@@ -419,6 +451,7 @@ func (s *Supervisor) collect(files []dataplane.File) {
 		if !live[e.Name()] {
 			os.Remove(filepath.Join(s.cfg.Render.Root, e.Name()))
 			delete(s.sums, e.Name())
+			delete(s.shared, e.Name())
 		}
 	}
 }

@@ -375,11 +375,19 @@ func servesRealTLS(t *testing.T, static bool) {
 		assert.Contains(t, r.body, "host=added.example.test")
 	})
 
+	// As root, nginx's workers (nobody) pass through the directories and
+	// read the certificates served at each handshake, in their group
+	// (TestWorkersAreNotRoot); no one else can.
 	t.Run("private directory and files", func(t *testing.T) {
+		root := os.Geteuid() == 0
+		dirMode := os.FileMode(0o700)
+		if root {
+			dirMode = 0o710
+		}
 		for _, d := range []string{dir, filepath.Join(dir, "files"), filepath.Join(dir, "run")} {
 			fi, err := os.Stat(d)
 			require.NoError(t, err)
-			assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm(), d)
+			assert.Equal(t, dirMode, fi.Mode().Perm(), d)
 		}
 		entries, err := os.ReadDir(filepath.Join(dir, "files"))
 		require.NoError(t, err)
@@ -387,7 +395,11 @@ func servesRealTLS(t *testing.T, static bool) {
 		for _, e := range entries {
 			fi, err := e.Info()
 			require.NoError(t, err)
-			assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), e.Name())
+			mode := os.FileMode(0o600)
+			if root && !static && strings.HasPrefix(e.Name(), "tls-") {
+				mode = 0o640
+			}
+			assert.Equal(t, mode, fi.Mode().Perm(), e.Name())
 			assert.NotContains(t, e.Name(), "default-")
 			assert.False(t, strings.HasPrefix(e.Name(), ".tmp"), "temporary file left: %s", e.Name())
 		}
@@ -419,7 +431,7 @@ func servesRealTLS(t *testing.T, static bool) {
 func startSupervisor(t *testing.T) (sup *Supervisor, dir string, httpPort, httpsPort int) {
 	t.Helper()
 	httpPort, httpsPort, statusPort := freePort(t), freePort(t), freePort(t)
-	dir = filepath.Join(t.TempDir(), "state")
+	dir = stateDir(t)
 	sup, err := NewSupervisor(SupervisorConfig{Dir: dir, Log: logr.Discard(), Render: Options{
 		Address: "127.0.0.1", HTTPPort: httpPort, HTTPSPort: httpsPort, StatusAddress: "127.0.0.1:" + strconv.Itoa(statusPort),
 	}})
@@ -430,6 +442,16 @@ func startSupervisor(t *testing.T) (sup *Supervisor, dir string, httpPort, https
 		assert.NoError(t, sup.Stop(ctx))
 	})
 	return sup, dir, httpPort, httpsPort
+}
+
+// stateDir is a state directory nginx's workers can reach when the tests
+// run as root and they as nobody (harness.NginxDir, which this package's
+// tests cannot import).
+func stateDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o711))
+	return filepath.Join(dir, "state")
 }
 
 func freePort(t *testing.T) int {

@@ -93,7 +93,7 @@ func startWirePair(b *testing.B, static bool) wirePair {
 		b.Fatalf("the bench Ingress is not served with its own certificate: %+v", m.Servers)
 	}
 	genPort, httpPort, statusPort := harness.FreePort(b), harness.FreePort(b), harness.FreePort(b)
-	sup, err := nginx.NewSupervisor(nginx.SupervisorConfig{Dir: filepath.Join(b.TempDir(), "state"), Log: logr.Discard(), Render: nginx.Options{
+	sup, err := nginx.NewSupervisor(nginx.SupervisorConfig{Dir: harness.NginxDir(b), Log: logr.Discard(), Render: nginx.Options{
 		Address: "127.0.0.1", HTTPPort: httpPort, HTTPSPort: genPort, StatusAddress: "127.0.0.1:" + strconv.Itoa(statusPort), WorkerProcesses: 1,
 	}})
 	if err != nil {

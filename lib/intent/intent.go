@@ -5,6 +5,8 @@
 // Rego input both read it, and it serializes to stable JSON.
 package intent
 
+import "fmt"
+
 // Termination says where a host's TLS ends.
 type Termination string
 
@@ -89,10 +91,15 @@ type HostTLS struct {
 
 // ClientAuth is TLS client-certificate authentication for a host.
 type ClientAuth struct {
-	// CA is the secret holding ca.crt (and optionally ca.crl).
+	// CA is the secret holding ca.crt (and optionally ca.crl): the
+	// certificates a client's is verified against, and those revoked.
 	CA ObjectRef `json:"ca"`
-	// Verify is on, off, optional or optional_no_ca.
-	Verify          string `json:"verify"`
+	// Certificate is what the host asks of a client's certificate. In the
+	// JSON (the policies' input) it is "verify", in the words users write
+	// in annotations and Policies (see ClientCertificate.MarshalText).
+	Certificate ClientCertificate `json:"verify"`
+	// Depth is how many intermediate certificates a client's chain may
+	// have between it and a CA certificate.
 	Depth           int    `json:"depth"`
 	ErrorPage       string `json:"errorPage,omitempty"`
 	PassCertificate bool   `json:"passCertificate"`
@@ -100,6 +107,67 @@ type ClientAuth struct {
 	MatchCN string `json:"matchCN,omitempty"`
 	// Source is where the setting came from: "annotation" or "policy:ns/name".
 	Source string `json:"source"`
+}
+
+// ClientCertificate is what a TLS host asks of a client's certificate (as
+// Contour's peer validation; no proxy's words).
+type ClientCertificate string
+
+const (
+	// ClientCertRequired: a client must present a certificate the CA verifies.
+	ClientCertRequired ClientCertificate = "required"
+	// ClientCertOptional: a certificate is asked for and, when presented,
+	// verified against the CA; a client without one is let through.
+	ClientCertOptional ClientCertificate = "optional"
+	// ClientCertOptionalUntrusted: a certificate is asked for and accepted
+	// without verification against a CA (the backend judges it).
+	ClientCertOptionalUntrusted ClientCertificate = "optionalUntrusted"
+	// ClientCertNone: no certificate is asked for.
+	ClientCertNone ClientCertificate = "none"
+)
+
+// ClientCertificateFor is the ClientCertificate a user's word asks for:
+// ingress-nginx's auth-tls-verify-client and the nginx.org Policy's
+// ingressMTLS.verifyClient take the same four, "on", "optional",
+// "optional_no_ca" and "off". False for any other word.
+func ClientCertificateFor(word string) (ClientCertificate, bool) {
+	switch word {
+	case "on":
+		return ClientCertRequired, true
+	case "optional":
+		return ClientCertOptional, true
+	case "optional_no_ca":
+		return ClientCertOptionalUntrusted, true
+	case "off":
+		return ClientCertNone, true
+	}
+	return "", false
+}
+
+// MarshalText writes c as users write it (ClientCertificateFor), so the
+// policies' input reads as the annotations do.
+func (c ClientCertificate) MarshalText() ([]byte, error) {
+	switch c {
+	case ClientCertRequired:
+		return []byte("on"), nil
+	case ClientCertOptional:
+		return []byte("optional"), nil
+	case ClientCertOptionalUntrusted:
+		return []byte("optional_no_ca"), nil
+	case ClientCertNone:
+		return []byte("off"), nil
+	}
+	return nil, fmt.Errorf("client certificate policy %q is not one of the model's", string(c))
+}
+
+// UnmarshalText reads c as users write it (ClientCertificateFor).
+func (c *ClientCertificate) UnmarshalText(b []byte) error {
+	v, ok := ClientCertificateFor(string(b))
+	if !ok {
+		return fmt.Errorf("client certificate verification %q: want on, off, optional or optional_no_ca", string(b))
+	}
+	*c = v
+	return nil
 }
 
 // Redirect is the HTTP→HTTPS redirect for a host.

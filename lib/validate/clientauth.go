@@ -5,7 +5,8 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 )
 
-// Client-auth defaults (ingress-nginx's and NGINX Inc's).
+// Client-auth defaults (ingress-nginx's and NGINX Inc's), the verification
+// as users write it.
 const (
 	defaultVerifyClient = "on"
 	defaultVerifyDepth  = 1
@@ -36,16 +37,15 @@ func (b *builder) clientAuth() {
 	}
 	auth := &intent.ClientAuth{
 		CA:              ca,
-		Verify:          defaultVerifyClient,
 		Depth:           defaultVerifyDepth,
 		ErrorPage:       n.AuthTLSErrorPage,
 		PassCertificate: n.AuthTLSPassCertificateToUpstream != nil && *n.AuthTLSPassCertificateToUpstream,
 		MatchCN:         n.AuthTLSMatchCN,
 		Source:          "annotation",
 	}
-	if n.AuthTLSVerifyClient != "" {
-		auth.Verify = n.AuthTLSVerifyClient
-	}
+	// The grammar admits only the four words; any other would leave the
+	// policy empty, which the data plane refuses.
+	auth.Certificate, _ = intent.ClientCertificateFor(orDefault(n.AuthTLSVerifyClient, defaultVerifyClient))
 	if n.AuthTLSVerifyDepth != nil {
 		auth.Depth = *n.AuthTLSVerifyDepth
 	}

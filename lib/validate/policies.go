@@ -103,7 +103,10 @@ func (b *builder) applyIngressMTLS(ref intent.ObjectRef, m *nginxpolicy.IngressM
 			about, quoteHosts(missing))
 		b.failWithoutTLS(&intent.FailClosed{Reason: about + " (ingressMTLS) needs TLS, which the host does not have", Status: 500})
 	}
-	auth := &intent.ClientAuth{Verify: string(m.Verify), Depth: m.Depth, Source: "policy:" + ref.String()}
+	// lib/policy admits only the four words; any other would leave the
+	// policy empty, which the data plane refuses.
+	certificate, _ := intent.ClientCertificateFor(string(m.Verify))
+	auth := &intent.ClientAuth{Certificate: certificate, Depth: m.Depth, Source: "policy:" + ref.String()}
 	var failed *intent.FailClosed
 	if m.CASecret != "" {
 		auth.CA = intent.ObjectRef{Namespace: ref.Namespace, Name: m.CASecret}

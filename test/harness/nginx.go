@@ -132,3 +132,16 @@ func WaitForListener(addr string, timeout time.Duration) error {
 		}
 	}
 }
+
+// NginxDir is a state directory for the nginx supervisor, removed when the
+// test ends, that nginx's workers can reach: when the tests run as root they
+// run as nobody, and the directory t.TempDir makes for the test is 0700, so
+// it is made searchable (0711: not listable).
+func NginxDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
+		t.Fatalf("harness: %v", err)
+	}
+	return filepath.Join(dir, "nginx")
+}

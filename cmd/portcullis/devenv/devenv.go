@@ -1,7 +1,8 @@
 // Package devenv owns the local control plane portcullis runs against outside a
 // cluster: a real kube-apiserver and etcd started through controller-runtime's
 // envtest from binaries built by `make envtest-bin`. `portcullis dev` and the
-// integration tests both start it from here.
+// integration tests both start it from here. The API server and etcd end with
+// the process that started them, however it ends (see controller/child).
 package devenv
 
 import (
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -19,6 +21,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
+
+	"github.com/seed-d040b84d/portcullis/controller/child"
 )
 
 // KubernetesVersion is the kube-apiserver version the tool module builds.
@@ -63,12 +67,18 @@ type Options struct {
 	// Webhooks are webhook configurations installed once the API server runs;
 	// envtest rewrites their client config to point at LocalServingHost/Port.
 	Webhooks envtest.WebhookInstallOptions
+	// WrapperDir is where the wrappers that give kube-apiserver and etcd
+	// their death signal are written; empty: a temporary directory Stop
+	// removes.
+	WrapperDir string
 }
 
 // Env is a running local control plane.
 type Env struct {
 	*envtest.Environment
 	Config *rest.Config
+	// tmp is a temporary WrapperDir, removed by Stop.
+	tmp string
 }
 
 // Start runs kube-apiserver and etcd from AssetsDir and installs the CRDs.
@@ -77,18 +87,52 @@ func Start(opts Options) (*Env, error) {
 	if err := CheckAssets(dir); err != nil {
 		return nil, err
 	}
-	te := &envtest.Environment{
+	env := &Env{}
+	wrappers := opts.WrapperDir
+	if wrappers == "" {
+		tmp, err := os.MkdirTemp("", "portcullis-devenv-")
+		if err != nil {
+			return nil, err
+		}
+		wrappers, env.tmp = tmp, tmp
+	}
+	// SIGTERM: both shut down cleanly on it, as on envtest's own Stop.
+	apiserver, err := child.Wrap(wrappers, filepath.Join(dir, "kube-apiserver"), syscall.SIGTERM)
+	if err != nil {
+		env.removeTmp()
+		return nil, err
+	}
+	etcd, err := child.Wrap(wrappers, filepath.Join(dir, "etcd"), syscall.SIGTERM)
+	if err != nil {
+		env.removeTmp()
+		return nil, err
+	}
+	env.Environment = &envtest.Environment{
 		BinaryAssetsDirectory: dir,
+		ControlPlane: envtest.ControlPlane{
+			APIServer: &envtest.APIServer{Path: apiserver},
+			Etcd:      &envtest.Etcd{Path: etcd},
+		},
 		CRDDirectoryPaths:     opts.CRDDirs,
 		CRDs:                  opts.CRDs,
 		ErrorIfCRDPathMissing: len(opts.CRDDirs) > 0,
 		WebhookInstallOptions: opts.Webhooks,
 	}
-	cfg, err := te.Start()
-	if err != nil {
+	// envtest forks them: on the thread whose exit their death signal follows.
+	if err := child.Do(func() (err error) {
+		env.Config, err = env.Environment.Start()
+		return err
+	}); err != nil {
+		env.removeTmp()
 		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", dir, err)
 	}
-	return &Env{Environment: te, Config: cfg}, nil
+	return env, nil
+}
+
+func (e *Env) removeTmp() {
+	if e.tmp != "" {
+		_ = os.RemoveAll(e.tmp)
+	}
 }
 
 // WriteKubeconfig writes an admin kubeconfig for the running API server to path
@@ -117,6 +161,7 @@ func (e *Env) Stop() error {
 	if e == nil || e.Environment == nil {
 		return errors.New("control plane not started")
 	}
+	defer e.removeTmp()
 	return e.Environment.Stop()
 }
 
