@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/seed-d040b84d/portcullis/controller/child"
 )
 
 // CertManagerVersion and PebbleVersion are the versions test/certmanager pins
@@ -183,8 +185,7 @@ func (cm *CertManager) start(bin string, args, env []string, logPath string) err
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group, and gone with this process however it ends.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := child.Start(cmd, syscall.SIGTERM); err != nil {
 		return fmt.Errorf("start %s: %w", filepath.Base(bin), err)
 	}
 	cm.procs = append(cm.procs, cmd)
