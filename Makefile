@@ -9,6 +9,9 @@ BIN         := bin
 ENVTEST_K8S := 1.37.2
 CACHE_HOME  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)
 ENVTEST_DIR := $(CACHE_HOME)/portcullis/envtest/$(ENVTEST_K8S)
+CERT_MANAGER_VERSION := v1.21.2
+PEBBLE_VERSION       := v2.10.3
+CERT_MANAGER_DIR     := $(CACHE_HOME)/portcullis/cert-manager/$(CERT_MANAGER_VERSION)-pebble-$(PEBBLE_VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 GO_TEST_TIMEOUT ?= 30m
@@ -16,8 +19,9 @@ NGINX_PKGS  := nginx-light libnginx-mod-stream curl
 NGINX_MODULES ?= $(or $(PORTCULLIS_NGINX_MODULES),/usr/lib/nginx/modules)
 
 export KUBEBUILDER_ASSETS ?= $(ENVTEST_DIR)
+export PORTCULLIS_CERT_MANAGER ?= $(CERT_MANAGER_DIR)
 
-.PHONY: build test test-unit run lint bench bench-smoke fuzz manifests envtest-bin deps nginx-deps clean
+.PHONY: build test test-unit run lint bench bench-smoke fuzz manifests envtest-bin cert-manager-bin deps nginx-deps clean
 
 build: ## build bin/portcullis
 	$(GO) build -o $(BIN)/portcullis ./cmd/portcullis
@@ -32,7 +36,7 @@ bench-smoke: ## each benchmark for one iteration (generated clusters of 200 Ingr
 test-unit: ## unit tests only; no kube-apiserver, etcd or nginx needed
 	$(GO) test -count=1 ./...
 
-run: build envtest-bin ## start the local dev stack (portcullis dev)
+run: build envtest-bin cert-manager-bin ## start the local dev stack (portcullis dev)
 	$(BIN)/portcullis dev
 
 lint: ## gofmt, go vet, staticcheck
@@ -84,7 +88,30 @@ $(ENVTEST_DIR)/etcd:
 	@mkdir -p $(ENVTEST_DIR)
 	cd test/tools && $(GO) build -o $@.tmp go.etcd.io/etcd/server/v3 && mv $@.tmp $@
 
-deps: envtest-bin nginx-deps ## everything the tests need
+# cert-manager's own controllers (wired by test/certmanager/controller, which
+# also runs its HTTP-01 solver for solver Pods), its CRDs, and Let's Encrypt's
+# ACME test server with its DNS server: built once per version, rebuilt when
+# the wiring changes.
+CERT_MANAGER_SRC := $(wildcard test/certmanager/go.mod test/certmanager/go.sum test/certmanager/controller/*.go)
+
+cert-manager-bin: $(CERT_MANAGER_DIR)/cert-manager-controller $(CERT_MANAGER_DIR)/pebble $(CERT_MANAGER_DIR)/pebble-challtestsrv $(CERT_MANAGER_DIR)/crds ## build cert-manager's controllers and the ACME test server; print their directory
+	@echo $(CERT_MANAGER_DIR)
+
+$(CERT_MANAGER_DIR)/cert-manager-controller: $(CERT_MANAGER_SRC)
+	@mkdir -p $(CERT_MANAGER_DIR)
+	cd test/certmanager && $(GO) build -o $@.tmp ./controller && mv $@.tmp $@
+
+$(CERT_MANAGER_DIR)/pebble $(CERT_MANAGER_DIR)/pebble-challtestsrv: test/certmanager/go.mod
+	@mkdir -p $(CERT_MANAGER_DIR)
+	cd test/certmanager && $(GO) build -o $@.tmp github.com/letsencrypt/pebble/v2/cmd/$(notdir $@) && mv $@.tmp $@
+
+$(CERT_MANAGER_DIR)/crds: test/certmanager/go.mod
+	@mkdir -p $(CERT_MANAGER_DIR)
+	rm -rf $@.tmp && mkdir $@.tmp
+	cd test/certmanager && cp "$$($(GO) list -m -f '{{.Dir}}' github.com/cert-manager/cert-manager)"/deploy/crds/*.yaml $@.tmp/
+	chmod 0644 $@.tmp/*.yaml && rm -rf $@ && mv $@.tmp $@
+
+deps: envtest-bin cert-manager-bin nginx-deps ## everything the tests need
 
 nginx-deps: ## nginx with the stream module, and curl (the dev test runs the banner's commands) (Debian packages)
 	@if command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; then \

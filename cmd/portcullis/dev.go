@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,6 +38,8 @@ type devFlags struct {
 	httpsPort   int
 	httpPort    int
 	passthrough bool
+	// noCertManager leaves out cert-manager and the ACME server.
+	noCertManager bool
 }
 
 func runDev(args []string, stdout, stderr io.Writer) int {
@@ -51,6 +54,7 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&f.httpsPort, "https-port", 8443, "loopback HTTPS port")
 	fs.IntVar(&f.httpPort, "http-port", 8080, "loopback HTTP port")
 	fs.BoolVar(&f.passthrough, "enable-ssl-passthrough", true, "run the SNI passthrough proxy on --https-port")
+	fs.BoolVar(&f.noCertManager, "no-cert-manager", false, "do not run cert-manager and the ACME server (ClusterIssuers dev-ca and dev-acme)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -69,9 +73,81 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 const controllerNamespace = "portcullis-system"
 
 func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
+	logFile, logger, err := openState(f)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	env, kubeconfig, err := startControlPlane(f, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = env.Stop() }()
+	c, err := client.New(env.Config, client.Options{Scheme: apis.Scheme})
+	if err != nil {
+		return err
+	}
+	if err := installWebhook(ctx, c, f.webhookPort); err != nil {
+		return err
+	}
+	mgr, err := startDevManager(ctx, env, f, logger)
+	if mgr == nil || err != nil {
+		return err // nil: ctx ended first
+	}
+	defer mgr.stop()
+	// The API server reads webhook configurations through an informer; wait
+	// until it calls the webhook with the patched caBundle.
+	if err := waitForAdmission(ctx, c); err != nil {
+		return err
+	}
+	ca, err := devCA(f.stateDir)
+	if err != nil {
+		return err
+	}
+	var cm *devCertManager
+	if !f.noCertManager {
+		fmt.Fprintf(stdout, "portcullis dev: starting cert-manager and the ACME server (binaries from %s)\n", devenv.CertManagerDir())
+		if cm, err = startDevCertManager(ctx, env.Config, kubeconfig, f, ca); err != nil {
+			return fmt.Errorf("cert-manager: %w (or run with --no-cert-manager)", err)
+		}
+		defer cm.stop()
+	}
+	var demo *demoFiles
+	if !f.noDemo {
+		if demo, err = applyDemo(ctx, c, f.stateDir, ca, cm); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if err := waitForDemo(ctx, demo, f); err != nil {
+			return fmt.Errorf("demo: %w (the manager's log is %s)", err, logFile.Name())
+		}
+	}
+	// The banner says nginx serves: with or without the demo, it does
+	// before the banner and the ready file.
+	if err := waitForNginx(ctx, f.httpPort); err != nil {
+		return fmt.Errorf("%w (the manager's log is %s)", err, logFile.Name())
+	}
+	banner(stdout, env.Config.Host, kubeconfig, demo, cm, f)
+	if f.readyFile != "" {
+		if err := os.WriteFile(f.readyFile, []byte(kubeconfig+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write ready file: %w", err)
+		}
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-mgr.done:
+		if err != nil {
+			fmt.Fprintf(stderr, "portcullis dev: manager stopped: %v\n", err)
+		}
+	}
+	fmt.Fprintln(stdout, "portcullis dev: stopping")
+	return nil
+}
+
+// openState makes the state directory and opens the manager's log in it.
+func openState(f devFlags) (*os.File, logr.Logger, error) {
 	if f.fresh {
 		if err := os.RemoveAll(f.stateDir); err != nil {
-			return fmt.Errorf("remove state directory: %w", err)
+			return nil, logr.Logger{}, fmt.Errorf("remove state directory: %w", err)
 		}
 	}
 	// As root, nginx's workers run as nobody and pass through it to the
@@ -82,43 +158,61 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		mode = 0o711
 	}
 	if err := os.MkdirAll(f.stateDir, mode); err != nil {
-		return fmt.Errorf("create state directory: %w", err)
+		return nil, logr.Logger{}, fmt.Errorf("create state directory: %w", err)
 	}
 	if err := os.Chmod(f.stateDir, mode); err != nil {
-		return fmt.Errorf("state directory: %w", err)
+		return nil, logr.Logger{}, fmt.Errorf("state directory: %w", err)
 	}
 	logFile, err := os.OpenFile(filepath.Join(f.stateDir, "portcullis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("open the log file: %w", err)
+		return nil, logr.Logger{}, fmt.Errorf("open the log file: %w", err)
 	}
-	defer logFile.Close()
 	logger := zap.New(zap.WriteTo(logFile))
 	ctrl.SetLogger(logger)
+	return logFile, logger, nil
+}
+
+// startControlPlane runs kube-apiserver and etcd with portcullis's CRDs (and
+// cert-manager's, unless --no-cert-manager) and writes the kubeconfig.
+func startControlPlane(f devFlags, stdout io.Writer) (*devenv.Env, string, error) {
 	crdObjs, err := devenv.EmbeddedCRDs(crds.FS)
 	if err != nil {
-		return err
+		return nil, "", err
+	}
+	opts := devenv.Options{CRDs: crdObjs, WrapperDir: filepath.Join(f.stateDir, "bin")}
+	if !f.noCertManager {
+		dir := devenv.CertManagerDir()
+		if err := devenv.CheckCertManager(dir); err != nil {
+			return nil, "", fmt.Errorf("%w; or run with --no-cert-manager", err)
+		}
+		opts.CRDDirs = []string{devenv.CertManagerCRDDir(dir)}
 	}
 	fmt.Fprintf(stdout, "portcullis dev: starting kube-apiserver and etcd (binaries from %s)\n", devenv.AssetsDir())
-	env, err := devenv.Start(devenv.Options{CRDs: crdObjs, WrapperDir: filepath.Join(f.stateDir, "bin")})
+	env, err := devenv.Start(opts)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	defer func() { _ = env.Stop() }()
 	kubeconfig := filepath.Join(f.stateDir, "kubeconfig")
 	if err := env.WriteKubeconfig(kubeconfig); err != nil {
-		return err
+		_ = env.Stop()
+		return nil, "", err
 	}
-	c, err := client.New(env.Config, client.Options{Scheme: apis.Scheme})
-	if err != nil {
-		return err
-	}
-	if err := installWebhook(ctx, c, f.webhookPort); err != nil {
-		return err
-	}
+	return env, kubeconfig, nil
+}
 
+// devManager is the manager dev runs in-process.
+type devManager struct {
+	done   chan error
+	cancel context.CancelFunc
+}
+
+// startDevManager runs the webhook and the controller (nginx on 127.0.0.1,
+// the passthrough proxy in front) and returns once they serve, or nil when
+// ctx ends first.
+func startDevManager(ctx context.Context, env *devenv.Env, f devFlags, logger logr.Logger) (*devManager, error) {
 	fallback, status, err := freePorts()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mf := managerFlags{
 		namespace: controllerNamespace, components: "webhook,controller",
@@ -134,59 +228,29 @@ func dev(ctx context.Context, f devFlags, stdout, stderr io.Writer) error {
 		publishAddresses: stringList{"127.0.0.1"},
 	}
 	serving := make(chan struct{})
-	done := make(chan error, 1)
-	mctx, stopManager := context.WithCancel(ctx)
-	defer stopManager()
-	go func() { done <- manage(mctx, env.Config, mf, func() { close(serving) }) }()
+	m := &devManager{done: make(chan error, 1)}
+	mctx, cancel := context.WithCancel(ctx)
+	m.cancel = cancel
+	go func() { m.done <- manage(mctx, env.Config, mf, func() { close(serving) }) }()
 	select {
 	case <-serving:
-	case err := <-done:
-		return fmt.Errorf("manager: %w", err)
+		return m, nil
+	case err := <-m.done:
+		cancel()
+		return nil, fmt.Errorf("manager: %w", err)
 	case <-ctx.Done():
-		return nil
+		m.stop()
+		return nil, nil
 	}
-	// The API server reads webhook configurations through an informer; wait
-	// until it calls the webhook with the patched caBundle.
-	if err := waitForAdmission(ctx, c); err != nil {
-		return err
-	}
+}
 
-	var demo *demoFiles
-	if !f.noDemo {
-		if demo, err = applyDemo(ctx, c, f.stateDir); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-	}
-	if demo != nil {
-		if err := waitForDemo(ctx, demo, f); err != nil {
-			return fmt.Errorf("demo: %w (the manager's log is %s)", err, logFile.Name())
-		}
-	}
-	// The banner says nginx serves: with or without the demo, it does
-	// before the banner and the ready file.
-	if err := waitForNginx(ctx, f.httpPort); err != nil {
-		return fmt.Errorf("%w (the manager's log is %s)", err, logFile.Name())
-	}
-	banner(stdout, env.Config.Host, kubeconfig, demo, f)
-	if f.readyFile != "" {
-		if err := os.WriteFile(f.readyFile, []byte(kubeconfig+"\n"), 0o600); err != nil {
-			return fmt.Errorf("write ready file: %w", err)
-		}
-	}
+// stop ends the manager and waits for it, 30 s at most.
+func (m *devManager) stop() {
+	m.cancel()
 	select {
-	case <-ctx.Done():
-	case err := <-done:
-		if err != nil {
-			fmt.Fprintf(stderr, "portcullis dev: manager stopped: %v\n", err)
-		}
-	}
-	fmt.Fprintln(stdout, "portcullis dev: stopping")
-	stopManager()
-	select {
-	case <-done:
+	case <-m.done:
 	case <-time.After(30 * time.Second):
 	}
-	return nil
 }
 
 // freePorts finds two loopback ports free a moment ago: nginx's TLS listener
@@ -271,7 +335,7 @@ func waitForNginx(ctx context.Context, port int) error {
 	}
 }
 
-func banner(w io.Writer, host, kubeconfig string, demo *demoFiles, f devFlags) {
+func banner(w io.Writer, host, kubeconfig string, demo *demoFiles, cm *devCertManager, f devFlags) {
 	k := "kubectl --kubeconfig " + kubeconfig
 	fmt.Fprintf(w, `
 portcullis dev is running: kube-apiserver at %s, the admission webhook, and nginx on
@@ -325,6 +389,7 @@ The passthrough proxy on 127.0.0.1:%d sends %s, untouched, to a backend with its
 `, f.httpsPort, passthroughHost, curl(passthroughHost))
 		}
 	}
+	certManagerBanner(w, demo, cm, f)
 	fmt.Fprintf(w, "\nThe manager logs to %s, nginx's access log to %s. Ctrl-C stops everything.\n",
 		filepath.Join(f.stateDir, "portcullis.log"), filepath.Join(f.stateDir, "access.log"))
 }
@@ -335,23 +400,32 @@ The passthrough proxy on 127.0.0.1:%d sends %s, untouched, to a backend with its
 // Two rounds a moment apart must both pass: while nginx reloads, workers of
 // the previous configuration still accept for a few milliseconds.
 func waitForDemo(ctx context.Context, demo *demoFiles, f devFlags) error {
-	caPEM, err := os.ReadFile(filepath.Join(demo.dir, "ca.crt"))
+	pool, err := certPool(filepath.Join(demo.dir, "ca.crt"))
 	if err != nil {
 		return err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return fmt.Errorf("no certificate in %s", filepath.Join(demo.dir, "ca.crt"))
-	}
-	hosts := []string{"tls.demo.test", "mtls.demo.test", reencryptHost}
+	hosts := map[string]*x509.CertPool{"tls.demo.test": pool, "mtls.demo.test": pool, reencryptHost: pool}
 	if f.passthrough {
-		hosts = append(hosts, passthroughHost)
+		hosts[passthroughHost] = pool
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	limit := 60 * time.Second
+	if demo.issued {
+		hosts[issuedHost] = pool
+	}
+	if demo.acmeRoot != "" {
+		// HTTP-01: cert-manager checks the challenge itself, five times two
+		// seconds apart, before the ACME server validates it.
+		acme, err := certPool(demo.acmeRoot)
+		if err != nil {
+			return err
+		}
+		hosts[acmeHost], limit = acme, 120*time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	addr := fmt.Sprintf("127.0.0.1:%d", f.httpsPort)
 	round := func() error {
-		for _, host := range hosts {
+		for host, pool := range hosts {
 			d := tls.Dialer{Config: &tls.Config{ServerName: host, RootCAs: pool, MinVersion: tls.VersionTLS12}}
 			conn, err := d.DialContext(ctx, "tcp", addr)
 			if err != nil {
@@ -398,4 +472,46 @@ func waitForDemo(ctx context.Context, demo *demoFiles, f devFlags) error {
 		}
 	}
 	return nil
+}
+
+// certPool reads the certificates of a PEM file.
+func certPool(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("no certificate in %s", path)
+	}
+	return pool, nil
+}
+
+// certManagerBanner says what cert-manager issued, with a curl that verifies
+// each certificate against its root.
+func certManagerBanner(w io.Writer, demo *demoFiles, cm *devCertManager, f devFlags) {
+	if cm == nil {
+		return
+	}
+	fmt.Fprintf(w, `
+cert-manager runs with two ClusterIssuers: dev-ca signs with the dev CA (%s), and
+dev-acme speaks ACME to a local Let's Encrypt test server, solving HTTP-01 through nginx.
+`, filepath.Join(f.stateDir, "ca.crt"))
+	if demo != nil {
+		fmt.Fprintf(w, `
+demo/issued got its certificate from dev-ca, the ConfigMap's default issuer:
+
+  curl --resolve %[1]s:%[2]d:127.0.0.1 --cacert %[3]s https://%[1]s:%[2]d/
+`, issuedHost, f.httpsPort, filepath.Join(f.stateDir, "ca.crt"))
+		if demo.acmeRoot != "" {
+			fmt.Fprintf(w, `
+demo/acme got its certificate from dev-acme (the ACME server's root is %[3]s):
+
+  curl --resolve %[1]s:%[2]d:127.0.0.1 --cacert %[3]s https://%[1]s:%[2]d/
+`, acmeHost, f.httpsPort, demo.acmeRoot)
+		}
+	}
+	if cm.noACME != "" {
+		fmt.Fprintf(w, "\ndev-acme was not created: %s\n", cm.noACME)
+	}
 }

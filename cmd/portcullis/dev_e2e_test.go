@@ -39,7 +39,7 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	ready := filepath.Join(state, "ready")
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, f := range []string{"portcullis.log", "nginx/error.log"} {
+			for _, f := range []string{"portcullis.log", "nginx/error.log", "cert-manager/cert-manager-controller.log", "cert-manager/pebble.log"} {
 				b, _ := os.ReadFile(filepath.Join(state, f))
 				t.Logf("%s:\n%s", f, b)
 			}
@@ -53,7 +53,7 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 	go func() {
 		done <- dev(ctx, devFlags{stateDir: state, readyFile: ready, webhookPort: harness.FreePort(t), httpsPort: https, httpPort: harness.FreePort(t), passthrough: true}, &out, &out)
 	}()
-	deadline := time.After(120 * time.Second)
+	deadline := time.After(180 * time.Second)
 	for {
 		if _, err := os.Stat(ready); err == nil {
 			break
@@ -62,7 +62,7 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 		case err := <-done:
 			t.Fatalf("dev stopped before it was ready: %v\n%s", err, out.String())
 		case <-deadline:
-			t.Fatalf("dev was not ready within 120s:\n%s", out.String())
+			t.Fatalf("dev was not ready within 180s:\n%s", out.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -87,7 +87,7 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 
 	var issued networkingv1.Ingress
 	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: "issued"}, &issued))
-	assert.Equal(t, "letsencrypt", issued.Annotations["cert-manager.io/cluster-issuer"], "the mutating webhook added the default issuer")
+	assert.Equal(t, devCAIssuer, issued.Annotations["cert-manager.io/cluster-issuer"], "the mutating webhook added the default issuer")
 
 	// The banner's curl for the passthrough host, with Go's client: the demo
 	// CA verifies the backend's own certificate through the proxy.
@@ -155,6 +155,11 @@ func TestDevServesTheWebhookAndTheDemo(t *testing.T) {
 		"reencrypt.demo.test": "hello from the re-encryption backend: nginx verified its certificate for backend.demo.test against the demo CA (SNI \"backend.demo.test\")",
 		"default.demo.test":   "hello from the demo backend: default.demo.test /",
 		"pass.demo.test":      "passed this TLS connection through untouched",
+		// Issued by cert-manager: from dev-ca (the ConfigMap's default
+		// issuer), and from dev-acme over HTTP-01 through nginx, each curl
+		// verifying against its root.
+		issuedHost: "hello from the demo backend: " + issuedHost + " /",
+		acmeHost:   "hello from the demo backend: " + acmeHost + " /",
 	}
 	ran := map[string]bool{}
 	for _, line := range strings.Split(banner, "\n") {

@@ -40,7 +40,8 @@ import (
 // nginx to a local backend, then stops dev with SIGTERM (or SIGHUP: the
 // terminal of `make run` closed; or SIGKILL, which dev cannot handle: its
 // children's death signal ends them) and checks that every process it
-// started (kube-apiserver, etcd, nginx and its workers) has exited and no
+// started (kube-apiserver, etcd, nginx and its workers, cert-manager's
+// controllers and the ACME server with its DNS server) has exited and no
 // port it served still listens.
 func TestDevAsACommand(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "portcullis")
@@ -93,7 +94,8 @@ func devStopsOn(t *testing.T, bin string, sig syscall.Signal) {
 	for _, pid := range started {
 		names[processName(pid)] = true
 	}
-	for _, want := range []string{"kube-apiserver", "etcd", "nginx"} {
+	// /proc's comm: the first 15 bytes of each name.
+	for _, want := range []string{"kube-apiserver", "etcd", "nginx", "cert-manager-co", "pebble", "pebble-challtes"} {
 		assert.True(t, names[want], "dev runs %s (its processes: %v)", want, names)
 	}
 

@@ -28,9 +28,14 @@ import (
 // demoNamespace holds the demo objects.
 const demoNamespace = "demo"
 
-// demoFiles are what the demo leaves in the state directory.
+// demoFiles are what the demo leaves in the state directory, and what it
+// asked cert-manager for.
 type demoFiles struct {
 	dir, broken string
+	// issued: demo/issued gets its certificate from dev-ca. acmeRoot, when
+	// set, is the root demo/acme's ACME-issued certificate chains to.
+	issued   bool
+	acmeRoot string
 }
 
 // demoCert is a certificate and its key, in PEM.
@@ -74,15 +79,22 @@ func newDemoCert(tmpl *x509.Certificate, parent *demoCert) (*demoCert, error) {
 		kpem: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})}, nil
 }
 
-// demoCerts makes the demo CA, a server certificate for the demo hosts and a
-// client certificate.
-func demoCerts() (ca, server, clientCert *demoCert, err error) {
-	if ca, err = newDemoCert(&x509.Certificate{
+// devCA makes the dev CA (the demo's certificates and ClusterIssuer dev-ca
+// sign with it) and writes its certificate to dir/ca.crt.
+func devCA(dir string) (*demoCert, error) {
+	ca, err := newDemoCert(&x509.Certificate{
 		Subject: pkix.Name{CommonName: "portcullis dev demo CA"}, IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}, nil); err != nil {
-		return
+	}, nil)
+	if err != nil {
+		return nil, err
 	}
+	return ca, os.WriteFile(filepath.Join(dir, "ca.crt"), ca.pem, 0o600)
+}
+
+// demoCerts makes a server certificate for the demo hosts and a client
+// certificate, signed by ca.
+func demoCerts(ca *demoCert) (server, clientCert *demoCert, err error) {
 	if server, err = newDemoCert(&x509.Certificate{
 		Subject: pkix.Name{CommonName: "tls.demo.test"}, DNSNames: []string{"tls.demo.test", "mtls.demo.test", reencryptHost},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -186,6 +198,13 @@ func serve(ctx context.Context, l net.Listener, h http.Handler) int {
 // HTTPS backend whose certificate it verifies against the demo CA.
 const reencryptHost = "reencrypt.demo.test"
 
+// issuedHost is issued from the ConfigMap's default issuer (dev-ca), and
+// acmeHost from dev-acme, over HTTP-01 through nginx.
+const (
+	issuedHost = "issued.demo.test"
+	acmeHost   = "acme.demo.test"
+)
+
 // defaultHost is the demo host whose TLS entry names no secret: nginx serves
 // it with the default certificate.
 const defaultHost = "default.demo.test"
@@ -220,10 +239,11 @@ func startEchoBackend(ctx context.Context) (int, error) {
 }
 
 // applyDemo creates the demo objects, starts the passthrough backend, and
-// writes the demo CA, client certificate and key (0600) and the broken
-// Ingress to dir.
-func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, error) {
-	ca, server, clientCert, err := demoCerts()
+// writes the demo client certificate and key (0600) and the broken Ingress to
+// dir. With cert-manager running, demo/issued is issued from the ConfigMap's
+// default issuer (dev-ca) and demo/acme from dev-acme.
+func applyDemo(ctx context.Context, c client.Client, dir string, ca *demoCert, cm *devCertManager) (*demoFiles, error) {
+	server, clientCert, err := demoCerts(ca)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +272,7 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 	withDefault := demoIngress("default", defaultHost, "", echoPort, nil)
 	objs := []client.Object{
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: "portcullis"},
-			Data: map[string]string{"default-issuer": "ClusterIssuer/letsencrypt"}},
+			Data: map[string]string{"default-issuer": "ClusterIssuer/" + devCAIssuer}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: demoNamespace}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "demo-tls"}, Type: corev1.SecretTypeTLS,
 			Data: map[string][]byte{"tls.crt": server.pem, "tls.key": server.kpem}},
@@ -266,7 +286,7 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 			"nginx.ingress.kubernetes.io/auth-tls-secret":        demoNamespace + "/demo-ca",
 			"nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
 		}),
-		demoIngress("issued", "issued.demo.test", "issued-tls", echoPort, nil),
+		demoIngress("issued", issuedHost, "issued-tls", echoPort, nil),
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: demoNamespace, Name: "pass"},
 			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}},
 		passthroughIngress(passPort),
@@ -275,21 +295,28 @@ func applyDemo(ctx context.Context, c client.Client, dir string) (*demoFiles, er
 		reencrypt,
 		withDefault,
 	}
+	files := &demoFiles{dir: dir, broken: filepath.Join(dir, "broken-ingress.yaml")}
+	if cm != nil {
+		files.issued = true
+		if cm.acmeRoot != "" {
+			files.acmeRoot = cm.acmeRoot
+			objs = append(objs, demoIngress("acme", acmeHost, "acme-tls", echoPort, map[string]string{"cert-manager.io/cluster-issuer": devACMEIssuer}))
+		}
+	}
 	for _, o := range objs {
 		if err := c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, fmt.Errorf("create %T %s/%s: %w", o, o.GetNamespace(), o.GetName(), err)
 		}
 	}
-	files := map[string][]byte{"ca.crt": ca.pem, "client.crt": clientCert.pem, "client.key": clientCert.kpem}
 	broken, err := yaml.Marshal(brokenIngress(demoNamespace, "broken"))
 	if err != nil {
 		return nil, err
 	}
-	files["broken-ingress.yaml"] = broken
-	for name, data := range files {
+	written := map[string][]byte{"client.crt": clientCert.pem, "client.key": clientCert.kpem, "broken-ingress.yaml": broken}
+	for name, data := range written {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			return nil, err
 		}
 	}
-	return &demoFiles{dir: dir, broken: filepath.Join(dir, "broken-ingress.yaml")}, nil
+	return files, nil
 }

@@ -19,7 +19,7 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"dev":     {"run all of portcullis locally (kube-apiserver, etcd, the manager, nginx) for trying it out", runDev},
+	"dev":     {"run all of portcullis locally (kube-apiserver, etcd, the manager, nginx, cert-manager and an ACME server) for trying it out", runDev},
 	"manager": {"run the admission webhook and the data plane (nginx, the passthrough proxy) against a cluster", runManager},
 	"policy":  {"test Rego policies: portcullis policy test DIR", runPolicy},
 	"lint":    {"judge Ingresses, Policies, Secrets and the ConfigMap in YAML files, offline", runLint},

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
@@ -29,7 +30,9 @@ type EndpointLookup interface {
 }
 
 // ServiceBackends resolves backends through their Service: an ExternalName
-// Service to its external name on the port the Ingress names; any other
+// Service to its external name on the port the Ingress names, or on that
+// port's numeric targetPort when the Service lists it (as ingress-nginx
+// does); any other
 // Service to the ready addresses of its EndpointSlices (pod IPs and target
 // ports) when Endpoints is set and the Ingress does not ask for
 // service-upstream, else to its ClusterIP and service port.
@@ -49,6 +52,10 @@ func (s ServiceBackends) Addresses(namespace string, b intent.Backend) ([]string
 		port := b.Port
 		if b.PortName != "" {
 			return nil, "", fmt.Errorf("service %s/%s is ExternalName: a named port cannot be resolved", namespace, b.Service)
+		}
+		port, named := externalTargetPort(svc, port)
+		if named != "" {
+			return nil, "", fmt.Errorf("service %s/%s is ExternalName: port %d targets the named port %q, which cannot be resolved", namespace, b.Service, b.Port, named)
 		}
 		host = strings.TrimSuffix(svc.Spec.ExternalName, ".")
 		addr, err := Address(host, int(port))
@@ -137,4 +144,21 @@ func Address(host string, port int) (string, error) {
 		return "", fmt.Errorf("address %q is not an IP address or an RFC 1123 host name", host)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
+
+// externalTargetPort is the port an ExternalName Service sends the Ingress's
+// port to: the numeric targetPort of the Service port with that number, else
+// the port itself (an ExternalName Service need list no ports). A named
+// targetPort, which only endpoints could resolve, is returned as named.
+func externalTargetPort(svc *corev1.Service, port int32) (target int32, named string) {
+	for _, sp := range svc.Spec.Ports {
+		switch {
+		case sp.Port != port:
+		case sp.TargetPort.Type == intstr.String:
+			return 0, sp.TargetPort.StrVal
+		case sp.TargetPort.IntVal > 0:
+			return sp.TargetPort.IntVal, ""
+		}
+	}
+	return port, ""
 }

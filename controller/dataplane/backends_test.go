@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -30,6 +31,8 @@ func TestServiceBackends(t *testing.T) {
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "idle"}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.11",
 			Ports: []corev1.ServicePort{{Port: 8080}}}},
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "ext"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "api.example.com."}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "ext-mapped"}, Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
+			Ports: []corev1.ServicePort{{Port: 8089, TargetPort: intstr.FromInt32(40123)}, {Port: 9000, TargetPort: intstr.FromString("admin")}}}},
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "evil"}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.12",
 			Ports: []corev1.ServicePort{{Port: 80}}}},
 	)
@@ -74,6 +77,15 @@ func TestServiceBackends(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"api.example.com:443"}, addrs, "ExternalName: the external name, endpoints or not")
 	assert.Equal(t, "api.example.com", name)
+
+	addrs, _, err = b.Addresses("shop", intent.Backend{Service: "ext-mapped", Port: 8089})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"localhost:40123"}, addrs, "ExternalName: a listed port goes to its numeric targetPort")
+	addrs, _, err = b.Addresses("shop", intent.Backend{Service: "ext-mapped", Port: 8443})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"localhost:8443"}, addrs, "ExternalName: an unlisted port is used as it is")
+	_, _, err = b.Addresses("shop", intent.Backend{Service: "ext-mapped", Port: 9000})
+	assert.ErrorContains(t, err, `targets the named port "admin"`)
 
 	addrs, _, err = dataplane.ServiceBackends{Resolver: w}.Addresses("shop", intent.Backend{Service: "web", Port: 80})
 	require.NoError(t, err)
