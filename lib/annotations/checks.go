@@ -163,6 +163,17 @@ func CheckDialectConflicts(p Parsed) findings.Set {
 	boolConflict("the HTTP to HTTPS redirect of hosts with TLS", KeySSLRedirect, n.SSLRedirect, redirectKey, redirect)
 	boolConflict("the HTTP to HTTPS redirect when TLS is terminated in front", KeyForceSSLRedirect, n.ForceSSLRedirect, KeyOrgRedirectToHTTPS, o.RedirectToHTTPS)
 	boolConflict("the server cipher preference", KeySSLPreferServerCiphers, n.SSLPreferServerCiphers, KeyOrgSSLPreferServerCiphers, o.SSLPreferServerCiphers)
+	// An ingress-nginx or NGINX Inc "do not redirect" against the other
+	// dialect's forced redirect: the host would redirect every plain-HTTP
+	// request, against the key that says it should not.
+	refuseRedirect := func(offKey string, off *bool, forceKey string, force *bool) {
+		if off != nil && !*off && force != nil && *force {
+			s.Errorf(Path(forceKey), "true", "%s: \"true\" conflicts with %s: \"false\" (both decide whether plain HTTP to the host is redirected to HTTPS; portcullis would redirect every request); keep one of them or make them agree",
+				forceKey, offKey)
+		}
+	}
+	refuseRedirect(p.NginxKey(KeySSLRedirect), n.SSLRedirect, KeyOrgRedirectToHTTPS, o.RedirectToHTTPS)
+	refuseRedirect(redirectKey, redirect, p.NginxKey(KeyForceSSLRedirect), n.ForceSSLRedirect)
 	conflict("the host's cipher list", p.NginxKey(KeySSLCiphers), n.SSLCiphers, n.SSLCiphers != "", KeyOrgSSLCiphers, o.SSLCiphers, o.SSLCiphers != "")
 	return s
 }

@@ -386,8 +386,27 @@ func TestDialectConflictsNameBothKeys(t *testing.T) {
 			anns: map[string]string{pre + "ssl-ciphers": "HIGH !aNULL", "nginx.org/ssl-ciphers": "HIGH:!aNULL", pre + "ssl-redirect": "true", "nginx.org/ssl-redirect": "true"},
 		},
 		{
-			name: "ssl-redirect and redirect-to-https are different settings",
-			anns: map[string]string{pre + "ssl-redirect": "false", "nginx.org/redirect-to-https": "true"},
+			name:   "ssl-redirect off against redirect-to-https on",
+			anns:   map[string]string{pre + "ssl-redirect": "false", "nginx.org/redirect-to-https": "true"},
+			errors: []finding{{"metadata.annotations[nginx.org/redirect-to-https]", `nginx.org/redirect-to-https: "true" conflicts with nginx.ingress.kubernetes.io/ssl-redirect: "false"`}},
+		},
+		{
+			name:   "nginx.org/ssl-redirect off against force-ssl-redirect on",
+			anns:   map[string]string{pre + "force-ssl-redirect": "true", "nginx.org/ssl-redirect": "false"},
+			errors: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/force-ssl-redirect]", `nginx.ingress.kubernetes.io/force-ssl-redirect: "true" conflicts with nginx.org/ssl-redirect: "false"`}},
+		},
+		{
+			name:   "deprecated ssl-redirect off against force-ssl-redirect on",
+			anns:   map[string]string{pre + "force-ssl-redirect": "true", "ingress.kubernetes.io/ssl-redirect": "false"},
+			errors: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/force-ssl-redirect]", `conflicts with ingress.kubernetes.io/ssl-redirect: "false"`}},
+		},
+		{
+			name: "a redirect kept on while the other dialect's force is off is no conflict",
+			anns: map[string]string{pre + "ssl-redirect": "true", "nginx.org/redirect-to-https": "false"},
+		},
+		{
+			name: "one dialect alone: force-ssl-redirect wins over ssl-redirect as in ingress-nginx",
+			anns: map[string]string{pre + "ssl-redirect": "false", pre + "force-ssl-redirect": "true"},
 		},
 	}
 	for _, c := range cases {
