@@ -205,7 +205,11 @@ func checkIngressNginx(p *Parsed, s *findings.Set) {
 	if n.ProxySSLVerify != nil && *n.ProxySSLVerify && !p.Has(p.NginxKey(KeyProxySSLSecret)) {
 		s.Errorf(Path(verifyKey), "on", "requires %s with the CA (ca.crt) to verify the backend against", p.NginxKey(KeyProxySSLSecret))
 	}
-	if (n.BackendProtocol == "HTTPS" || n.BackendProtocol == "GRPCS") && (n.ProxySSLVerify == nil || !*n.ProxySSLVerify) {
+	// Under ssl-passthrough nginx never connects to the backend over TLS (the
+	// client's TLS goes through), so there is nothing to verify: the
+	// Ingress's verdict says backend-protocol is ignored.
+	passthrough := n.SSLPassthrough != nil && *n.SSLPassthrough
+	if !passthrough && (n.BackendProtocol == "HTTPS" || n.BackendProtocol == "GRPCS") && (n.ProxySSLVerify == nil || !*n.ProxySSLVerify) {
 		path := Path(p.NginxKey(KeyBackendProtocol))
 		if n.ProxySSLVerify != nil {
 			path = Path(verifyKey)
