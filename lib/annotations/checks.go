@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -200,6 +201,10 @@ func checkIngressNginx(p *Parsed, s *findings.Set) {
 				s.Errorf(Path(key), nil, "requires %s: without a CA, client certificates are not verified and this setting would be ignored", secret)
 			}
 		}
+	}
+	if cn := n.AuthTLSMatchCN; cn != "" && !strings.ContainsAny(cn, "^$") {
+		s.Warnf(Path(p.NginxKey(KeyAuthTLSMatchCN)), "portcullis matches the pattern against the whole CN (it is anchored), where ingress-nginx matched it anywhere in the subject DN: CN=%s no longer admits a CN that only contains a match. To match a part of the CN, write CN=.*%s.*; to keep the whole-CN match and silence this warning, write CN=^%s$",
+			cn, cn, cn)
 	}
 	verifyKey := p.NginxKey(KeyProxySSLVerify)
 	if n.ProxySSLVerify != nil && *n.ProxySSLVerify && !p.Has(p.NginxKey(KeyProxySSLSecret)) {

@@ -41,7 +41,7 @@ func TestParseTypedValues(t *testing.T) {
 		pre + "proxy-ssl-ciphers":                     "HIGH !aNULL",
 		pre + "auth-tls-secret":                       "certs/client-ca",
 		pre + "auth-tls-verify-client":                "optional",
-		pre + "auth-tls-match-cn":                     "CN=client-[0-9]+",
+		pre + "auth-tls-match-cn":                     "CN=^client-[0-9]+$",
 		pre + "auth-tls-pass-certificate-to-upstream": "true",
 		"nginx.org/policies":                          "egress, other/ingress",
 		"nginx.org/ssl-services":                      "web,api",
@@ -69,7 +69,7 @@ func TestParseTypedValues(t *testing.T) {
 		ProxySSLCiphers:                  "HIGH:!aNULL",
 		AuthTLSSecret:                    &Ref{Namespace: "certs", Name: "client-ca"},
 		AuthTLSVerifyClient:              "optional",
-		AuthTLSMatchCN:                   "client-[0-9]+",
+		AuthTLSMatchCN:                   "^client-[0-9]+$",
 		AuthTLSPassCertificateToUpstream: ptr(true),
 	}, p.Nginx)
 	assert.Equal(t, NginxOrg{
@@ -260,8 +260,21 @@ func TestIngressNginxCrossKeyRules(t *testing.T) {
 		warnings []finding
 	}{
 		{
+			name:     "an unanchored match-cn warns that the whole CN must match",
+			anns:     map[string]string{pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": "CN=client"},
+			warnings: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-match-cn]", "portcullis matches the pattern against the whole CN (it is anchored), where ingress-nginx matched it anywhere in the subject DN: CN=client no longer admits a CN that only contains a match. To match a part of the CN, write CN=.*client.*; to keep the whole-CN match and silence this warning, write CN=^client$"}},
+		},
+		{
+			name: "a match-cn anchored at either end says what it means",
+			anns: map[string]string{pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": "CN=^client"},
+		},
+		{
+			name: "a match-cn ending in $ says what it means",
+			anns: map[string]string{pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": `CN=.*\.example\.com$`},
+		},
+		{
 			name:   "client auth settings without a CA",
-			anns:   map[string]string{pre + "auth-tls-verify-client": "on", pre + "auth-tls-match-cn": "CN=x"},
+			anns:   map[string]string{pre + "auth-tls-verify-client": "on", pre + "auth-tls-match-cn": "CN=^x$"},
 			errors: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-match-cn]", "requires nginx.ingress.kubernetes.io/auth-tls-secret"}, {"metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-verify-client]", "requires nginx.ingress.kubernetes.io/auth-tls-secret"}},
 		},
 		{
