@@ -97,6 +97,8 @@ func TestMisspelledKeySuggestsTheKnownOne(t *testing.T) {
 		{pre + "auth-tls-verfiy-client", "did you mean nginx.ingress.kubernetes.io/auth-tls-verify-client?"},
 		{pre + "SSL-Redirect", "did you mean nginx.ingress.kubernetes.io/ssl-redirect?"},
 		{pre + "rewrite-targt", "did you mean nginx.ingress.kubernetes.io/rewrite-target?"},
+		{pre + "ssl-verify", "unknown annotation; did you mean nginx.ingress.kubernetes.io/proxy-ssl-verify, nginx.ingress.kubernetes.io/proxy-ssl-verify-depth or nginx.ingress.kubernetes.io/auth-tls-verify-client?"},
+		{"nginx.org/max-body-size", "did you mean nginx.org/client-max-body-size?"},
 		{pre + "redirect-to-https", "redirect-to-https is an annotation of the NGINX Inc dialect: did you mean nginx.org/redirect-to-https?"},
 		{"nginx.org/redirect-to-http", "did you mean nginx.org/redirect-to-https?"},
 		{"nginx.org/force-ssl-redirect", "did you mean nginx.ingress.kubernetes.io/force-ssl-redirect?"},
