@@ -202,7 +202,10 @@ func checkIngressNginx(p *Parsed, s *findings.Set) {
 			}
 		}
 	}
-	if cn := n.AuthTLSMatchCN; cn != "" && !strings.ContainsAny(cn, "^$") {
+	// Under ssl-passthrough nginx terminates no TLS: the Ingress's verdict
+	// says these keys are ignored, and advice on them would only confuse.
+	passthrough := n.SSLPassthrough != nil && *n.SSLPassthrough
+	if cn := n.AuthTLSMatchCN; cn != "" && !passthrough && !strings.ContainsAny(cn, "^$") {
 		s.Warnf(Path(p.NginxKey(KeyAuthTLSMatchCN)), "portcullis matches the pattern against the whole CN (it is anchored), where ingress-nginx matched it anywhere in the subject DN: CN=%s no longer admits a CN that only contains a match. To match a part of the CN, write CN=.*%s.*; to keep the whole-CN match and silence this warning, write CN=^%s$",
 			cn, cn, cn)
 	}
@@ -210,10 +213,8 @@ func checkIngressNginx(p *Parsed, s *findings.Set) {
 	if n.ProxySSLVerify != nil && *n.ProxySSLVerify && !p.Has(p.NginxKey(KeyProxySSLSecret)) {
 		s.Errorf(Path(verifyKey), "on", "requires %s with the CA (ca.crt) to verify the backend against", p.NginxKey(KeyProxySSLSecret))
 	}
-	// Under ssl-passthrough nginx never connects to the backend over TLS (the
-	// client's TLS goes through), so there is nothing to verify: the
-	// Ingress's verdict says backend-protocol is ignored.
-	passthrough := n.SSLPassthrough != nil && *n.SSLPassthrough
+	// Under ssl-passthrough nginx never connects to the backend over TLS
+	// either (the client's TLS goes through): nothing to verify.
 	if !passthrough && (n.BackendProtocol == "HTTPS" || n.BackendProtocol == "GRPCS") && (n.ProxySSLVerify == nil || !*n.ProxySSLVerify) {
 		path := Path(p.NginxKey(KeyBackendProtocol))
 		if n.ProxySSLVerify != nil {

@@ -267,6 +267,14 @@ func TestIngressNginxCrossKeyRules(t *testing.T) {
 			warnings: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-match-cn]", "portcullis matches the pattern against the whole CN (it is anchored), where ingress-nginx matched it anywhere in the subject DN: CN=client no longer admits a CN that only contains a match. To match a part of the CN, write CN=.*client.*; to keep the whole-CN match and silence this warning, write CN=^client$"}},
 		},
 		{
+			name: "no match-cn advice under ssl-passthrough, where it is ignored",
+			anns: map[string]string{pre + "ssl-passthrough": "true", pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": "CN=client"},
+		},
+		{
+			name: "no verification advice under ssl-passthrough, where backend-protocol is ignored",
+			anns: map[string]string{pre + "ssl-passthrough": "true", pre + "backend-protocol": "HTTPS"},
+		},
+		{
 			name: "a match-cn anchored at either end says what it means",
 			anns: map[string]string{pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": "CN=^client"},
 		},
