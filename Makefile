@@ -108,7 +108,8 @@ $(CERT_MANAGER_DIR)/pebble $(CERT_MANAGER_DIR)/pebble-challtestsrv: test/certman
 $(CERT_MANAGER_DIR)/crds: test/certmanager/go.mod
 	@mkdir -p $(CERT_MANAGER_DIR)
 	rm -rf $@.tmp && mkdir $@.tmp
-	cd test/certmanager && cp "$$($(GO) list -m -f '{{.Dir}}' github.com/cert-manager/cert-manager)"/deploy/crds/*.yaml $@.tmp/
+	cd test/certmanager && $(GO) mod download github.com/cert-manager/cert-manager && \
+	  cp "$$($(GO) list -m -f '{{.Dir}}' github.com/cert-manager/cert-manager)"/deploy/crds/*.yaml $@.tmp/
 	chmod 0644 $@.tmp/*.yaml && rm -rf $@ && mv $@.tmp $@
 
 deps: envtest-bin cert-manager-bin nginx-deps ## everything the tests need

@@ -114,6 +114,8 @@ func (n *solverNode) sync(ctx context.Context) error {
 		live[p.UID] = true
 		if err := n.start(ctx, p); err != nil {
 			errs = append(errs, err.Error())
+		} else if err := n.markRunning(ctx, p); err != nil {
+			errs = append(errs, err.Error())
 		}
 	}
 	n.mu.Lock()
@@ -171,11 +173,22 @@ func (n *solverNode) start(ctx context.Context, p *corev1.Pod) error {
 	n.running[p.UID] = &runningSolver{namespace: p.Namespace, labels: p.Labels, port: port, solver: s}
 	n.mu.Unlock()
 	n.log.Info("HTTP-01 solver running", "pod", p.Namespace+"/"+p.Name, "port", port, "domain", s.Domain)
+	return nil
+}
 
+// markRunning reports a solver Pod whose process runs as Running and Ready,
+// as a kubelet would.
+func (n *solverNode) markRunning(ctx context.Context, p *corev1.Pod) error {
+	n.mu.Lock()
+	_, ok := n.running[p.UID]
+	n.mu.Unlock()
+	if !ok || p.Status.Phase == corev1.PodRunning {
+		return nil
+	}
 	running := p.DeepCopy()
 	running.Status.Phase = corev1.PodRunning
 	running.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
-	_, err = n.client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, running, metav1.UpdateOptions{})
+	_, err := n.client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, running, metav1.UpdateOptions{})
 	return err
 }
 
