@@ -114,15 +114,6 @@ func lookupCipher(name string) int {
 	return -1
 }
 
-// names returns the names of the rows of table at idx.
-func names(idx []int) []string {
-	out := make([]string, len(idx))
-	for i, j := range idx {
-		out[i] = table[j].Name
-	}
-	return out
-}
-
 func baseName(s string) string {
 	if i := strings.IndexByte(s, '('); i >= 0 {
 		return s[:i]
