@@ -51,6 +51,7 @@ const (
 	eCHACHA20
 	eARIA128GCM
 	eARIA256GCM
+	eSEED // no row: OpenSSL 3.0 does not build SEED, and it is not weak
 )
 
 const (
@@ -165,6 +166,7 @@ var keywords = map[string]keyword{
 	"DES": {masks: masks{enc: eDES}, weak: true}, "3DES": {masks: masks{enc: e3DES}, weak: true},
 	"RC4": {masks: masks{enc: eRC4}, weak: true}, "RC2": {masks: masks{enc: eRC2}, weak: true},
 	"IDEA":   {masks: masks{enc: eIDEA}},
+	"SEED":   {masks: masks{enc: eSEED}},
 	"AES128": {masks: masks{enc: eAES128 | eAES128GCM | eAES128CCM | eAES128CCM8}},
 	"AES256": {masks: masks{enc: eAES256 | eAES256GCM | eAES256CCM | eAES256CCM8}},
 	"AES":    {masks: masks{enc: allAES}}, "AESGCM": {masks: masks{enc: eAES128GCM | eAES256GCM}},

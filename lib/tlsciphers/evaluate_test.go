@@ -111,6 +111,16 @@ func TestEveryRowIsConsistent(t *testing.T) {
 	}
 }
 
+// TestCheckTimeIsBounded: a long list costs time in proportion to its
+// length, with no blow-up from "+" chains or repeated entries.
+func TestCheckTimeIsBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("HIGH+AES+SHA256:-ALL:!RC4-MD5:", 20000) + "HIGH:!aNULL"
+	start := time.Now()
+	require.NoError(t, Check(long))
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
 func FuzzCheck(f *testing.F) {
 	for _, s := range []string{"ALL:!aNULL:!EXPORT56:RC4+RSA:+HIGH:+MEDIUM:+LOW:+SSLv2:+EXP", "HIGH:!aNULL:!MD5",
 		"DEFAULT:@SECLEVEL=2", "SUITEB128", "-ALL:ECDHE-RSA-AES128-GCM-SHA256", "a+b+c,d e;f", "@", "+", "!"} {
