@@ -129,6 +129,7 @@ func (st *state) process(s, as string) error {
 		if err != nil {
 			return err
 		}
+		word := s[l:end] // the first keyword: all that "@" reads
 		for end < len(s) && !itemSep(s[end]) {
 			end++
 		}
@@ -136,7 +137,7 @@ func (st *state) process(s, as string) error {
 		l = end
 		switch {
 		case special:
-			if err := st.special(entry); err != nil {
+			if err := st.special(word); err != nil {
 				return err
 			}
 		case found:
@@ -273,15 +274,16 @@ func (st *state) apply(r rule, sel selector, origin string) {
 	}
 }
 
-// special handles "@STRENGTH" and "@SECLEVEL=n"; OpenSSL refuses any other
-// "@" entry.
-func (st *state) special(entry string) error {
+// special handles the word after "@": STRENGTH or SECLEVEL=n; OpenSSL
+// refuses any other, and ignores what follows the word up to the next
+// separator.
+func (st *state) special(word string) error {
 	switch {
-	case entry == "@STRENGTH":
+	case word == "STRENGTH":
 		return nil
-	case len(entry) == len("@SECLEVEL=0") && strings.HasPrefix(entry, "@SECLEVEL=") && entry[10] >= '0' && entry[10] <= '5':
-		st.secLevel = int(entry[10] - '0')
+	case len(word) == len("SECLEVEL=0") && strings.HasPrefix(word, "SECLEVEL=") && word[9] >= '0' && word[9] <= '5':
+		st.secLevel = int(word[9] - '0')
 		return nil
 	}
-	return fmt.Errorf("OpenSSL refuses %q: only @STRENGTH and @SECLEVEL=0..5 may follow \"@\"", entry)
+	return fmt.Errorf("OpenSSL refuses \"@%s\": only @STRENGTH and @SECLEVEL=0..5 may follow \"@\"", word)
 }

@@ -184,3 +184,19 @@ func TestStringsMatchOpenSSL(t *testing.T) {
 		t.Run(s, func(t *testing.T) { sameAsOpenSSL(t, s) })
 	}
 }
+
+// TestRefusalsMatchOpenSSL: the strings OpenSSL refuses outright ("invalid
+// command") are the ones Evaluate fails on.
+func TestRefusalsMatchOpenSSL(t *testing.T) {
+	bin, err := exec.LookPath("openssl")
+	require.NoError(t, err, "these tests compare with the openssl command: run `make deps`")
+	for _, s := range []string{
+		"HIGH+", "HIGH:!!aNULL", "HIGH:@FOO", "HIGH:@SECLEVEL=7", "HIGH:+", "HIGH:-", "HIGH:@", "!",
+		"ECDHE++RSA:HIGH", "HIGH:+:MEDIUM", "HIGH:@STRENGTH+X", "HIGH:@SECLEVEL=3x", "HIGH:x@y", "HIGH:@STRENGTH",
+	} {
+		out, err := exec.Command(bin, "ciphers", "-v", "--", s).CombinedOutput()
+		refused := err != nil && strings.Contains(string(out), "invalid command")
+		_, got := Evaluate(s)
+		assert.Equal(t, refused, got != nil, "%q: openssl says %s; Evaluate says %v", s, strings.TrimSpace(string(out)), got)
+	}
+}
