@@ -85,7 +85,7 @@ func startCertManagerStack(t *testing.T) *cmStack {
 	webhookPort := harness.FreePort(t)
 	installWebhookAt(ctx, t, api, webhookPort)
 	f := testFlags(t, "webhook,controller", webhookPort)
-	f.nginx, f.nginxDir, f.nginxAddress = true, t.TempDir(), addr
+	f.nginx, f.nginxDir, f.nginxAddress = true, harness.NginxDir(t), addr
 	// Port 80: the only port cert-manager's HTTP-01 self-check uses.
 	f.httpPort, f.nginxHTTPSPort = 80, harness.FreePort(t)
 	f.nginxStatus = "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -163,6 +164,17 @@ func CheckDialectConflicts(p Parsed) findings.Set {
 	boolConflict("the HTTP to HTTPS redirect of hosts with TLS", KeySSLRedirect, n.SSLRedirect, redirectKey, redirect)
 	boolConflict("the HTTP to HTTPS redirect when TLS is terminated in front", KeyForceSSLRedirect, n.ForceSSLRedirect, KeyOrgRedirectToHTTPS, o.RedirectToHTTPS)
 	boolConflict("the server cipher preference", KeySSLPreferServerCiphers, n.SSLPreferServerCiphers, KeyOrgSSLPreferServerCiphers, o.SSLPreferServerCiphers)
+	// An ingress-nginx or NGINX Inc "do not redirect" against the other
+	// dialect's forced redirect: the host would redirect every plain-HTTP
+	// request, against the key that says it should not.
+	refuseRedirect := func(offKey string, off *bool, forceKey string, force *bool) {
+		if off != nil && !*off && force != nil && *force {
+			s.Errorf(Path(forceKey), "true", "%s: \"true\" conflicts with %s: \"false\" (both decide whether plain HTTP to the host is redirected to HTTPS; portcullis would redirect every request); keep one of them or make them agree",
+				forceKey, offKey)
+		}
+	}
+	refuseRedirect(p.NginxKey(KeySSLRedirect), n.SSLRedirect, KeyOrgRedirectToHTTPS, o.RedirectToHTTPS)
+	refuseRedirect(redirectKey, redirect, p.NginxKey(KeyForceSSLRedirect), n.ForceSSLRedirect)
 	conflict("the host's cipher list", p.NginxKey(KeySSLCiphers), n.SSLCiphers, n.SSLCiphers != "", KeyOrgSSLCiphers, o.SSLCiphers, o.SSLCiphers != "")
 	return s
 }
@@ -190,11 +202,20 @@ func checkIngressNginx(p *Parsed, s *findings.Set) {
 			}
 		}
 	}
+	// Under ssl-passthrough nginx terminates no TLS: the Ingress's verdict
+	// says these keys are ignored, and advice on them would only confuse.
+	passthrough := n.SSLPassthrough != nil && *n.SSLPassthrough
+	if cn := n.AuthTLSMatchCN; cn != "" && !passthrough && !strings.ContainsAny(cn, "^$") {
+		s.Warnf(Path(p.NginxKey(KeyAuthTLSMatchCN)), "portcullis matches the pattern against the whole CN (it is anchored), where ingress-nginx matched it anywhere in the subject DN: CN=%s no longer admits a CN that only contains a match. To match a part of the CN, write CN=.*%s.*; to keep the whole-CN match and silence this warning, write CN=^%s$",
+			cn, cn, cn)
+	}
 	verifyKey := p.NginxKey(KeyProxySSLVerify)
 	if n.ProxySSLVerify != nil && *n.ProxySSLVerify && !p.Has(p.NginxKey(KeyProxySSLSecret)) {
 		s.Errorf(Path(verifyKey), "on", "requires %s with the CA (ca.crt) to verify the backend against", p.NginxKey(KeyProxySSLSecret))
 	}
-	if (n.BackendProtocol == "HTTPS" || n.BackendProtocol == "GRPCS") && (n.ProxySSLVerify == nil || !*n.ProxySSLVerify) {
+	// Under ssl-passthrough nginx never connects to the backend over TLS
+	// either (the client's TLS goes through): nothing to verify.
+	if !passthrough && (n.BackendProtocol == "HTTPS" || n.BackendProtocol == "GRPCS") && (n.ProxySSLVerify == nil || !*n.ProxySSLVerify) {
 		path := Path(p.NginxKey(KeyBackendProtocol))
 		if n.ProxySSLVerify != nil {
 			path = Path(verifyKey)

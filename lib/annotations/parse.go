@@ -158,5 +158,64 @@ func suggestKey(p *Parsed, t *Table, short string) string {
 			}
 		}
 	}
+	if ws := sharingWords(name, t); len(ws) > 0 {
+		for i, w := range ws {
+			ws[i] = full(t, w)
+		}
+		return "; did you mean " + orList(ws) + "?"
+	}
 	return "; see docs/annotations.md for the annotations portcullis reads"
+}
+
+// maxWordSuggestions caps the keys sharingWords names.
+const maxWordSuggestions = 3
+
+// sharingWords are the keys of t whose hyphen-separated words include every
+// word of name, ssl and tls counted as one word, fewest extra words first:
+// ssl-verify suggests proxy-ssl-verify and auth-tls-verify-client, which no
+// edit distance finds.
+func sharingWords(name string, t *Table) []string {
+	norm := func(w string) string {
+		if w == "tls" {
+			return "ssl"
+		}
+		return w
+	}
+	want := strings.Split(strings.ToLower(name), "-")
+	type cand struct {
+		key   string
+		extra int
+	}
+	var found []cand
+	for _, c := range t.candidates() {
+		words := c
+		if _, after, ok := strings.Cut(c, "/"); ok {
+			words = after
+		}
+		have := map[string]bool{}
+		for _, w := range strings.Split(words, "-") {
+			have[norm(w)] = true
+		}
+		all := true
+		for _, w := range want {
+			all = all && w != "" && have[norm(w)]
+		}
+		if all {
+			found = append(found, cand{c, len(have) - len(want)})
+		}
+	}
+	slices.SortStableFunc(found, func(a, b cand) int { return a.extra - b.extra })
+	out := make([]string, 0, maxWordSuggestions)
+	for i := 0; i < len(found) && i < maxWordSuggestions; i++ {
+		out = append(out, found[i].key)
+	}
+	return out
+}
+
+// orList joins keys as "a", "a or b", "a, b or c".
+func orList(keys []string) string {
+	if len(keys) == 1 {
+		return keys[0]
+	}
+	return strings.Join(keys[:len(keys)-1], ", ") + " or " + keys[len(keys)-1]
 }

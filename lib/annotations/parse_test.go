@@ -41,7 +41,7 @@ func TestParseTypedValues(t *testing.T) {
 		pre + "proxy-ssl-ciphers":                     "HIGH !aNULL",
 		pre + "auth-tls-secret":                       "certs/client-ca",
 		pre + "auth-tls-verify-client":                "optional",
-		pre + "auth-tls-match-cn":                     "CN=client-[0-9]+",
+		pre + "auth-tls-match-cn":                     "CN=^client-[0-9]+$",
 		pre + "auth-tls-pass-certificate-to-upstream": "true",
 		"nginx.org/policies":                          "egress, other/ingress",
 		"nginx.org/ssl-services":                      "web,api",
@@ -69,7 +69,7 @@ func TestParseTypedValues(t *testing.T) {
 		ProxySSLCiphers:                  "HIGH:!aNULL",
 		AuthTLSSecret:                    &Ref{Namespace: "certs", Name: "client-ca"},
 		AuthTLSVerifyClient:              "optional",
-		AuthTLSMatchCN:                   "client-[0-9]+",
+		AuthTLSMatchCN:                   "^client-[0-9]+$",
 		AuthTLSPassCertificateToUpstream: ptr(true),
 	}, p.Nginx)
 	assert.Equal(t, NginxOrg{
@@ -97,6 +97,8 @@ func TestMisspelledKeySuggestsTheKnownOne(t *testing.T) {
 		{pre + "auth-tls-verfiy-client", "did you mean nginx.ingress.kubernetes.io/auth-tls-verify-client?"},
 		{pre + "SSL-Redirect", "did you mean nginx.ingress.kubernetes.io/ssl-redirect?"},
 		{pre + "rewrite-targt", "did you mean nginx.ingress.kubernetes.io/rewrite-target?"},
+		{pre + "ssl-verify", "unknown annotation; did you mean nginx.ingress.kubernetes.io/proxy-ssl-verify, nginx.ingress.kubernetes.io/proxy-ssl-verify-depth or nginx.ingress.kubernetes.io/auth-tls-verify-client?"},
+		{"nginx.org/max-body-size", "did you mean nginx.org/client-max-body-size?"},
 		{pre + "redirect-to-https", "redirect-to-https is an annotation of the NGINX Inc dialect: did you mean nginx.org/redirect-to-https?"},
 		{"nginx.org/redirect-to-http", "did you mean nginx.org/redirect-to-https?"},
 		{"nginx.org/force-ssl-redirect", "did you mean nginx.ingress.kubernetes.io/force-ssl-redirect?"},
@@ -260,8 +262,29 @@ func TestIngressNginxCrossKeyRules(t *testing.T) {
 		warnings []finding
 	}{
 		{
+			name:     "an unanchored match-cn warns that the whole CN must match",
+			anns:     map[string]string{pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": "CN=client"},
+			warnings: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-match-cn]", "portcullis matches the pattern against the whole CN (it is anchored), where ingress-nginx matched it anywhere in the subject DN: CN=client no longer admits a CN that only contains a match. To match a part of the CN, write CN=.*client.*; to keep the whole-CN match and silence this warning, write CN=^client$"}},
+		},
+		{
+			name: "no match-cn advice under ssl-passthrough, where it is ignored",
+			anns: map[string]string{pre + "ssl-passthrough": "true", pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": "CN=client"},
+		},
+		{
+			name: "no verification advice under ssl-passthrough, where backend-protocol is ignored",
+			anns: map[string]string{pre + "ssl-passthrough": "true", pre + "backend-protocol": "HTTPS"},
+		},
+		{
+			name: "a match-cn anchored at either end says what it means",
+			anns: map[string]string{pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": "CN=^client"},
+		},
+		{
+			name: "a match-cn ending in $ says what it means",
+			anns: map[string]string{pre + "auth-tls-secret": "default/ca", pre + "auth-tls-match-cn": `CN=.*\.example\.com$`},
+		},
+		{
 			name:   "client auth settings without a CA",
-			anns:   map[string]string{pre + "auth-tls-verify-client": "on", pre + "auth-tls-match-cn": "CN=x"},
+			anns:   map[string]string{pre + "auth-tls-verify-client": "on", pre + "auth-tls-match-cn": "CN=^x$"},
 			errors: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-match-cn]", "requires nginx.ingress.kubernetes.io/auth-tls-secret"}, {"metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-verify-client]", "requires nginx.ingress.kubernetes.io/auth-tls-secret"}},
 		},
 		{
@@ -386,8 +409,27 @@ func TestDialectConflictsNameBothKeys(t *testing.T) {
 			anns: map[string]string{pre + "ssl-ciphers": "HIGH !aNULL", "nginx.org/ssl-ciphers": "HIGH:!aNULL", pre + "ssl-redirect": "true", "nginx.org/ssl-redirect": "true"},
 		},
 		{
-			name: "ssl-redirect and redirect-to-https are different settings",
-			anns: map[string]string{pre + "ssl-redirect": "false", "nginx.org/redirect-to-https": "true"},
+			name:   "ssl-redirect off against redirect-to-https on",
+			anns:   map[string]string{pre + "ssl-redirect": "false", "nginx.org/redirect-to-https": "true"},
+			errors: []finding{{"metadata.annotations[nginx.org/redirect-to-https]", `nginx.org/redirect-to-https: "true" conflicts with nginx.ingress.kubernetes.io/ssl-redirect: "false"`}},
+		},
+		{
+			name:   "nginx.org/ssl-redirect off against force-ssl-redirect on",
+			anns:   map[string]string{pre + "force-ssl-redirect": "true", "nginx.org/ssl-redirect": "false"},
+			errors: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/force-ssl-redirect]", `nginx.ingress.kubernetes.io/force-ssl-redirect: "true" conflicts with nginx.org/ssl-redirect: "false"`}},
+		},
+		{
+			name:   "deprecated ssl-redirect off against force-ssl-redirect on",
+			anns:   map[string]string{pre + "force-ssl-redirect": "true", "ingress.kubernetes.io/ssl-redirect": "false"},
+			errors: []finding{{"metadata.annotations[nginx.ingress.kubernetes.io/force-ssl-redirect]", `conflicts with ingress.kubernetes.io/ssl-redirect: "false"`}},
+		},
+		{
+			name: "a redirect kept on while the other dialect's force is off is no conflict",
+			anns: map[string]string{pre + "ssl-redirect": "true", "nginx.org/redirect-to-https": "false"},
+		},
+		{
+			name: "one dialect alone: force-ssl-redirect wins over ssl-redirect as in ingress-nginx",
+			anns: map[string]string{pre + "ssl-redirect": "false", pre + "force-ssl-redirect": "true"},
 		},
 	}
 	for _, c := range cases {

@@ -20,12 +20,21 @@ const ExpiryWarningWindow = 14 * 24 * time.Hour
 // maxSANsNamed caps the SANs listed in an uncovered-host message.
 const maxSANsNamed = 10
 
-// secretTypeIsTLS warns when a secret holding tls.crt and tls.key is not typed kubernetes.io/tls.
+// secretTypeIsTLS warns when a secret holding tls.crt and tls.key is not typed
+// kubernetes.io/tls. An Opaque secret that also holds ca.crt is a CA bundle
+// with the client certificate presented to a backend, which ingress-nginx's
+// proxy-ssl-secret documents and `kubectl create secret generic` makes: it is
+// accepted silently (docs/migrate-from-ingress-nginx.md#annotations-tls-and-mtls).
 func secretTypeIsTLS(st *tlsState, r *report) bool {
 	if st.secret == nil {
 		return true // secretHasCertAndKey says what is wrong
 	}
-	if t := secretType(st.secret); t != corev1.SecretTypeTLS {
+	t := secretType(st.secret)
+	if t == corev1.SecretTypeOpaque && len(st.secret.Data[CACertKey]) > 0 &&
+		len(st.secret.Data[corev1.TLSCertKey]) > 0 && len(st.secret.Data[corev1.TLSPrivateKeyKey]) > 0 {
+		return true
+	}
+	if t != corev1.SecretTypeTLS {
 		r.warnf("secret type is %q, expected %q; portcullis reads tls.crt and tls.key from it anyway", t, corev1.SecretTypeTLS)
 	}
 	return true

@@ -305,6 +305,15 @@ func TestCheckTLSSecret(t *testing.T) {
 			warns: []want{{fld, `secret type is "Opaque", expected "kubernetes.io/tls"; portcullis reads tls.crt and tls.key from it anyway`}},
 		},
 		{
+			// kubectl create secret generic --from-file=ca.crt --from-file=tls.crt
+			// --from-file=tls.key: ingress-nginx's proxy-ssl-secret.
+			name: "Opaque secret with ca.crt, tls.crt and tls.key",
+			build: func(t *testing.T) built {
+				c := newChain(t)
+				return built{tlsSecret(c.leaf.ChainPEM(), c.leaf.KeyPEM(), withType(corev1.SecretTypeOpaque), withData("ca.crt", c.root.CertPEM())), opts("a.example.com"), c.leaf, 2}
+			},
+		},
+		{
 			name: "PKCS#1 key labelled PKCS#8",
 			build: func(t *testing.T) built {
 				leaf := newLeaf(t, newCA(t), certgen.RSA(2048))

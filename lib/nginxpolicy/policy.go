@@ -1,5 +1,6 @@
 // Package nginxpolicy judges NGINX Inc Policy resources (k8s.nginx.org/v1): it
-// refuses the policy types portcullis does not support, checks every field of
+// refuses the policy types portcullis does not support (a cors Policy is
+// ignored with a warning), checks every field of
 // ingressMTLS, egressMTLS, accessControl and basicAuth, and turns a valid Policy into typed settings
 // with NGINX's defaults applied, which the intent builder consumes.
 package nginxpolicy
@@ -24,10 +25,10 @@ type Options struct {
 
 // Normalized is a valid Policy as portcullis applies it: exactly one of
 // IngressMTLS, EgressMTLS, AccessControl and BasicAuth is set, with every default
-// filled in.
+// filled in, or none of them for a type portcullis ignores (Ignored).
 type Normalized struct {
-	// Type is v1.TypeIngressMTLS, v1.TypeEgressMTLS, v1.TypeAccessControl
-	// or v1.TypeBasicAuth.
+	// Type is v1.TypeIngressMTLS, v1.TypeEgressMTLS, v1.TypeAccessControl,
+	// v1.TypeBasicAuth, or an ignored type (v1.TypeCORS).
 	Type string
 	// IngressClassName is spec.ingressClassName, unchanged.
 	IngressClassName string
@@ -43,6 +44,20 @@ var supportedTypes = []string{v1.TypeIngressMTLS, v1.TypeEgressMTLS, v1.TypeAcce
 
 // Supported reports whether portcullis implements the policy type.
 func Supported(policyType string) bool { return slices.Contains(supportedTypes, policyType) }
+
+// ignoredTypes are the policy types portcullis does not implement whose
+// absence only restricts clients: without a cors Policy's Access-Control-*
+// headers browsers refuse cross-origin reads, so ignoring it opens nothing
+// (docs/migrate-from-nginx-inc.md#annotations). They are admitted with a
+// warning; every other unimplemented type is refused.
+var ignoredTypes = []string{v1.TypeCORS}
+
+// Ignored reports whether portcullis admits the policy type with a warning
+// and applies nothing of it.
+func Ignored(policyType string) bool { return slices.Contains(ignoredTypes, policyType) }
+
+// MsgIgnoredCORS is the warning on a cors Policy.
+const MsgIgnoredCORS = "policy type cors is not implemented by portcullis; ignored: responses carry no Access-Control-* headers, so browsers refuse cross-origin reads of the host (stricter, never more open)"
 
 // Validate reports every problem with p. It is Normalize without the result.
 func Validate(p *v1.Policy, opts Options) findings.Set {
@@ -79,6 +94,9 @@ func Normalize(p *v1.Policy, opts Options) (*Normalized, findings.Set) {
 		n.Type = v1.TypeBasicAuth
 		n.BasicAuth = normalizeBasicAuth(m, spec.Child(v1.TypeBasicAuth), &f)
 	}
+	if p.Spec.CORS != nil {
+		n.Type = v1.TypeCORS
+	}
 	if !f.Allowed() {
 		return nil, f
 	}
@@ -96,6 +114,10 @@ func checkTypes(s *v1.PolicySpec, spec *field.Path, f *findings.Set) {
 			len(set), strings.Join(set, ", "), strings.Join(supportedTypes, ", "))
 	}
 	for _, t := range set {
+		if Ignored(t) {
+			f.Warn(spec.Child(t), MsgIgnoredCORS)
+			continue
+		}
 		if !Supported(t) {
 			f.Forbidden(spec.Child(t), fmt.Sprintf("policy type %s is not supported by portcullis; only %s are",
 				t, strings.Join(supportedTypes, ", ")))

@@ -225,8 +225,18 @@ func TestValidateFields(t *testing.T) {
 		{name: "ciphers non-ASCII", spec: `{egressMTLS: {ciphers: "HIGH:ÄES"}}`,
 			wantErrs: []finding{{emPath + "ciphers", `which contains 'Ä'`}}},
 	}
+	// A cors Policy only adds headers that let browsers read cross-origin
+	// responses: ignoring it is stricter, so it warns where other
+	// unimplemented types are refused.
+	cases = append(cases,
+		tc{name: "cors is ignored with a warning", spec: `{cors: {allowOrigin: ["https://app.example.com"]}}`,
+			wantWarns: []finding{{"spec.cors", "policy type cors is not implemented by portcullis; ignored: responses carry no Access-Control-* headers"}}},
+		tc{name: "cors with another type is still two types", spec: `{cors: {}, egressMTLS: {}}`,
+			wantErrs:  []finding{{"spec", "got 2 policy types (egressMTLS, cors)"}},
+			wantWarns: []finding{{"spec.cors", "policy type cors is not implemented by portcullis; ignored"}}},
+	)
 	for _, typ := range v1.PolicyTypes {
-		if Supported(typ) {
+		if Supported(typ) || Ignored(typ) {
 			continue
 		}
 		cases = append(cases, tc{name: "unsupported " + typ, spec: "{" + typ + ": {}}",

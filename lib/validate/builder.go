@@ -117,9 +117,12 @@ func (b *builder) mergeable() {
 	}
 	spec := field.NewPath("spec")
 	switch b.in.Mergeable {
+	// As in NGINX Inc, the one rule may be for the empty host (NGINX with
+	// -allow-empty-ingress-host): master and minions then share the
+	// catch-all server.
 	case "master":
-		if len(b.ing.Spec.Rules) != 1 || b.ing.Spec.Rules[0].Host == "" {
-			b.fs.Errorf(spec.Child("rules"), len(b.ing.Spec.Rules), "a mergeable master must have exactly one rule, with a host")
+		if len(b.ing.Spec.Rules) != 1 {
+			b.fs.Errorf(spec.Child("rules"), len(b.ing.Spec.Rules), "a mergeable master must have exactly one rule")
 		} else if r := b.ing.Spec.Rules[0]; r.HTTP != nil && len(r.HTTP.Paths) > 0 {
 			b.fs.Errorf(spec.Child("rules").Index(0).Child("http", "paths"), len(r.HTTP.Paths),
 				"a mergeable master may not have paths; put them on minions (nginx.org/mergeable-ingress-type: minion)")
@@ -128,8 +131,8 @@ func (b *builder) mergeable() {
 		if len(b.ing.Spec.TLS) > 0 {
 			b.fs.Forbidden(spec.Child("tls"), "a mergeable minion may not have spec.tls (NGINX Inc ignores it); put TLS on the master")
 		}
-		if len(b.ing.Spec.Rules) != 1 || b.ing.Spec.Rules[0].Host == "" {
-			b.fs.Errorf(spec.Child("rules"), len(b.ing.Spec.Rules), "a mergeable minion must have exactly one rule, with a host")
+		if len(b.ing.Spec.Rules) != 1 {
+			b.fs.Errorf(spec.Child("rules"), len(b.ing.Spec.Rules), "a mergeable minion must have exactly one rule")
 		} else if r := b.ing.Spec.Rules[0]; r.HTTP == nil || len(r.HTTP.Paths) == 0 {
 			b.fs.Required(spec.Child("rules").Index(0).Child("http", "paths"), "a mergeable minion must have at least one path")
 		} else if !b.hasMaster(r.Host) {
@@ -143,8 +146,18 @@ func (b *builder) mergeable() {
 
 // hasMaster reports whether an Ingress of ours, in any namespace (NGINX Inc
 // merges minions across namespaces), is the mergeable master of host.
-func (b *builder) hasMaster(host string) bool {
-	for _, other := range world.IngressesWithHost(b.r, host) {
+func (b *builder) hasMaster(host string) bool { return len(b.masters(host)) > 0 }
+
+// masters are the Ingresses of ours that are a mergeable master of host. The
+// host index leaves out rules without a host, so the empty host's masters are
+// found by going through every Ingress.
+func (b *builder) masters(host string) []*networkingv1.Ingress {
+	cands := world.IngressesWithHost(b.r, host)
+	if host == "" {
+		cands = b.r.Ingresses()
+	}
+	var out []*networkingv1.Ingress
+	for _, other := range cands {
 		if other.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
 			continue
 		}
@@ -152,10 +165,10 @@ func (b *builder) hasMaster(host string) bool {
 			continue
 		}
 		if _, ours, _ := IngressClassOf(other, b.r, b.v.opts.Class); ours {
-			return true
+			out = append(out, other)
 		}
 	}
-	return false
+	return out
 }
 
 // collectHosts creates one host per distinct rule host, in rule order, and

@@ -163,7 +163,8 @@ func demote(fs findings.Set, prefix string) findings.Set {
 // does not implement (rateLimit, jwt, waf, ...) that no Ingress of ours
 // references is admitted with a warning: it may be NGINX Ingress
 // Controller's, running beside portcullis during a migration. An Ingress of
-// ours that references it is refused.
+// ours that references it is refused, except a cors Policy, which is ignored
+// with a warning (nginxpolicy.Ignored).
 func (v *Validator) Policy(p *nginxv1.Policy, r world.Resolver) Verdict {
 	if c := p.Spec.IngressClassName; c != "" && !isOurs(c, r, v.opts.Class) {
 		return Verdict{}
@@ -171,7 +172,8 @@ func (v *Validator) Policy(p *nginxv1.Policy, r world.Resolver) Verdict {
 	if ns := v.opts.Class.Namespaces; len(ns) > 0 && !slices.Contains(ns, p.Namespace) {
 		return Verdict{}
 	}
-	if types := p.Spec.SetTypes(); len(types) > 0 && !slices.ContainsFunc(types, nginxpolicy.Supported) && !v.referencedByOurs(p, r) {
+	handled := func(t string) bool { return nginxpolicy.Supported(t) || nginxpolicy.Ignored(t) }
+	if types := p.Spec.SetTypes(); len(types) > 0 && !slices.ContainsFunc(types, handled) && !v.referencedByOurs(p, r) {
 		var fs findings.Set
 		fs.Warnf(field.NewPath("spec"), "type %s is not supported by portcullis; admitted as no Ingress of ours uses it", strings.Join(types, ", "))
 		return Verdict{Judged: true, Findings: fs}

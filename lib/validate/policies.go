@@ -11,7 +11,6 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
-	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // egressPolicy is an egressMTLS policy an Ingress references, resolved.
@@ -211,13 +210,7 @@ func (b *builder) inheritEgressMTLS() {
 		return
 	}
 	host := b.ing.Spec.Rules[0].Host
-	for _, m := range world.IngressesWithHost(b.r, host) {
-		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
-			continue
-		}
-		if _, ours, _ := IngressClassOf(m, b.r, b.v.opts.Class); !ours {
-			continue
-		}
+	for _, m := range b.masters(host) {
 		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
 		for _, r := range ann.Org.Policies {
 			ref := intent.ObjectRef{Namespace: r.Namespace, Name: r.Name}
