@@ -15,7 +15,7 @@ CERT_MANAGER_DIR     := $(CACHE_HOME)/portcullis/cert-manager/$(CERT_MANAGER_VER
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 GO_TEST_TIMEOUT ?= 30m
-NGINX_PKGS  := nginx-light libnginx-mod-stream curl
+NGINX_PKGS  := nginx-light libnginx-mod-stream curl openssl
 NGINX_MODULES ?= $(or $(PORTCULLIS_NGINX_MODULES),/usr/lib/nginx/modules)
 
 export KUBEBUILDER_ASSETS ?= $(ENVTEST_DIR)
@@ -114,9 +114,9 @@ $(CERT_MANAGER_DIR)/crds: test/certmanager/go.mod
 
 deps: envtest-bin cert-manager-bin nginx-deps ## everything the tests need
 
-nginx-deps: ## nginx with the stream module, and curl (the dev test runs the banner's commands) (Debian packages)
+nginx-deps: ## nginx with the stream module, curl (the dev test runs the banner's commands) and openssl (lib/tlsciphers compares with it) (Debian packages)
 	@if command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; then \
-	  if [[ -f $(NGINX_MODULES)/ngx_stream_module.so ]] && command -v curl >/dev/null 2>&1; then exit 0; fi; fi; \
+	  if [[ -f $(NGINX_MODULES)/ngx_stream_module.so ]] && command -v curl >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then exit 0; fi; fi; \
 	if [[ $$(id -u) -ne 0 ]]; then \
 	  echo "nginx is missing: run  sudo apt-get install -y $(NGINX_PKGS)"; exit 1; fi; \
 	export DEBIAN_FRONTEND=noninteractive; \

@@ -54,7 +54,7 @@ func TestInjectionWorldsNginxAccepts(t *testing.T) {
 	for i := range 30 {
 		host, path, svc := mutate(r, "app.example.com"), mutate(r, "/api"), "localhost"
 		matchCN := mutate(r, `CN=(client|admin)\.example\.com`)
-		w, ing := injectionWorld(t, host, path, matchCN, "https://errors.example.com/x", "backend.example.com", "HIGH", svc)
+		w, ing := injectionWorld(t, host, path, matchCN, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", svc)
 		_, m, _ := buildInjection(t, w, ing)
 		nginxAccepts(t, m, goldenOptions)
 		if t.Failed() {

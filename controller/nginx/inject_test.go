@@ -297,9 +297,9 @@ func FuzzRenderArgument(f *testing.F) {
 // FuzzIngressValues: hostile values in an Ingress's host, path and
 // annotations, judged by lib and rendered, never add a directive.
 func FuzzIngressValues(f *testing.F) {
-	f.Add("app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+	f.Add("app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
 	for _, h := range hostile {
-		f.Add("app.example.com"+h, "/a"+h, "CN=a"+h, "https://e.example.com/"+h, "b"+h, "HIGH"+h, "svc"+h)
+		f.Add("app.example.com"+h, "/a"+h, "CN=a"+h, "https://e.example.com/"+h, "b"+h, "HIGH:!aNULL"+h, "svc"+h)
 	}
 	f.Fuzz(func(t *testing.T, host, path, matchCN, errorPage, sslName, ciphers, svc string) {
 		if len(host)+len(path)+len(matchCN)+len(errorPage)+len(sslName)+len(ciphers)+len(svc) > 2000 {
@@ -329,7 +329,7 @@ func FuzzSourceRanges(f *testing.F) {
 		if len(allow)+len(deny) > 2000 {
 			return
 		}
-		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
 		withSourceRanges(ing, allow, deny)
 		ok, m, _ := buildInjection(t, w, ing)
 		for _, s := range m.Servers {
@@ -380,7 +380,7 @@ func FuzzExternalAuth(f *testing.F) {
 		if len(url)+len(signIn)+len(headers) > 2000 {
 			return
 		}
-		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
 		withExternalAuth(ing, url, signIn, headers)
 		ok, m, _ := buildInjection(t, w, ing)
 		for _, s := range m.Servers {
@@ -408,7 +408,7 @@ func FuzzBasicAuth(f *testing.F) {
 		if len(realm)+len(users) > 4000 {
 			return
 		}
-		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
 		withBasicAuth(w, ing, realm, users)
 		ok, m, _ := buildInjection(t, w, ing)
 		files := map[string]dataplane.File{}

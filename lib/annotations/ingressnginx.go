@@ -130,9 +130,9 @@ var ingressNginxTable = (&Table{
 		},
 		{
 			Key: KeyProxySSLCiphers, Default: DefaultProxySSLCiphers, Scope: ScopePath,
-			Doc:      "OpenSSL cipher list for TLS 1.2 connections to the backend.",
+			Doc:      "OpenSSL cipher list for TLS 1.2 connections to the backend. Lists that select weak ciphers (NULL, anonymous, export, RC4, DES, 3DES, MD5) or none are refused: see docs/security.md.",
 			Value:    grammar.Bind(grammar.Ciphers, func(p *Parsed, v string) { p.Nginx.ProxySSLCiphers = v }),
-			Examples: Examples{Good: good("DEFAULT", "HIGH:!aNULL:!MD5", "ECDHE-RSA-AES128-GCM-SHA256 @SECLEVEL=2"), Bad: bad("HIGH;", "not allowed in a cipher string", "HIGH::MEDIUM", "empty entry", "@SECLEVEL=9", `"@" may only start`)},
+			Examples: Examples{Good: good("DEFAULT", "HIGH:!aNULL:!MD5", "ECDHE-RSA-AES128-GCM-SHA256 @SECLEVEL=2"), Bad: bad("HIGH;", "not allowed in a cipher string", "HIGH::MEDIUM", "empty entry", "@SECLEVEL=9", `"@" may only start`, "HIGH:!aNULL:eNULL", `"eNULL" adds ciphers without encryption`)},
 		},
 		{
 			Key: KeyAuthTLSSecret, Scope: ScopeHost,
@@ -172,9 +172,9 @@ var ingressNginxTable = (&Table{
 		},
 		{
 			Key: KeySSLCiphers, Default: "ConfigMap `ssl-ciphers`", Scope: ScopeHost,
-			Doc:      "OpenSSL cipher list offered to clients of the host (TLS 1.2 and below).",
+			Doc:      "OpenSSL cipher list offered to clients of the host (TLS 1.2 and below). Lists that select weak ciphers (NULL, anonymous, export, RC4, DES, 3DES, MD5) or none are refused: see docs/security.md.",
 			Value:    grammar.Bind(grammar.Ciphers, func(p *Parsed, v string) { p.Nginx.SSLCiphers = v }),
-			Examples: Examples{Good: good("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"), Bad: bad("HIGH:'x'", "not allowed in a cipher string", "HIGH:", "empty entry")},
+			Examples: Examples{Good: good("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"), Bad: bad("HIGH:'x'", "not allowed in a cipher string", "HIGH:", "empty entry", "ALL:!aNULL:!EXPORT56:RC4+RSA:+HIGH:+MEDIUM:+LOW:+SSLv2:+EXP", `"RC4+RSA" adds RC4 ciphers`, "TLS_AES_128_GCM_SHA256", "leaves no cipher")},
 		},
 		{
 			Key: KeySSLPreferServerCiphers, Default: "ConfigMap `ssl-prefer-server-ciphers` (true)", Scope: ScopeHost,

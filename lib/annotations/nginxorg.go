@@ -108,9 +108,9 @@ var nginxOrgTable = (&Table{
 		},
 		{
 			Key: KeyOrgSSLCiphers, Default: "ConfigMap `ssl-ciphers`", Scope: ScopeHost,
-			Doc:      "OpenSSL cipher list offered to clients of the host; as ingress-nginx's `ssl-ciphers`.",
+			Doc:      "OpenSSL cipher list offered to clients of the host; as ingress-nginx's `ssl-ciphers`. Lists that select weak ciphers (NULL, anonymous, export, RC4, DES, 3DES, MD5) or none are refused: see docs/security.md.",
 			Value:    grammar.Bind(grammar.Ciphers, func(p *Parsed, v string) { p.Org.SSLCiphers = v }),
-			Examples: Examples{Good: good("HIGH:!aNULL"), Bad: bad("HIGH:!aNULL; ssl_protocols SSLv3", "not allowed in a cipher string")},
+			Examples: Examples{Good: good("HIGH:!aNULL"), Bad: bad("HIGH:!aNULL; ssl_protocols SSLv3", "not allowed in a cipher string", "RC4-MD5", `"RC4-MD5" adds RC4 ciphers`)},
 		},
 		{
 			Key: KeyOrgSSLPreferServerCiphers, Default: "ConfigMap `ssl-prefer-server-ciphers` (true)", Scope: ScopeHost,

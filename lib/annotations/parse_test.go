@@ -396,8 +396,8 @@ func TestDialectConflictsNameBothKeys(t *testing.T) {
 		},
 		{
 			name:   "ciphers",
-			anns:   map[string]string{pre + "ssl-ciphers": "HIGH", "nginx.org/ssl-ciphers": "MEDIUM"},
-			errors: []finding{{"metadata.annotations[nginx.org/ssl-ciphers]", `nginx.org/ssl-ciphers: "MEDIUM" conflicts with nginx.ingress.kubernetes.io/ssl-ciphers: "HIGH"`}},
+			anns:   map[string]string{pre + "ssl-ciphers": "HIGH:!aNULL", "nginx.org/ssl-ciphers": "HIGH:!aNULL:!SHA1"},
+			errors: []finding{{"metadata.annotations[nginx.org/ssl-ciphers]", `nginx.org/ssl-ciphers: "HIGH:!aNULL:!SHA1" conflicts with nginx.ingress.kubernetes.io/ssl-ciphers: "HIGH:!aNULL"`}},
 		},
 		{
 			name:   "prefer server ciphers",

@@ -35,9 +35,9 @@ var rows = []Row{
 	},
 	{
 		Key: "ssl-ciphers", Default: DefaultSSLCiphers,
-		Doc:      "OpenSSL cipher list offered to clients (TLS 1.2 and below); ingress-nginx's default.",
+		Doc:      "OpenSSL cipher list offered to clients (TLS 1.2 and below); ingress-nginx's default. Lists that select weak ciphers (NULL, anonymous, export, RC4, DES, 3DES, MD5) or none are refused: see docs/security.md.",
 		Value:    grammar.Bind(grammar.Ciphers, func(c *Config, v string) { c.SSLCiphers = v }),
-		Examples: annotations.Examples{Good: good("HIGH:!aNULL:!MD5"), Bad: bad("HIGH;", "not allowed in a cipher string")},
+		Examples: annotations.Examples{Good: good("HIGH:!aNULL:!MD5"), Bad: bad("HIGH;", "not allowed in a cipher string", "ALL:!aNULL:RC4+RSA:+HIGH", `"RC4+RSA" adds RC4 ciphers`, "HIGH", `add "!aNULL" after it`)},
 	},
 	boolRow("ssl-prefer-server-ciphers", "true", "Prefer the server's cipher order over the client's.", func(c *Config, v bool) { c.SSLPreferServerCiphers = v }),
 	{

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/lib/findings"
+	"github.com/seed-d040b84d/portcullis/lib/tlsciphers"
 )
 
 // DefaultCiphers is NGINX's default for egressMTLS.ciphers: OpenSSL's own default list.
@@ -16,7 +17,8 @@ const cipherGrammar = `OpenSSL cipher names and operators (letters, digits and _
 // parseCiphers checks an OpenSSL cipher list and returns it with ":" between
 // entries, the form NGINX is given. NGINX copies the value into its config
 // unchecked, so anything beyond the cipher-list alphabet (quotes, ";", braces,
-// newlines, "$") is refused rather than escaped.
+// newlines, "$") is refused rather than escaped. A list that selects a weak
+// cipher, or none, is refused too (docs/security.md#weak-tls-ciphers).
 func parseCiphers(path *field.Path, value string, f *findings.Set) string {
 	if value == "" {
 		return DefaultCiphers
@@ -47,6 +49,10 @@ func parseCiphers(path *field.Path, value string, f *findings.Set) string {
 			f.Errorf(path, value, "got %q, whose entry %q names no cipher; a cipher list is %s", value, e, cipherGrammar)
 			return ""
 		}
+	}
+	if err := tlsciphers.Check(value); err != nil {
+		f.Errorf(path, value, "got %q: %v", value, err)
+		return ""
 	}
 	return strings.Join(entries, ":")
 }

@@ -135,6 +135,13 @@ func TestCiphers(t *testing.T) {
 		"!@STRENGTH":      "takes no operator",
 		"AES=1":           `"@" and "=" may only appear`,
 		"HIGH\nssl_x on;": `character '\n'`,
+		// The ciphers selected: weak ones, or none, are refused.
+		"ALL:!aNULL:!EXPORT56:RC4+RSA:+HIGH:+MEDIUM:+LOW:+SSLv2:+EXP": `"RC4+RSA" adds RC4 ciphers`,
+		"HIGH:!aNULL,eNULL":      `"eNULL" adds ciphers without encryption`,
+		"HIGH":                   `add "!aNULL" after it`,
+		"RC4-MD5":                `"RC4-MD5" adds RC4 ciphers (RC4-MD5)`,
+		"HIGH:!HIGH":             "leaves no cipher",
+		"TLS_AES_128_GCM_SHA256": "TLS 1.3 suites",
 	} {
 		refuses(t, Ciphers, s, msg)
 	}

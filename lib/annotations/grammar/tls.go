@@ -3,6 +3,8 @@ package grammar
 import (
 	"slices"
 	"strings"
+
+	"github.com/seed-d040b84d/portcullis/lib/tlsciphers"
 )
 
 // tlsVersions are the protocol names nginx accepts, oldest first.
@@ -56,8 +58,10 @@ func cipherChar(c byte) bool {
 
 // Ciphers is an OpenSSL cipher string: tokens made of letters, digits and
 // _ + ! @ = . - separated by ":", "," or single spaces. "!" only starts a
-// token; "@" only in @STRENGTH and @SECLEVEL=0..5. The value is stored with
-// ":" separators, so it is one nginx argument whatever the user wrote.
+// token; "@" only in @STRENGTH and @SECLEVEL=0..5. The ciphers it selects,
+// as OpenSSL would select them, must include no weak one and must not be
+// none (docs/security.md#weak-tls-ciphers). The value is stored with ":"
+// separators, so it is one nginx argument whatever the user wrote.
 var Ciphers = Grammar[string]{
 	Name: "OpenSSL cipher string",
 	Parse: func(s string, _ Context) (string, error) {
@@ -82,6 +86,9 @@ var Ciphers = Grammar[string]{
 			}
 			tokens = append(tokens, tok)
 			start = i + 1
+		}
+		if err := tlsciphers.Check(s); err != nil {
+			return "", err
 		}
 		return strings.Join(tokens, ":"), nil
 	},
