@@ -17,7 +17,7 @@ func known(keys ...string) []Known {
 // control keys, which are refused (cannotEnforce).
 var ingressNginxNotImplemented = slices.Concat(known(
 	// Rewrites and redirects.
-	"app-root", "rewrite-target", "use-regex", "preserve-trailing-slash",
+	"app-root", "preserve-trailing-slash",
 	"from-to-www-redirect", "permanent-redirect", "permanent-redirect-code",
 	"temporal-redirect", "temporal-redirect-code", "use-port-in-redirects", "x-forwarded-prefix",
 	// Aliases and default backend.

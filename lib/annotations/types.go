@@ -66,6 +66,10 @@ type IngressNginx struct {
 	SSLPassthrough   *bool
 	// BackendProtocol is HTTP, HTTPS, GRPC or GRPCS (upper case), "" if absent.
 	BackendProtocol string
+	// UseRegex says the paths are regular expressions (docs/reference.md#regex-paths).
+	UseRegex *bool
+	// RewriteTarget is the rewrite replacement, "" if absent.
+	RewriteTarget string
 
 	ProxySSLSecret      *Ref
 	ProxySSLVerify      *bool // "on" = true

@@ -203,6 +203,11 @@ type Path struct {
 	Path     string  `json:"path"`
 	PathType string  `json:"pathType"`
 	Backend  Backend `json:"backend"`
+	// Regex says Path is a regular expression (use-regex, rewrite-target;
+	// docs/reference.md#regex-paths).
+	Regex bool `json:"regex,omitempty"`
+	// RewriteTarget replaces the matched path before proxying, "" for none.
+	RewriteTarget string `json:"rewriteTarget,omitempty"`
 	// Protocol is HTTP, HTTPS, GRPC or GRPCS.
 	Protocol   string      `json:"protocol"`
 	BackendTLS *BackendTLS `json:"backendTLS,omitempty"`

@@ -1,0 +1,40 @@
+package validate
+
+import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+)
+
+// regex reports whether the Ingress's paths are regular expressions:
+// use-regex, or a rewrite-target, which implies it as in ingress-nginx
+// (docs/reference.md#regex-paths).
+func (b *builder) regex() bool {
+	n := b.ann.Nginx
+	return n.UseRegex != nil && *n.UseRegex || n.RewriteTarget != ""
+}
+
+// regexPath marks a path of a regex Ingress and gives it the rewrite target,
+// refusing a target that refers to a capture the path does not have. pp is
+// the path's field path, built only for a finding.
+func (b *builder) regexPath(ip *intent.Path, pp func() *field.Path) {
+	if !b.regex() {
+		return
+	}
+	ip.Regex = true
+	t := b.ann.Nginx.RewriteTarget
+	if t == "" {
+		return
+	}
+	ip.RewriteTarget = t
+	groups, err := grammar.RegexPath(ip.Path)
+	if err != nil {
+		return // Structure has refused the path
+	}
+	if high, err := grammar.RewriteCaptures(t); err == nil && high > groups {
+		b.fs.Errorf(pp().Child("path"), ip.Path, "%s %q refers to capture $%d, but this path has %d capturing group(s)",
+			b.nkey(annotations.KeyRewriteTarget), t, high, groups)
+	}
+}
