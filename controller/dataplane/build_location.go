@@ -70,7 +70,8 @@ func (b *builder) locations(cs []contribution, owner *contribution) []Location {
 // location is one path, checked again: a path whose settings cannot be
 // served fails closed on its own.
 func (b *builder) location(p intent.Path) Location {
-	l := Location{Path: p.Path, Match: match(p.PathType), Regex: p.Regex, Protocol: p.Protocol, Source: p.Source}
+	l := Location{Path: p.Path, Match: match(p.PathType), Regex: p.Regex, CaseSensitive: p.RegexCaseSensitive, PathOnly: p.RegexPathOnly,
+		Protocol: p.Protocol, Source: p.Source}
 	if p.FailClosed != nil {
 		return failed(l, p.FailClosed)
 	}
@@ -129,7 +130,8 @@ func failed(l Location, fc *intent.FailClosed) Location {
 	if status == 0 {
 		status = 503
 	}
-	return Location{Path: l.Path, Match: l.Match, Regex: l.Regex, Status: status, Reason: fc.Reason, Source: l.Source}
+	return Location{Path: l.Path, Match: l.Match, Regex: l.Regex, CaseSensitive: l.CaseSensitive, PathOnly: l.PathOnly,
+		Status: status, Reason: fc.Reason, Source: l.Source}
 }
 
 // match is how nginx matches a path of the given Ingress path type.

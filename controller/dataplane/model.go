@@ -170,8 +170,14 @@ type Location struct {
 	Path  string
 	Match Match
 	// Regex says Path is a regular expression. When one location of a
-	// server is, the renderer writes all of them as regular expressions.
+	// server is, without PathOnly, the renderer writes all of them as
+	// regular expressions.
 	Regex bool
+	// CaseSensitive matches the regular expression case-sensitively ("~").
+	CaseSensitive bool
+	// PathOnly says only this location is a regular expression
+	// (nginx.org/path-regex): the server's other locations stay literal.
+	PathOnly bool
 	// Rewrite is the rewrite-target replacing the matched path, "" for none.
 	Rewrite string
 	// Status, when not 0, answers every request with it (fail closed).

@@ -78,9 +78,14 @@ func expand(locs []dataplane.Location) []rendered {
 
 func (r *renderer) locations(locs []dataplane.Location, auth *dataplane.ClientAuth) ([]*Node, error) {
 	var out []*Node
-	exp := expand(locs)
+	var exp []rendered
 	if regexServer(locs) {
 		exp = expandRegex(locs)
+	} else {
+		// nginx.org/path-regex: literal locations, then the regular
+		// expressions, which nginx tries after the literal prefixes.
+		literal, regexes := literalAndRegex(locs)
+		exp = append(expand(literal), expandRegex(regexes)...)
 	}
 	for _, x := range exp {
 		n, err := r.location(x.mod, x.path, x.loc, auth)
@@ -96,14 +101,14 @@ func locationArgs(mod, path string) []Arg {
 	if mod == "" {
 		return []Arg{text(path)}
 	}
-	if mod == caseless {
+	if isRegexMod(mod) {
 		return []Arg{lit(mod), regex(path)}
 	}
 	return []Arg{lit(mod), text(path)}
 }
 
 func (r *renderer) location(mod, path string, l dataplane.Location, auth *dataplane.ClientAuth) (*Node, error) {
-	if mod == caseless {
+	if isRegexMod(mod) {
 		if err := checkPattern(path, l); err != nil {
 			return nil, err
 		}

@@ -12,16 +12,29 @@ import (
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
 )
 
-// caseless is the modifier of every regular-expression location:
-// ingress-nginx's paths are case-insensitive.
-const caseless = "~*"
+// caseless is the modifier of a case-insensitive regular-expression
+// location (ingress-nginx's, nginx.org/path-regex: case_insensitive);
+// caseful of a case-sensitive one (nginx.org/path-regex: case_sensitive).
+const caseless, caseful = "~*", "~"
 
-// regexServer reports whether a server's locations are regular expressions:
-// when one path of a host is (use-regex, rewrite-target), all are, as in
-// ingress-nginx.
+// regexServer reports whether all a server's locations are regular
+// expressions: when one path of a host is by ingress-nginx's keys
+// (use-regex, rewrite-target), all are, as in ingress-nginx.
+// nginx.org/path-regex changes only its own paths.
 func regexServer(locs []dataplane.Location) bool {
-	return slices.ContainsFunc(locs, func(l dataplane.Location) bool { return l.Regex })
+	return slices.ContainsFunc(locs, func(l dataplane.Location) bool { return l.Regex && !l.PathOnly })
 }
+
+// modifier is a regular-expression location's modifier.
+func modifier(l dataplane.Location) string {
+	if l.Regex && l.CaseSensitive {
+		return caseful
+	}
+	return caseless
+}
+
+// isRegexMod reports whether mod is a regular-expression location's.
+func isRegexMod(mod string) bool { return mod == caseless || mod == caseful }
 
 // pattern is the regular expression a location matches. A path of a regex
 // Ingress is anchored at the start (and the end when Exact); a literal path
@@ -43,8 +56,8 @@ func pattern(l dataplane.Location) string {
 	return "^" + strings.TrimSuffix(p, "/") + "(/|$)"
 }
 
-// expandRegex turns a server's locations into case-insensitive
-// regular-expression locations. nginx takes the first that matches, so the
+// expandRegex turns a server's locations into regular-expression locations
+// (case-insensitive unless nginx.org/path-regex says case_sensitive). nginx takes the first that matches, so the
 // longest path comes first (ties: by path, exact before prefix, literal
 // before regular expression).
 func expandRegex(locs []dataplane.Location) []rendered {
@@ -54,12 +67,12 @@ func expandRegex(locs []dataplane.Location) []rendered {
 			cmp.Compare(matchRank(x.Match), matchRank(y.Match)), cmpRegex(x.Regex, y.Regex))
 	})
 	var out []rendered
-	seen := map[string]bool{}
+	seen := map[[2]string]bool{}
 	for _, l := range locs {
-		p := pattern(l)
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, rendered{caseless, p, l})
+		k := [2]string{modifier(l), pattern(l)}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, rendered{k[0], k[1], l})
 		}
 	}
 	return out
@@ -94,12 +107,17 @@ func checkPattern(p string, l dataplane.Location) error {
 }
 
 // rewrite is the rewrite-target of a regex path: the matched path replaced,
-// captures and all, before proxying. "(?i)" matches as the location does.
+// captures and all, before proxying. "(?i)" matches as a case-insensitive
+// location does.
 func rewrite(l dataplane.Location) []*Node {
 	if l.Rewrite == "" || !l.Regex {
 		return nil
 	}
-	return []*Node{d("rewrite", regex("(?i)"+pattern(l)), capture(l.Rewrite), lit("break"))}
+	flags := "(?i)"
+	if l.CaseSensitive {
+		flags = ""
+	}
+	return []*Node{d("rewrite", regex(flags+pattern(l)), capture(l.Rewrite), lit("break"))}
 }
 
 // literalAndRegex splits a server's locations into literal paths and

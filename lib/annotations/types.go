@@ -140,6 +140,9 @@ type NginxOrg struct {
 	BasicAuthRealm  string
 	// MergeableIngressType is master or minion; "" if absent.
 	MergeableIngressType string
+	// PathRegex is case_sensitive, case_insensitive or exact; "" if absent
+	// (docs/reference.md#regex-paths).
+	PathRegex string
 }
 
 // EffectiveSSLRedirect is the ssl-redirect NGINX Inc would use and the key it

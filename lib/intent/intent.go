@@ -206,6 +206,12 @@ type Path struct {
 	// Regex says Path is a regular expression (use-regex, rewrite-target;
 	// docs/reference.md#regex-paths).
 	Regex bool `json:"regex,omitempty"`
+	// RegexCaseSensitive matches the regular expression case-sensitively
+	// (nginx.org/path-regex: case_sensitive); otherwise case-insensitively.
+	RegexCaseSensitive bool `json:"regexCaseSensitive,omitempty"`
+	// RegexPathOnly says only this path is a regular expression
+	// (nginx.org/path-regex); ingress-nginx's make every path of the host one.
+	RegexPathOnly bool `json:"regexPathOnly,omitempty"`
 	// RewriteTarget replaces the matched path before proxying, "" for none.
 	RewriteTarget string `json:"rewriteTarget,omitempty"`
 	// Protocol is HTTP, HTTPS, GRPC or GRPCS.

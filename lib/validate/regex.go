@@ -9,21 +9,42 @@ import (
 )
 
 // regex reports whether the Ingress's paths are regular expressions:
-// use-regex, or a rewrite-target, which implies it as in ingress-nginx
+// use-regex, or a rewrite-target, which implies it as in ingress-nginx, or
+// nginx.org/path-regex case_sensitive or case_insensitive
 // (docs/reference.md#regex-paths).
 func (b *builder) regex() bool {
+	return b.ingressNginxRegex() || b.orgRegex()
+}
+
+// ingressNginxRegex reports whether ingress-nginx's keys make the paths
+// regular expressions.
+func (b *builder) ingressNginxRegex() bool {
 	n := b.ann.Nginx
 	return n.UseRegex != nil && *n.UseRegex || n.RewriteTarget != ""
+}
+
+// orgRegex reports whether nginx.org/path-regex makes the paths regular
+// expressions (exact makes them exact paths).
+func (b *builder) orgRegex() bool {
+	r := b.ann.Org.PathRegex
+	return r == "case_sensitive" || r == "case_insensitive"
 }
 
 // regexPath marks a path of a regex Ingress and gives it the rewrite target,
 // refusing a target that refers to a capture the path does not have. pp is
 // the path's field path, built only for a finding.
 func (b *builder) regexPath(ip *intent.Path, pp func() *field.Path) {
+	if b.ann.Org.PathRegex == "exact" {
+		ip.PathType = "Exact"
+	}
 	if !b.regex() {
 		return
 	}
 	ip.Regex = true
+	if b.orgRegex() && !b.ingressNginxRegex() {
+		ip.RegexPathOnly = true
+		ip.RegexCaseSensitive = b.ann.Org.PathRegex == "case_sensitive"
+	}
 	t := b.ann.Nginx.RewriteTarget
 	if t == "" {
 		return
