@@ -8,6 +8,30 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 )
 
+// PathMatch is how an Ingress's annotations make its paths match.
+type PathMatch int
+
+const (
+	// PathsByType: literal paths matched by their pathType.
+	PathsByType PathMatch = iota
+	// PathsRegex: regular expressions (use-regex, rewrite-target,
+	// nginx.org/path-regex case_sensitive or case_insensitive).
+	PathsRegex
+	// PathsExact: literal paths matched exactly (nginx.org/path-regex: exact).
+	PathsExact
+)
+
+// pathMatch is how the Ingress's paths match.
+func (b *builder) pathMatch() PathMatch {
+	switch {
+	case b.regex():
+		return PathsRegex
+	case b.ann.Org.PathRegex == "exact":
+		return PathsExact
+	}
+	return PathsByType
+}
+
 // regex reports whether the Ingress's paths are regular expressions:
 // use-regex, or a rewrite-target, which implies it as in ingress-nginx, or
 // nginx.org/path-regex case_sensitive or case_insensitive

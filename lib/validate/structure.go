@@ -54,9 +54,10 @@ func ValidHost(h string) (string, bool) {
 // (docs/reference.md#ingress-structure). A rule with a host and no paths
 // serves it (a mergeable master's rule is one); a TLS host no rule names is an
 // error, for a master too. Field paths are built only for findings: this runs
-// on every admission. With regex (use-regex or rewrite-target), paths are
-// regular expressions in the bounded grammar (docs/reference.md#regex-paths).
-func Structure(ing *networkingv1.Ingress, regex bool) findings.Set {
+// on every admission. paths says how the Ingress's annotations make its
+// paths match (docs/reference.md#regex-paths).
+func Structure(ing *networkingv1.Ingress, paths PathMatch) findings.Set {
+	regex := paths == PathsRegex
 	var fs findings.Set
 	rulePath := func(i int) *field.Path { return field.NewPath("spec", "rules").Index(i) }
 	pathPath := func(i, j int) *field.Path { return rulePath(i).Child("http", "paths").Index(j) }
@@ -79,7 +80,7 @@ func Structure(ing *networkingv1.Ingress, regex bool) findings.Set {
 				fs.Error(pathPath(i, j).Child("path"), p.Path, fmt.Sprintf(
 					"got %q: a path must start with '/' and contain only letters, digits and . _ ~ %% / - (regular expressions need use-regex: \"true\")", p.Path))
 			}
-			if !regex && p.PathType != nil && *p.PathType == networkingv1.PathTypeImplementationSpecific {
+			if paths == PathsByType && p.PathType != nil && *p.PathType == networkingv1.PathTypeImplementationSpecific {
 				fs.Warn(pathPath(i, j).Child("pathType"), "ImplementationSpecific is served as Prefix")
 			}
 			if p.Backend.Resource != nil {
