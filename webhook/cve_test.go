@@ -34,7 +34,8 @@ func TestIngressNginxInjectionShapesAreRefusedOrInert(t *testing.T) {
 		{cve: "CVE-2025-24514 auth-url", ann: map[string]string{p + "auth-url": "http://x/;}\nssl_engine x;#"}, field: "metadata.annotations[" + p + "auth-url]"},
 		{cve: "CVE-2025-1098 mirror-target", ann: map[string]string{p + "mirror-target": "http://x;}\nssl_engine x;#"}},
 		{cve: "CVE-2026-1580 auth-method", ann: map[string]string{p + "auth-method": "GET;}\nssl_engine x;#"}, field: "metadata.annotations[" + p + "auth-method]"},
-		{cve: "CVE-2026-3288 rewrite-target", ann: map[string]string{p + "rewrite-target": "/$1;}\nssl_engine x;#"}},
+		{cve: "CVE-2026-3288 rewrite-target", ann: map[string]string{p + "rewrite-target": "/$1;}\nssl_engine x;#"}, field: "metadata.annotations[" + p + "rewrite-target]"},
+		{cve: "CVE-2021-25745 regex path", ann: map[string]string{p + "use-regex": "true"}, path: "/(.*)\"; } location /pwn { return 200 \"", field: "spec.rules[0].http.paths[0].path"},
 		{cve: "CVE-2025-15566 auth-proxy-set-headers", ann: map[string]string{p + "auth-proxy-set-headers": "default/headers"}, field: "metadata.annotations[" + p + "auth-proxy-set-headers]"},
 	}
 	h := staticHandlers()

@@ -12,16 +12,17 @@ import (
 )
 
 // locations claims every path of the valid contributions, oldest first; the
-// paths of refused Ingresses that no valid one serves answer 503.
+// literal paths of refused Ingresses that no valid one serves answer 503.
 func (b *builder) locations(cs []contribution, owner *contribution) []Location {
 	type key struct {
 		path  string
 		match Match
+		regex bool
 	}
 	claimed := map[key]bool{}
 	var out []Location
 	add := func(l Location) {
-		k := key{l.Path, l.Match}
+		k := key{l.Path, l.Match, l.Regex}
 		if claimed[k] {
 			return
 		}
@@ -37,7 +38,7 @@ func (b *builder) locations(cs []contribution, owner *contribution) []Location {
 			hostFail = c.host.FailClosed // not the owner: only its own paths fail
 		}
 		for _, p := range c.host.Paths {
-			if !SafePath(p.Path) {
+			if !safeIntentPath(p) {
 				continue
 			}
 			l := b.location(p)
@@ -52,19 +53,25 @@ func (b *builder) locations(cs []contribution, owner *contribution) []Location {
 			continue
 		}
 		for _, p := range c.host.Paths {
-			if SafePath(p.Path) {
+			// A refused Ingress's regular expression is not served even as 503:
+			// it could match the paths of others, of another namespace too
+			// (docs/reference.md#regex-paths).
+			if safeIntentPath(p) && !p.Regex {
 				add(Location{Path: p.Path, Match: match(p.PathType), Status: 503, Reason: "Ingress " + c.ref.String() + " is refused: " + c.why, Source: c.ref})
 			}
 		}
 	}
-	slices.SortFunc(out, func(x, y Location) int { return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(x.Match, y.Match)) })
+	slices.SortFunc(out, func(x, y Location) int {
+		return cmp.Or(cmp.Compare(x.Path, y.Path), cmp.Compare(x.Match, y.Match), cmpBool(x.Regex, y.Regex))
+	})
 	return out
 }
 
 // location is one path, checked again: a path whose settings cannot be
 // served fails closed on its own.
 func (b *builder) location(p intent.Path) Location {
-	l := Location{Path: p.Path, Match: match(p.PathType), Protocol: p.Protocol, Source: p.Source}
+	l := Location{Path: p.Path, Match: match(p.PathType), Regex: p.Regex, CaseSensitive: p.RegexCaseSensitive, PathOnly: p.RegexPathOnly,
+		Protocol: p.Protocol, Source: p.Source}
 	if p.FailClosed != nil {
 		return failed(l, p.FailClosed)
 	}
@@ -113,6 +120,7 @@ func (b *builder) location(p intent.Path) Location {
 		l.BackendTLS = bt
 	}
 	l.Upstream = b.upstream(p.Source.Namespace, p.Backend, servers, p.Protocol, l.BackendTLS)
+	l.Rewrite = p.RewriteTarget
 	return l
 }
 
@@ -122,7 +130,8 @@ func failed(l Location, fc *intent.FailClosed) Location {
 	if status == 0 {
 		status = 503
 	}
-	return Location{Path: l.Path, Match: l.Match, Status: status, Reason: fc.Reason, Source: l.Source}
+	return Location{Path: l.Path, Match: l.Match, Regex: l.Regex, CaseSensitive: l.CaseSensitive, PathOnly: l.PathOnly,
+		Status: status, Reason: fc.Reason, Source: l.Source}
 }
 
 // match is how nginx matches a path of the given Ingress path type.

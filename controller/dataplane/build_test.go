@@ -134,7 +134,13 @@ func TestBuildInvariants(t *testing.T) {
 					assert.NotNil(t, s.TLS)
 				}
 				for _, l := range s.Locations {
-					assert.True(t, dataplane.SafePath(l.Path), l.Path)
+					if l.Regex {
+						assert.True(t, dataplane.SafeRegexPath(l.Path, l.Rewrite), "%s %s", l.Path, l.Rewrite)
+						assert.False(t, l.Status == 503 && strings.Contains(l.Reason, "is refused"), "a refused Ingress's regular expression is served: %s", l.Path)
+					} else {
+						assert.True(t, dataplane.SafePath(l.Path), l.Path)
+						assert.Empty(t, l.Rewrite, l.Path)
+					}
 					if l.Status == 0 {
 						assert.True(t, ups[l.Upstream], "location %s: upstream %q", l.Path, l.Upstream)
 					}

@@ -106,7 +106,7 @@ type Server struct {
 	Redirect   Redirect
 	// HSTS is nil when the header is not sent.
 	HSTS *intent.HSTS
-	// Locations are sorted by Path then Exact.
+	// Locations are sorted by Path, then Match, then Regex.
 	Locations []Location
 	// Sources are the Ingresses that contributed to the host, sorted.
 	Sources []intent.ObjectRef
@@ -164,9 +164,22 @@ const (
 
 // Location is one path of a host.
 type Location struct {
-	// Path is validated: "/" followed by [A-Za-z0-9._~%/-].
+	// Path is validated: "/" followed by [A-Za-z0-9._~%/-], or with Regex
+	// a regular expression in the bounded grammar
+	// (docs/reference.md#regex-paths).
 	Path  string
 	Match Match
+	// Regex says Path is a regular expression. When one location of a
+	// server is, without PathOnly, the renderer writes all of them as
+	// regular expressions.
+	Regex bool
+	// CaseSensitive matches the regular expression case-sensitively ("~").
+	CaseSensitive bool
+	// PathOnly says only this location is a regular expression
+	// (nginx.org/path-regex): the server's other locations stay literal.
+	PathOnly bool
+	// Rewrite is the rewrite-target replacing the matched path, "" for none.
+	Rewrite string
 	// Status, when not 0, answers every request with it (fail closed).
 	Status int
 	Reason string

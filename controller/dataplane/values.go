@@ -41,6 +41,21 @@ func SafeRegex(s string) bool {
 // literally): lib's one path grammar, checked again before rendering.
 func SafePath(p string) bool { return grammar.ValidPath(p) }
 
+// SafeRegexPath reports whether p is a regular-expression path in lib's
+// bounded grammar and rewrite, when not "", a rewrite target referring only
+// to captures p has (docs/reference.md#regex-paths).
+func SafeRegexPath(p, rewrite string) bool {
+	groups, err := grammar.RegexPath(p)
+	if err != nil {
+		return false
+	}
+	if rewrite == "" {
+		return true
+	}
+	high, err := grammar.RewriteCaptures(rewrite)
+	return err == nil && high <= groups
+}
+
 // SafeHost reports whether h is an RFC 1123 host, with at most one leading "*.".
 func SafeHost(h string) bool {
 	_, ok := validate.ValidHost(h)

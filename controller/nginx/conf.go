@@ -31,6 +31,9 @@ const (
 	// argTextLit is user-derived text (checked as argText) followed by text
 	// this package writes, which may reference variables.
 	argTextLit
+	// argCapture is a user-derived rewrite replacement: "$" only as a
+	// capture $1 to $9 not followed by a letter, digit or "{".
+	argCapture
 )
 
 // lit is an argument this package writes itself. Never pass it user input.
@@ -47,8 +50,12 @@ func textLit(user, own string) Arg { return Arg{s: user + own, kind: argTextLit,
 // "include" from being read as one of the map's own parameters.
 func mapKey(s string) Arg { return Arg{s: `\` + s, kind: argText} }
 
-// regex is a user-derived regular expression for a map key.
+// regex is a user-derived regular expression for a map key, a server
+// name, a regular-expression location or a rewrite pattern.
 func regex(s string) Arg { return Arg{s: s, kind: argRegex} }
+
+// capture is a user-derived rewrite replacement referring to captures.
+func capture(s string) Arg { return Arg{s: s, kind: argCapture} }
 
 func num[T ~int | ~int32 | ~int64](n T) Arg { return lit(strconv.FormatInt(int64(n), 10)) }
 
@@ -107,6 +114,7 @@ var directives = map[string][]string{
 	"ssl_client_certificate": {"server"}, "ssl_verify_client": {"server"}, "ssl_verify_depth": {"server"},
 	"ssl_crl": {"server"}, "error_page": {"server", "location"}, "add_header": {"server"},
 	"location": {"server"}, "if": {"server", "location"}, "return": {"server", "location", "if"},
+	"rewrite": {"location"},
 	// location
 	"allow": {"location"}, "deny": {"location"},
 	"internal": {"location"}, "auth_request": {"location"}, "auth_request_set": {"location"},
@@ -146,6 +154,9 @@ func quote(a Arg) (string, error) {
 		if c == '$' && (a.kind == argText || a.kind == argTextLit && i < a.user) {
 			return "", fmt.Errorf("argument %q: \"$\" would reference an nginx variable", a.s)
 		}
+		if c == '$' && a.kind == argCapture && !isCapture(a.s[i:]) {
+			return "", fmt.Errorf("argument %q: \"$\" at offset %d is not a capture $1 to $9", a.s, i)
+		}
 	}
 	if a.kind == 0 {
 		return "", fmt.Errorf("argument %q was not built by a constructor", a.s)
@@ -161,6 +172,36 @@ func quote(a Arg) (string, error) {
 	}
 	b.WriteByte('"')
 	return b.String(), nil
+}
+
+// isCapture reports whether s starts with a capture reference nginx reads
+// as exactly that: "$", one digit 1–9, then no letter, digit or "{".
+func isCapture(s string) bool {
+	if len(s) < 2 || s[0] != '$' || s[1] < '1' || s[1] > '9' {
+		return false
+	}
+	if len(s) == 2 {
+		return true
+	}
+	c := s[2]
+	return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '{')
+}
+
+// regexPosition says whether argument i of n may be a regular expression:
+// a map key, a server name, the pattern of a "~" or "~*" location, or a
+// rewrite's pattern. nginx interpolates none of these.
+func regexPosition(n *Node, i int) bool {
+	switch {
+	case n.entry:
+		return i == 0
+	case n.Name == "server_name":
+		return true
+	case n.Name == "location":
+		return i == 1 && len(n.Args) == 2 && n.Args[0].kind == argLit && (n.Args[0].s == "~" || n.Args[0].s == "~*")
+	case n.Name == "rewrite":
+		return i == 0
+	}
+	return false
 }
 
 // Render writes the tree as nginx configuration. It refuses a directive not
@@ -188,8 +229,11 @@ func render(b *strings.Builder, nodes []*Node, parent string, depth int) error {
 			b.WriteString(n.Name)
 		}
 		for i, a := range n.Args {
-			if a.kind == argRegex && !(n.entry && i == 0) && n.Name != "server_name" {
-				return fmt.Errorf("%s: a regular expression is allowed only as a map key or server name", n.Name)
+			if a.kind == argRegex && !regexPosition(n, i) {
+				return fmt.Errorf("%s: a regular expression is allowed only as a map key, server name, regular-expression location or rewrite pattern", n.Name)
+			}
+			if a.kind == argCapture && !(n.Name == "rewrite" && i == 1) {
+				return fmt.Errorf("%s: a capture reference is allowed only as a rewrite replacement", n.Name)
 			}
 			q, err := quote(a)
 			if err != nil {

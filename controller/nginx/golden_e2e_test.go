@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,10 +56,36 @@ func TestInjectionWorldsNginxAccepts(t *testing.T) {
 		host, path, svc := mutate(r, "app.example.com"), mutate(r, "/api"), "localhost"
 		matchCN := mutate(r, `CN=(client|admin)\.example\.com`)
 		w, ing := injectionWorld(t, host, path, matchCN, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", svc)
+		if i%3 == 0 {
+			path = mutate(r, "/api/(v[0-9]+)/(.*)")
+			withRegex(ing, path, "/$2")
+		}
 		_, m, _ := buildInjection(t, w, ing)
 		nginxAccepts(t, m, goldenOptions)
 		if t.Failed() {
 			t.Fatalf("case %d: host %q path %q match-cn %q", i, host, path, matchCN)
+		}
+	}
+}
+
+// TestRegexGrammarNginxAccepts runs nginx -t on regular-expression paths of
+// every shape the bounded grammar accepts: what Go's RE2 compiles there, the
+// PCRE nginx runs compiles too (docs/reference.md#regex-paths).
+func TestRegexGrammarNginxAccepts(t *testing.T) {
+	for _, p := range []string{
+		"/api/(.*)", "/a{2}/b{1,}/c{0,3}$", "/[[:alpha:]]+/[^/]*", "/(?i)x(?:y|z)?", "/\\d+\\.\\w\\-\\s*\\S\\D\\W",
+		"/[a-z0-9._~%-]+", "/x|/y", "/(a)(b)(c)(d)(e)(f)(g)(h)(i)", "/.*", "/a+?b*?c??", "/[]a]", "/[\\]]", "/!@&=,:<>",
+	} {
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "localhost")
+		withRegex(ing, p, "/$1")
+		if !strings.Contains(p, "(") || p == "/(?i)x(?:y|z)?" { // no capture to refer to
+			ing.Annotations["nginx.ingress.kubernetes.io/rewrite-target"] = "/"
+		}
+		ok, m, _ := buildInjection(t, w, ing)
+		require.True(t, ok, "the grammar refused %q", p)
+		nginxAccepts(t, m, goldenOptions)
+		if t.Failed() {
+			t.Fatalf("path %q", p)
 		}
 	}
 }

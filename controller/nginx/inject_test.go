@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -75,7 +76,11 @@ func checkRendered(t testing.TB, m *dataplane.Model, o Options) []byte {
 			case argText:
 				assert.NotContains(t, a.s, "$", "%s", n.Name)
 			case argRegex:
-				assert.True(t, (n.entry && i == 0) || n.Name == "server_name", "regex outside a map key: %s", n.Name)
+				assert.True(t, (n.entry && i == 0) || n.Name == "server_name" || n.Name == "rewrite" && i == 0 ||
+					n.Name == "location" && i == 1 && isRegexMod(n.Args[0].s), "regex outside a map key, server name, regex location or rewrite pattern: %s", n.Name)
+			case argCapture:
+				assert.True(t, n.Name == "rewrite" && i == 1, "capture outside a rewrite replacement: %s", n.Name)
+				assert.NotContains(t, captureRef.ReplaceAllString(a.s, ""), "$", "%s", n.Name)
 			case argTextLit:
 				assert.NotContains(t, a.s[:a.user], "$", "%s", n.Name)
 			case argLit:
@@ -86,6 +91,9 @@ func checkRendered(t testing.TB, m *dataplane.Model, o Options) []byte {
 	})
 	return conf
 }
+
+// captureRef is the only "$" a rewrite replacement may hold.
+var captureRef = regexp.MustCompile(`\$[1-9]`)
 
 func walk(nodes []*Node, f func(*Node)) {
 	for _, n := range nodes {
@@ -184,14 +192,15 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 // TestInjectionProperty feeds hostile hosts, paths, match-cn expressions,
 // error pages, backend names, ciphers, service names, source ranges
 // (allowlist, denylist), basic authentication (realm, htpasswd) and external
-// authentication (auth-url, auth-signin, auth-response-headers) through lib,
+// authentication (auth-url, auth-signin, auth-response-headers) and regex
+// paths with rewrite targets through lib,
 // the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
 func TestInjectionProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	accepted := 0
-	for i := range 600 {
+	accepted, acceptedRegex := 0, 0
+	for i := range 640 {
 		host := "app.example.com"
 		path := "/api"
 		matchCN := `CN=(client|admin)\.example\.com`
@@ -202,7 +211,8 @@ func TestInjectionProperty(t *testing.T) {
 		allow, deny := "10.0.0.0/8, 2001:db8::/32", "10.9.0.0/16"
 		realm, users := "Staff only", "alice:"+bcryptAlice
 		authURL, signIn, authHeaders := "http://localhost:4180/oauth2/auth", "https://auth.example.com/start", "X-Auth-Request-User"
-		switch i % 14 {
+		regexPath, rewriteTarget := "", ""
+		switch i % 16 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -231,17 +241,28 @@ func TestInjectionProperty(t *testing.T) {
 			signIn = mutate(r, signIn)
 		case 13:
 			authHeaders = mutate(r, authHeaders)
+		case 14:
+			regexPath, rewriteTarget = mutate(r, "/api/(v[0-9]+)/(.*)"), "/$2"
+		case 15:
+			regexPath, rewriteTarget = "/api/(v[0-9]+)/(.*)", mutate(r, "/$1/$2")
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		withSourceRanges(ing, allow, deny)
 		withBasicAuth(w, ing, realm, users)
 		withExternalAuth(ing, authURL, signIn, authHeaders)
+		if regexPath != "" {
+			withRegex(ing, regexPath, rewriteTarget)
+		}
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q regex %q rewrite %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, regexPath, rewriteTarget)
 		}
 		if ok {
 			accepted++
+			if regexPath != "" {
+				acceptedRegex++
+				assert.Contains(t, string(conf), `rewrite "(?i)^`)
+			}
 		}
 		for _, s := range m.Servers {
 			if s.Host == host && !ok {
@@ -252,6 +273,7 @@ func TestInjectionProperty(t *testing.T) {
 		assert.NotContains(t, string(conf), "\nload_module")
 	}
 	assert.Greater(t, accepted, 100, "too few accepted worlds to say anything")
+	assert.Greater(t, acceptedRegex, 20, "too few accepted regex worlds to say anything")
 }
 
 // TestRenderRefusesUnsafeArguments: the writer itself refuses what the model
@@ -263,12 +285,38 @@ func TestRenderRefusesUnsafeArguments(t *testing.T) {
 		d("proxy_pass", regex("x")),
 		d("ssl_engine", lit("x")),
 		{Name: "server_name", Args: []Arg{{s: "raw"}}},
+		blk("location", []Arg{lit("="), regex("/a")}),
+		blk("location", []Arg{text("~*"), regex("/a")}),
+		blk("location", []Arg{lit("~*"), text("/a"), regex("/b")}),
 	} {
 		_, err := Render([]*Node{blk("http", nil, blk("server", nil, n))})
 		assert.Error(t, err, "%s %v", n.Name, n.Args)
 	}
 	_, err := Render([]*Node{blk("http", nil, entry(lit("a"), lit("b")))})
 	assert.Error(t, err)
+}
+
+// TestRenderRefusesUnsafeRewrites: in a location, a rewrite's replacement
+// holds "$" only as a capture, and only a rewrite holds a replacement.
+func TestRenderRefusesUnsafeRewrites(t *testing.T) {
+	in := func(n *Node) []*Node {
+		return []*Node{blk("http", nil, blk("server", nil, blk("location", []Arg{lit(caseless), regex("^/(.*)")}, n)))}
+	}
+	_, err := Render(in(d("rewrite", regex("(?i)^/(.*)"), capture("/v2/$1.x"), lit("break"))))
+	require.NoError(t, err, "a rewrite with a capture")
+	for _, n := range []*Node{
+		d("proxy_pass", capture("/$1")),
+		d("rewrite", regex("^/(.*)"), capture("/$host"), lit("break")),
+		d("rewrite", regex("^/(.*)"), capture("/$1x"), lit("break")),
+		d("rewrite", regex("^/(.*)"), capture("/$10"), lit("break")),
+		d("rewrite", regex("^/(.*)"), capture("/${1}"), lit("break")),
+		d("rewrite", regex("^/(.*)"), capture("/$"), lit("break")),
+		d("rewrite", text("^/(.*)"), regex("/$1"), lit("break")),
+		d("return", lit("200"), regex("x")),
+	} {
+		_, err := Render(in(n))
+		assert.Error(t, err, "%s %v", n.Name, n.Args)
+	}
 }
 
 // FuzzRenderArgument: any string, written as any argument kind in any
@@ -307,6 +355,51 @@ func FuzzIngressValues(f *testing.F) {
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		buildInjection(t, w, ing)
+	})
+}
+
+// withRegex makes the Ingress's path the regular expression path, with
+// rewrite-target target.
+func withRegex(ing *networkingv1.Ingress, path, target string) {
+	ing.Annotations["nginx.ingress.kubernetes.io/use-regex"] = "true"
+	ing.Annotations["nginx.ingress.kubernetes.io/rewrite-target"] = target
+	ing.Spec.Rules[0].HTTP.Paths[0].Path = path
+}
+
+// FuzzRegexPaths: hostile regular-expression paths and rewrite targets,
+// judged by lib and rendered, never add a directive; what lib accepts is
+// served as a case-insensitive regular-expression location whose pattern is
+// the path in the bounded grammar, rewriting with captures the path has.
+func FuzzRegexPaths(f *testing.F) {
+	f.Add("/api/(.*)", "/$1")
+	f.Add("/items/[0-9]{1,6}$", "/item")
+	for _, h := range hostile {
+		f.Add("/api/(.*)"+h, "/$1"+h)
+		f.Add(h+"/(a)", h+"/$1")
+	}
+	f.Fuzz(func(t *testing.T, path, target string) {
+		if len(path)+len(target) > 1000 {
+			return
+		}
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
+		withRegex(ing, path, target)
+		ok, m, conf := buildInjection(t, w, ing)
+		served := 0
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				require.True(t, l.Regex)
+				require.True(t, dataplane.SafeRegexPath(l.Path, l.Rewrite), "%q %q", l.Path, l.Rewrite)
+				served++
+			}
+		}
+		if ok {
+			require.Positive(t, served)
+			require.Contains(t, string(conf), `location "~*" "^`)
+		}
 	})
 }
 

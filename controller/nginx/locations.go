@@ -78,7 +78,16 @@ func expand(locs []dataplane.Location) []rendered {
 
 func (r *renderer) locations(locs []dataplane.Location, auth *dataplane.ClientAuth) ([]*Node, error) {
 	var out []*Node
-	for _, x := range expand(locs) {
+	var exp []rendered
+	if regexServer(locs) {
+		exp = expandRegex(locs)
+	} else {
+		// nginx.org/path-regex: literal locations, then the regular
+		// expressions, which nginx tries after the literal prefixes.
+		literal, regexes := literalAndRegex(locs)
+		exp = append(expand(literal), expandRegex(regexes)...)
+	}
+	for _, x := range exp {
 		n, err := r.location(x.mod, x.path, x.loc, auth)
 		if err != nil {
 			return nil, err
@@ -92,11 +101,18 @@ func locationArgs(mod, path string) []Arg {
 	if mod == "" {
 		return []Arg{text(path)}
 	}
+	if isRegexMod(mod) {
+		return []Arg{lit(mod), regex(path)}
+	}
 	return []Arg{lit(mod), text(path)}
 }
 
 func (r *renderer) location(mod, path string, l dataplane.Location, auth *dataplane.ClientAuth) (*Node, error) {
-	if !dataplane.SafePath(path) && path != "" {
+	if isRegexMod(mod) {
+		if err := checkPattern(path, l); err != nil {
+			return nil, err
+		}
+	} else if !dataplane.SafePath(path) && path != "" || l.Regex {
 		return nil, fmt.Errorf("path %q", path)
 	}
 	n := blk("location", locationArgs(mod, path))
@@ -146,6 +162,7 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	if l.SatisfyAny {
 		n.add(d("satisfy", lit("any")))
 	}
+	n.add(rewrite(l)...)
 	n.add(d(pass, lit(scheme+l.Upstream)))
 	// The http-level headers, unless this location sets its own (the
 	// identity of a verified client certificate, an authentication
@@ -216,7 +233,16 @@ func (r *renderer) redirectLocations(s dataplane.Server) ([]*Node, error) {
 	}
 	var out []*Node
 	haveRoot := false
-	exp := expand(s.Locations)
+	// A regex host's literal paths keep their literal locations here, so
+	// the exempt ones (an ACME solver's) are found as prefixes; "^~" keeps
+	// a regular expression from taking their requests. Its regular
+	// expressions all redirect.
+	literal, regexes := literalAndRegex(s.Locations)
+	stop := ""
+	if len(regexes) > 0 {
+		stop = "^~"
+	}
+	exp := expand(literal)
 	for _, x := range exp {
 		if x.mod == "" && x.path == "/" {
 			haveRoot = true
@@ -225,7 +251,11 @@ func (r *renderer) redirectLocations(s dataplane.Server) ([]*Node, error) {
 			out = append(out, redirect(x.mod, x.path))
 			continue
 		}
-		n, err := r.location(x.mod, x.path, x.loc, nil)
+		mod := x.mod
+		if mod == "" {
+			mod = stop
+		}
+		n, err := r.location(mod, x.path, x.loc, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -263,6 +293,12 @@ func (r *renderer) redirectLocations(s dataplane.Server) ([]*Node, error) {
 			return nil, err
 		}
 		out = append(out, n)
+	}
+	for _, x := range expandRegex(regexes) {
+		if err := checkPattern(x.path, x.loc); err != nil {
+			return nil, err
+		}
+		out = append(out, redirect(x.mod, x.path))
 	}
 	if !haveRoot {
 		out = append(out, redirect("", "/"))

@@ -49,10 +49,14 @@ const unsafeChars = ";{}\"'\n\r$\\`"
 // matchCNCount is the only place braces may appear in a match-cn expression.
 var matchCNCount = regexp.MustCompile(`\{[0-9]{1,4}(,[0-9]{0,4})?\}`)
 
+// rewriteCapture is the only place "$" may appear in a rewrite target.
+var rewriteCapture = regexp.MustCompile(`\$[1-9]`)
+
 // checkStrings enforces the no-injection invariant on every string inside an
 // accepted typed value:
 //   - auth-tls-match-cn may hold $ (anchor), \ (escape) and braces, but braces
 //     only as counts {n}, {n,} or {n,m}, and never ; " ' ` or a line break;
+//   - rewrite-target may hold "$" only as a capture $1 to $9;
 //   - free-text cert-manager rows are exempt (see freeText);
 //   - every other row holds none of ; { } " ' ` $ \ or a line break.
 func checkStrings(t *testing.T, key string, v any) {
@@ -66,6 +70,13 @@ func checkStrings(t *testing.T, key string, v any) {
 			}
 			if strings.ContainsAny(matchCNCount.ReplaceAllString(strings.ReplaceAll(s, `\\`, ""), ""), "{}") {
 				t.Fatalf("%s accepted a brace that is not a count: %q", key, s)
+			}
+			continue
+		}
+		if key == DefaultPrefix+"/"+KeyRewriteTarget {
+			// Captures only: "$" followed by one digit 1–9 and no name.
+			if strings.ContainsAny(rewriteCapture.ReplaceAllString(s, ""), unsafeChars) {
+				t.Fatalf("%s accepted %q", key, s)
 			}
 			continue
 		}

@@ -14,6 +14,8 @@ const (
 	KeyForceSSLRedirect                 = "force-ssl-redirect"
 	KeySSLPassthrough                   = "ssl-passthrough"
 	KeyBackendProtocol                  = "backend-protocol"
+	KeyUseRegex                         = "use-regex"
+	KeyRewriteTarget                    = "rewrite-target"
 	KeyProxySSLSecret                   = "proxy-ssl-secret"
 	KeyProxySSLVerify                   = "proxy-ssl-verify"
 	KeyProxySSLVerifyDepth              = "proxy-ssl-verify-depth"
@@ -91,6 +93,18 @@ var ingressNginxTable = (&Table{
 			Doc:      "Protocol spoken to the backends: `HTTPS` and `GRPCS` re-encrypt (see `proxy-ssl-*`). Any case is accepted and stored upper case; `AUTO_HTTP`, `FCGI` and `AJP` are refused.",
 			Value:    grammar.Bind(grammar.EnumUpper([]string{"HTTP", "HTTPS", "GRPC", "GRPCS"}, refusedBackendProtocols), func(p *Parsed, v string) { p.Nginx.BackendProtocol = v }),
 			Examples: Examples{Good: good("HTTPS", "grpcs", "Http"), Bad: bad("FCGI", "not supported by portcullis", "AUTO_HTTP", "not supported by portcullis", "HTTPSS", `did you mean "HTTPS"?`, "HTTPS ", `did you mean "HTTPS"?`)},
+		},
+		{
+			Key: KeyUseRegex, Default: "false", Scope: ScopeHost,
+			Doc:      "The Ingress's paths are case-insensitive regular expressions (`location ~* \"^<path>\"`) in portcullis's bounded grammar (docs/reference.md#regex-paths). Every path of the host, whichever Ingress it comes from, then becomes a regular-expression location, longest path first.",
+			Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.UseRegex = &v }),
+			Examples: Examples{Good: good("true", "false"), Bad: bad("yes", `did you mean "true"?`)},
+		},
+		{
+			Key: KeyRewriteTarget, Scope: ScopePath,
+			Doc:      "The path sent to the backend: the request path matched by the path's regular expression is replaced with this, `$1` to `$9` being its captures (`/api/(.*)` with `/$1` sends `/api/users` as `/users`). Implies `use-regex`. A capture the path does not have is refused.",
+			Value:    grammar.Bind(grammar.RewriteTarget, func(p *Parsed, v string) { p.Nginx.RewriteTarget = v }),
+			Examples: Examples{Good: good("/$1", "/", "/v2/$1/$2", "/$1.html"), Bad: bad("/$host", "must be a capture", "/$1;}", "is not allowed", "$1", "must be an absolute path", "/$10", "must be a capture", "/a b", "is not allowed")},
 		},
 		{
 			Key: KeyProxySSLSecret, Scope: ScopePath,

@@ -22,6 +22,7 @@ const (
 	KeyOrgMergeableIngressType   = "nginx.org/mergeable-ingress-type"
 	KeyOrgBasicAuthSecret        = "nginx.org/basic-auth-secret"
 	KeyOrgBasicAuthRealm         = "nginx.org/basic-auth-realm"
+	KeyOrgPathRegex              = "nginx.org/path-regex"
 )
 
 // withHSTS is the context the HSTS detail rows' examples need.
@@ -123,6 +124,12 @@ var nginxOrgTable = (&Table{
 			Doc:      "`master`: one rule with a host and no paths; holds the TLS block, host-level annotations and policies. `minion`: one rule with paths and no TLS block; host-level annotations on a minion are refused (NGINX Inc drops them silently), path-level ones on a master too.",
 			Value:    grammar.Bind(grammar.Enum("master", "minion"), func(p *Parsed, v string) { p.Org.MergeableIngressType = v }),
 			Examples: Examples{Good: good("master", "minion"), Bad: bad("minon", `did you mean "minion"?`, "Master", `did you mean "master"?`)},
+		},
+		{
+			Key: KeyOrgPathRegex, Scope: ScopePath,
+			Doc:      "How the Ingress's paths match: `case_sensitive` (`location ~ \"^<path>\"`) and `case_insensitive` (`~*`) make them regular expressions in portcullis's bounded grammar (docs/reference.md#regex-paths), `exact` (`=`) makes each an exact path. Only this Ingress's paths change; regular expressions are written longest path first and take precedence over prefix paths, as in nginx.",
+			Value:    grammar.Bind(grammar.Enum("case_sensitive", "case_insensitive", "exact"), func(p *Parsed, v string) { p.Org.PathRegex = v }),
+			Examples: Examples{Good: good("case_sensitive", "case_insensitive", "exact"), Bad: bad("true", `allowed: "case_sensitive"`, "Exact", `did you mean "exact"?`)},
 		},
 	},
 	Snippets:       []string{"nginx.org/server-snippets", "nginx.org/location-snippets"},

@@ -17,7 +17,7 @@ func known(keys ...string) []Known {
 // control keys, which are refused (cannotEnforce).
 var ingressNginxNotImplemented = slices.Concat(known(
 	// Rewrites and redirects.
-	"app-root", "rewrite-target", "use-regex", "preserve-trailing-slash",
+	"app-root", "preserve-trailing-slash",
 	"from-to-www-redirect", "permanent-redirect", "permanent-redirect-code",
 	"temporal-redirect", "temporal-redirect-code", "use-port-in-redirects", "x-forwarded-prefix",
 	// Aliases and default backend.
@@ -106,7 +106,7 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.org/proxy-busy-buffers-size", "nginx.org/proxy-max-temp-file-size", "nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
-	"nginx.org/rewrites", "nginx.org/rewrite-target", "nginx.org/path-regex",
+	"nginx.org/rewrites", "nginx.org/rewrite-target",
 	"nginx.org/use-cluster-ip", "nginx.org/app-root",
 	"nginx.org/limit-req-rate", "nginx.org/limit-req-key", "nginx.org/limit-req-zone-size",
 	"nginx.org/limit-req-delay", "nginx.org/limit-req-no-delay", "nginx.org/limit-req-burst",

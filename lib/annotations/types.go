@@ -66,6 +66,10 @@ type IngressNginx struct {
 	SSLPassthrough   *bool
 	// BackendProtocol is HTTP, HTTPS, GRPC or GRPCS (upper case), "" if absent.
 	BackendProtocol string
+	// UseRegex says the paths are regular expressions (docs/reference.md#regex-paths).
+	UseRegex *bool
+	// RewriteTarget is the rewrite replacement, "" if absent.
+	RewriteTarget string
 
 	ProxySSLSecret      *Ref
 	ProxySSLVerify      *bool // "on" = true
@@ -136,6 +140,9 @@ type NginxOrg struct {
 	BasicAuthRealm  string
 	// MergeableIngressType is master or minion; "" if absent.
 	MergeableIngressType string
+	// PathRegex is case_sensitive, case_insensitive or exact; "" if absent
+	// (docs/reference.md#regex-paths).
+	PathRegex string
 }
 
 // EffectiveSSLRedirect is the ssl-redirect NGINX Inc would use and the key it

@@ -203,6 +203,17 @@ type Path struct {
 	Path     string  `json:"path"`
 	PathType string  `json:"pathType"`
 	Backend  Backend `json:"backend"`
+	// Regex says Path is a regular expression (use-regex, rewrite-target;
+	// docs/reference.md#regex-paths).
+	Regex bool `json:"regex,omitempty"`
+	// RegexCaseSensitive matches the regular expression case-sensitively
+	// (nginx.org/path-regex: case_sensitive); otherwise case-insensitively.
+	RegexCaseSensitive bool `json:"regexCaseSensitive,omitempty"`
+	// RegexPathOnly says only this path is a regular expression
+	// (nginx.org/path-regex); ingress-nginx's make every path of the host one.
+	RegexPathOnly bool `json:"regexPathOnly,omitempty"`
+	// RewriteTarget replaces the matched path before proxying, "" for none.
+	RewriteTarget string `json:"rewriteTarget,omitempty"`
 	// Protocol is HTTP, HTTPS, GRPC or GRPCS.
 	Protocol   string      `json:"protocol"`
 	BackendTLS *BackendTLS `json:"backendTLS,omitempty"`

@@ -65,7 +65,7 @@ func (b *builder) build() {
 	})
 	b.fs.Merge(fs)
 	b.in.Mergeable = b.ann.Org.MergeableIngressType
-	b.fs.Merge(Structure(b.ing))
+	b.fs.Merge(Structure(b.ing, b.pathMatch()))
 	b.mergeable()
 	b.collectHosts()
 	b.tls()

@@ -30,6 +30,7 @@ func (b *builder) paths() {
 		for j, p := range r.HTTP.Paths {
 			pp := func() *field.Path { return field.NewPath("spec", "rules").Index(i).Child("http", "paths").Index(j) }
 			ip := intent.Path{Path: p.Path, PathType: pathType(p.PathType), Source: b.in.ObjectRef}
+			b.regexPath(&ip, pp)
 			if p.Backend.Service != nil {
 				ip.Backend = b.backend(p.Backend.Service, pp)
 			}

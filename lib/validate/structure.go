@@ -54,8 +54,10 @@ func ValidHost(h string) (string, bool) {
 // (docs/reference.md#ingress-structure). A rule with a host and no paths
 // serves it (a mergeable master's rule is one); a TLS host no rule names is an
 // error, for a master too. Field paths are built only for findings: this runs
-// on every admission.
-func Structure(ing *networkingv1.Ingress) findings.Set {
+// on every admission. paths says how the Ingress's annotations make its
+// paths match (docs/reference.md#regex-paths).
+func Structure(ing *networkingv1.Ingress, paths PathMatch) findings.Set {
+	regex := paths == PathsRegex
 	var fs findings.Set
 	rulePath := func(i int) *field.Path { return field.NewPath("spec", "rules").Index(i) }
 	pathPath := func(i, j int) *field.Path { return rulePath(i).Child("http", "paths").Index(j) }
@@ -69,11 +71,16 @@ func Structure(ing *networkingv1.Ingress) findings.Set {
 			continue
 		}
 		for j, p := range r.HTTP.Paths {
-			if !grammar.ValidPath(p.Path) {
+			switch {
+			case regex:
+				if _, err := grammar.RegexPath(p.Path); err != nil {
+					fs.Error(pathPath(i, j).Child("path"), p.Path, err.Error())
+				}
+			case !grammar.ValidPath(p.Path):
 				fs.Error(pathPath(i, j).Child("path"), p.Path, fmt.Sprintf(
-					"got %q: a path must start with '/' and contain only letters, digits and . _ ~ %% / - (regular expressions are not supported)", p.Path))
+					"got %q: a path must start with '/' and contain only letters, digits and . _ ~ %% / - (regular expressions need use-regex: \"true\")", p.Path))
 			}
-			if p.PathType != nil && *p.PathType == networkingv1.PathTypeImplementationSpecific {
+			if paths == PathsByType && p.PathType != nil && *p.PathType == networkingv1.PathTypeImplementationSpecific {
 				fs.Warn(pathPath(i, j).Child("pathType"), "ImplementationSpecific is served as Prefix")
 			}
 			if p.Backend.Resource != nil {
