@@ -183,8 +183,9 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 
 // TestInjectionProperty feeds hostile hosts, paths, match-cn expressions,
 // error pages, backend names, ciphers, service names, source ranges
-// (allowlist, denylist), basic authentication (realm, htpasswd) and external
-// authentication (auth-url, auth-signin, auth-response-headers) through lib,
+// (allowlist, denylist), basic authentication (realm, htpasswd), external
+// authentication (auth-url, auth-signin, auth-response-headers) and the
+// traffic keys of both dialects (body size, proxy timeouts) through lib,
 // the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
@@ -202,7 +203,8 @@ func TestInjectionProperty(t *testing.T) {
 		allow, deny := "10.0.0.0/8, 2001:db8::/32", "10.9.0.0/16"
 		realm, users := "Staff only", "alice:"+bcryptAlice
 		authURL, signIn, authHeaders := "http://localhost:4180/oauth2/auth", "https://auth.example.com/start", "X-Auth-Request-User"
-		switch i % 14 {
+		traffic := slices.Clone(trafficValues)
+		switch i % 15 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -231,14 +233,18 @@ func TestInjectionProperty(t *testing.T) {
 			signIn = mutate(r, signIn)
 		case 13:
 			authHeaders = mutate(r, authHeaders)
+		case 14:
+			k := r.IntN(len(traffic))
+			traffic[k] = mutate(r, traffic[k])
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		withSourceRanges(ing, allow, deny)
 		withBasicAuth(w, ing, realm, users)
 		withExternalAuth(ing, authURL, signIn, authHeaders)
+		withTraffic(ing, traffic)
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic)
 		}
 		if ok {
 			accepted++
@@ -471,4 +477,86 @@ type recorder struct{ errors []string }
 
 func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// trafficKeys are the traffic annotations of both dialects, and
+// trafficValues values of theirs that agree.
+var (
+	trafficKeys = []string{
+		"nginx.ingress.kubernetes.io/proxy-body-size", "nginx.ingress.kubernetes.io/proxy-connect-timeout",
+		"nginx.ingress.kubernetes.io/proxy-read-timeout", "nginx.ingress.kubernetes.io/proxy-send-timeout",
+		"nginx.org/client-max-body-size", "nginx.org/proxy-connect-timeout",
+		"nginx.org/proxy-read-timeout", "nginx.org/proxy-send-timeout",
+	}
+	trafficValues = []string{"8m", "5", "60", "90", "8192k", "5s", "1m", "1m30s"}
+)
+
+// withTraffic sets trafficKeys to values.
+func withTraffic(ing *networkingv1.Ingress, values []string) {
+	for i, k := range trafficKeys {
+		ing.Annotations[k] = values[i]
+	}
+}
+
+// FuzzTraffic: a hostile value of any traffic key, judged by lib and
+// rendered, never adds a directive, and a path lib serves carries exactly
+// the setting it asked for: one directive with a plain nginx size or time.
+func FuzzTraffic(f *testing.F) {
+	for i, v := range trafficValues {
+		f.Add(uint8(i), v)
+		for _, h := range hostile {
+			f.Add(uint8(i), v+h)
+		}
+	}
+	f.Add(uint8(0), "0")
+	f.Add(uint8(5), "24d20h31m23s647ms")
+	f.Fuzz(func(t *testing.T, k uint8, value string) {
+		if len(value) > 200 {
+			return
+		}
+		key := trafficKeys[int(k)%len(trafficKeys)]
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		ing.Annotations[key] = value
+		ok, m, conf := buildInjection(t, w, ing)
+		directive := map[int]string{0: "client_max_body_size", 1: "proxy_connect_timeout", 2: "proxy_read_timeout", 3: "proxy_send_timeout"}[int(k)%len(trafficKeys)%4]
+		n := 0
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				if l.Status != 0 {
+					continue
+				}
+				n++
+				require.NotNil(t, l.Traffic, "a path served without its %s", key)
+			}
+		}
+		if !ok || n == 0 {
+			return
+		}
+		back, err := parseConf(conf)
+		require.NoError(t, err)
+		found := 0
+		walkParsed(back, func(p *parsed, parent string) {
+			if p.name == directive && parent == "location" {
+				found++
+				require.Len(t, p.args, 1)
+				require.Regexp(t, `^[0-9]+(k|m|g|s|ms)?$`, p.args[0])
+			}
+		})
+		require.NotZero(t, found, "%s: %q accepted but no %s rendered:\n%s", key, value, directive, conf)
+	})
+}
+
+func walkParsed(ps []*parsed, f func(p *parsed, parent string)) {
+	var rec func(ps []*parsed, parent string)
+	rec = func(ps []*parsed, parent string) {
+		for _, p := range ps {
+			f(p, parent)
+			rec(p.children, p.name)
+		}
+	}
+	rec(ps, "")
 }

@@ -164,6 +164,7 @@ func CheckDialectConflicts(p Parsed) findings.Set {
 	boolConflict("the HTTP to HTTPS redirect when TLS is terminated in front", KeyForceSSLRedirect, n.ForceSSLRedirect, KeyOrgRedirectToHTTPS, o.RedirectToHTTPS)
 	boolConflict("the server cipher preference", KeySSLPreferServerCiphers, n.SSLPreferServerCiphers, KeyOrgSSLPreferServerCiphers, o.SSLPreferServerCiphers)
 	conflict("the host's cipher list", p.NginxKey(KeySSLCiphers), n.SSLCiphers, n.SSLCiphers != "", KeyOrgSSLCiphers, o.SSLCiphers, o.SSLCiphers != "")
+	checkTrafficConflicts(p, conflict)
 	return s
 }
 

@@ -155,7 +155,7 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ key, msg string }{
 		{pre + "rewrite-target", "not implemented by portcullis; ignored"},
-		{pre + "proxy-body-size", "not implemented by portcullis; ignored"},
+		{pre + "proxy-buffering", "not implemented by portcullis; ignored"},
 		{pre + "enable-cors", "not implemented by portcullis; ignored"},
 		{pre + "affinity", "not implemented by portcullis; ignored"},
 		{pre + "secure-backends", `ignored: removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},
@@ -384,6 +384,28 @@ func TestDialectConflictsNameBothKeys(t *testing.T) {
 		{
 			name: "agreeing values are fine, whatever the separators",
 			anns: map[string]string{pre + "ssl-ciphers": "HIGH !aNULL", "nginx.org/ssl-ciphers": "HIGH:!aNULL", pre + "ssl-redirect": "true", "nginx.org/ssl-redirect": "true"},
+		},
+		{
+			name:   "body size",
+			anns:   map[string]string{pre + "proxy-body-size": "8m", "nginx.org/client-max-body-size": "1m"},
+			errors: []finding{{"metadata.annotations[nginx.org/client-max-body-size]", `nginx.org/client-max-body-size: "1m" conflicts with nginx.ingress.kubernetes.io/proxy-body-size: "8m" (both set the request body limit)`}},
+		},
+		{
+			name:   "read timeout",
+			anns:   map[string]string{pre + "proxy-read-timeout": "60", "nginx.org/proxy-read-timeout": "30s"},
+			errors: []finding{{"metadata.annotations[nginx.org/proxy-read-timeout]", `nginx.org/proxy-read-timeout: "30s" conflicts with nginx.ingress.kubernetes.io/proxy-read-timeout: "60" (both set the backend read timeout)`}},
+		},
+		{
+			name: "connect and send timeouts",
+			anns: map[string]string{pre + "proxy-connect-timeout": "5", "nginx.org/proxy-connect-timeout": "10s", pre + "proxy-send-timeout": "60", "nginx.org/proxy-send-timeout": "1m1s"},
+			errors: []finding{
+				{"metadata.annotations[nginx.org/proxy-connect-timeout]", "both set the backend connect timeout"},
+				{"metadata.annotations[nginx.org/proxy-send-timeout]", "both set the backend send timeout"},
+			},
+		},
+		{
+			name: "agreeing traffic values are fine, whatever the spelling",
+			anns: map[string]string{pre + "proxy-body-size": "1024k", "nginx.org/client-max-body-size": "1M", pre + "proxy-read-timeout": "90", "nginx.org/proxy-read-timeout": "1m30s"},
 		},
 		{
 			name: "ssl-redirect and redirect-to-https are different settings",

@@ -107,6 +107,9 @@ type IngressNginx struct {
 	AuthMethod          string
 	AuthSignin          string
 	AuthResponseHeaders []string
+
+	// Traffic is proxy-body-size and the proxy timeouts.
+	Traffic Traffic
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.
@@ -136,6 +139,19 @@ type NginxOrg struct {
 	BasicAuthRealm  string
 	// MergeableIngressType is master or minion; "" if absent.
 	MergeableIngressType string
+
+	// Traffic is client-max-body-size and the proxy timeouts.
+	Traffic Traffic
+}
+
+// Traffic is how a path's requests are proxied, in either dialect: nil is
+// absent (or refused), and the ConfigMap's value applies.
+type Traffic struct {
+	// BodySize is the largest request body in bytes; 0: no limit.
+	BodySize       *int64
+	ConnectTimeout *time.Duration
+	ReadTimeout    *time.Duration
+	SendTimeout    *time.Duration
 }
 
 // EffectiveSSLRedirect is the ssl-redirect NGINX Inc would use and the key it

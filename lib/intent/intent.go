@@ -5,7 +5,10 @@
 // Rego input both read it, and it serializes to stable JSON.
 package intent
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Termination says where a host's TLS ends.
 type Termination string
@@ -217,8 +220,23 @@ type Path struct {
 	// SatisfyAny admits a client that passes Access or the authentication
 	// (BasicAuth, ExternalAuth) (satisfy any); otherwise both are required.
 	SatisfyAny bool `json:"satisfyAny,omitempty"`
+	// Traffic is the request body limit and backend timeouts the Ingress
+	// sets; nil: the controller's defaults.
+	Traffic *Traffic `json:"traffic,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`
+}
+
+// Traffic is how a path's requests are proxied. A nil field is unset: the
+// controller's default (its ConfigMap) applies.
+type Traffic struct {
+	// BodySize is the largest request body in bytes; 0: no limit.
+	BodySize *int64 `json:"bodySize,omitempty"`
+	// The backend timeouts, in nanoseconds (time.Duration): to connect, and
+	// between two reads and two writes.
+	ConnectTimeout *time.Duration `json:"connectTimeout,omitempty"`
+	ReadTimeout    *time.Duration `json:"readTimeout,omitempty"`
+	SendTimeout    *time.Duration `json:"sendTimeout,omitempty"`
 }
 
 // Access is which client addresses may use a path: those in Deny get 403

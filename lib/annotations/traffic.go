@@ -1,0 +1,103 @@
+package annotations
+
+import (
+	"time"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+)
+
+// Traffic keys: the request body limit and the proxy timeouts of a path
+// (docs/annotations.md). Both dialects set the same Traffic fields;
+// CheckDialectConflicts refuses the two disagreeing on one Ingress.
+const (
+	KeyProxyBodySize       = "proxy-body-size"
+	KeyProxyConnectTimeout = "proxy-connect-timeout"
+	KeyProxyReadTimeout    = "proxy-read-timeout"
+	KeyProxySendTimeout    = "proxy-send-timeout"
+
+	KeyOrgClientMaxBodySize   = "nginx.org/client-max-body-size"
+	KeyOrgProxyConnectTimeout = "nginx.org/proxy-connect-timeout"
+	KeyOrgProxyReadTimeout    = "nginx.org/proxy-read-timeout"
+	KeyOrgProxySendTimeout    = "nginx.org/proxy-send-timeout"
+)
+
+// Documentation shared by the two dialects' rows.
+const (
+	docBodySize       = "Largest request body accepted on this Ingress's paths; a larger one is answered 413. `0`: no limit."
+	docConnectTimeout = "How long to wait for a backend to accept the connection; then the next backend is tried, or 504."
+	docReadTimeout    = "How long to wait between two reads from the backend (not the whole response); then 504."
+	docSendTimeout    = "How long to wait between two writes to the backend (not the whole request); then the request fails."
+)
+
+var bodySizeBad = bad("1mb", "must be an nginx size", "-1", "must be an nginx size", "8 m", "must be an nginx size",
+	"1m;", "must be an nginx size", "2000000g", "more than 1024 terabytes")
+
+func nginxSeconds(key, def, doc string, set func(t *Traffic, v time.Duration)) Row {
+	return Row{
+		Key: key, Default: "ConfigMap `" + key + "` (" + def + ")", Scope: ScopePath, Doc: doc + " Plain seconds, as ingress-nginx reads them.",
+		Value: grammar.Bind(grammar.Seconds, func(p *Parsed, v time.Duration) { set(&p.Nginx.Traffic, v) }),
+		Examples: Examples{Good: good("5", "60", "3600"), Bad: bad("60s", "takes plain seconds, without a unit", "0", "from 1 to 2147483",
+			"2147484", "from 1 to 2147483", "1.5", "number of seconds", "60;", "number of seconds")},
+	}
+}
+
+func orgTimeout(key, cmKey, def, doc string, set func(t *Traffic, v time.Duration)) Row {
+	return Row{
+		Key: key, Default: "ConfigMap `" + cmKey + "` (" + def + ")", Scope: ScopePath, Doc: doc + " An nginx time; a bare number is seconds.",
+		Value: grammar.Bind(grammar.ProxyTimeout, func(p *Parsed, v time.Duration) { set(&p.Org.Traffic, v) }),
+		Examples: Examples{Good: good("60s", "1m30s", "500ms", "90"), Bad: bad("0s", "must be more than 0", "30d", "the longest timer nginx keeps",
+			"1 m", "must be an nginx time", "30s1m", "largest first", "60s;", "must be an nginx time")},
+	}
+}
+
+// ingressNginxTrafficRows are ingress-nginx's traffic rows.
+var ingressNginxTrafficRows = []Row{
+	{
+		Key: KeyProxyBodySize, Default: "ConfigMap `proxy-body-size` (1m)", Scope: ScopePath,
+		Doc:      docBodySize,
+		Value:    grammar.Bind(grammar.BodySize, func(p *Parsed, v int64) { p.Nginx.Traffic.BodySize = &v }),
+		Examples: Examples{Good: good("8m", "512k", "1G", "0", "1048576"), Bad: bodySizeBad},
+	},
+	nginxSeconds(KeyProxyConnectTimeout, "5", docConnectTimeout, func(t *Traffic, v time.Duration) { t.ConnectTimeout = &v }),
+	nginxSeconds(KeyProxyReadTimeout, "60", docReadTimeout, func(t *Traffic, v time.Duration) { t.ReadTimeout = &v }),
+	nginxSeconds(KeyProxySendTimeout, "60", docSendTimeout, func(t *Traffic, v time.Duration) { t.SendTimeout = &v }),
+}
+
+// nginxOrgTrafficRows are NGINX Inc's traffic rows.
+var nginxOrgTrafficRows = []Row{
+	{
+		Key: KeyOrgClientMaxBodySize, Default: "ConfigMap `proxy-body-size` (1m)", Scope: ScopePath,
+		Doc:      docBodySize,
+		Value:    grammar.Bind(grammar.BodySize, func(p *Parsed, v int64) { p.Org.Traffic.BodySize = &v }),
+		Examples: Examples{Good: good("8m", "512k", "1g", "0"), Bad: bodySizeBad},
+	},
+	orgTimeout(KeyOrgProxyConnectTimeout, KeyProxyConnectTimeout, "5", docConnectTimeout, func(t *Traffic, v time.Duration) { t.ConnectTimeout = &v }),
+	orgTimeout(KeyOrgProxyReadTimeout, KeyProxyReadTimeout, "60", docReadTimeout, func(t *Traffic, v time.Duration) { t.ReadTimeout = &v }),
+	orgTimeout(KeyOrgProxySendTimeout, KeyProxySendTimeout, "60", docSendTimeout, func(t *Traffic, v time.Duration) { t.SendTimeout = &v }),
+}
+
+// checkTrafficConflicts refuses ingress-nginx and NGINX Inc traffic keys on
+// one Ingress that disagree; conflict is CheckDialectConflicts's reporter.
+func checkTrafficConflicts(p Parsed, conflict func(what, aKey, aVal string, aSet bool, bKey, bVal string, bSet bool)) {
+	n, o := p.Nginx.Traffic, p.Org.Traffic
+	size := func(v *int64) string {
+		if v == nil {
+			return ""
+		}
+		return grammar.BodySize.Format(*v)
+	}
+	conflict("the request body limit", p.NginxKey(KeyProxyBodySize), size(n.BodySize), n.BodySize != nil,
+		KeyOrgClientMaxBodySize, size(o.BodySize), o.BodySize != nil)
+	for _, c := range []struct {
+		what, short, org string
+		a, b             *time.Duration
+	}{
+		{"the backend connect timeout", KeyProxyConnectTimeout, KeyOrgProxyConnectTimeout, n.ConnectTimeout, o.ConnectTimeout},
+		{"the backend read timeout", KeyProxyReadTimeout, KeyOrgProxyReadTimeout, n.ReadTimeout, o.ReadTimeout},
+		{"the backend send timeout", KeyProxySendTimeout, KeyOrgProxySendTimeout, n.SendTimeout, o.SendTimeout},
+	} {
+		if c.a != nil && c.b != nil && *c.a != *c.b {
+			conflict(c.what, p.NginxKey(c.short), grammar.Seconds.Format(*c.a), true, c.org, grammar.ProxyTimeout.Format(*c.b), true)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package validate
+
+import "github.com/seed-d040b84d/portcullis/lib/intent"
+
+// traffic applies the request body limit and backend timeouts of either
+// dialect to the Ingress's paths (docs/annotations.md). When both dialects
+// set one and disagree, annotations.Parse has refused the Ingress already;
+// ingress-nginx's value is taken.
+func (b *builder) traffic() {
+	n, o := b.ann.Nginx.Traffic, b.ann.Org.Traffic
+	t := intent.Traffic{
+		BodySize:       first(n.BodySize, o.BodySize),
+		ConnectTimeout: first(n.ConnectTimeout, o.ConnectTimeout),
+		ReadTimeout:    first(n.ReadTimeout, o.ReadTimeout),
+		SendTimeout:    first(n.SendTimeout, o.SendTimeout),
+	}
+	if t == (intent.Traffic{}) {
+		return
+	}
+	for _, name := range b.order {
+		h := b.hosts[name].host
+		for i := range h.Paths {
+			tt := t
+			h.Paths[i].Traffic = &tt
+		}
+	}
+}
+
+// first is a when it is set, else b; the value is copied.
+func first[T any](a, b *T) *T {
+	if a == nil {
+		a = b
+	}
+	if a == nil {
+		return nil
+	}
+	v := *a
+	return &v
+}
