@@ -26,7 +26,7 @@ const (
 	docBodySize       = "Largest request body accepted on this Ingress's paths; a larger one is answered 413. `0`: no limit."
 	docConnectTimeout = "How long to wait for a backend to accept the connection; then the next backend is tried, or 504."
 	docReadTimeout    = "How long to wait between two reads from the backend (not the whole response); then 504."
-	docSendTimeout    = "How long to wait between two writes to the backend (not the whole request); then the request fails."
+	docSendTimeout    = "How long to wait between two writes to the backend (not the whole request); then 504."
 )
 
 var bodySizeBad = bad("1mb", "must be an nginx size", "-1", "must be an nginx size", "8 m", "must be an nginx size",

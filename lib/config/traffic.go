@@ -18,7 +18,7 @@ var trafficRows = []Row{
 	},
 	secondsRow("proxy-connect-timeout", "5", "How long to wait for a backend to accept the connection, in seconds.", func(c *Config, v time.Duration) { c.ProxyConnectTimeout = v }),
 	secondsRow("proxy-read-timeout", "60", "How long to wait between two reads from a backend, in seconds; then 504.", func(c *Config, v time.Duration) { c.ProxyReadTimeout = v }),
-	secondsRow("proxy-send-timeout", "60", "How long to wait between two writes to a backend, in seconds.", func(c *Config, v time.Duration) { c.ProxySendTimeout = v }),
+	secondsRow("proxy-send-timeout", "60", "How long to wait between two writes to a backend, in seconds; then 504.", func(c *Config, v time.Duration) { c.ProxySendTimeout = v }),
 }
 
 func secondsRow(key, def, doc string, set func(c *Config, v time.Duration)) Row {
