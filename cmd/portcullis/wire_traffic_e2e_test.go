@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,5 +178,94 @@ func (w *wire) readTimeout(t *testing.T) {
 		r = w.must(t, c, w.http(orgHost, "/"), nil)
 		assert.Equal(t, http.StatusGatewayTimeout, r.status, "the other Ingress keeps its own timeout: %s", r)
 	})
+	other.unaffected(t, w)
+}
+
+// bigResponse is what the buffering checks download: more than the socket
+// buffers between a backend and a client on loopback hold, so a backend
+// proxied without buffering cannot finish writing it to a client that does
+// not read.
+const bigResponse = 64 << 20
+
+// bigBackend answers /big?id=<id> with bigResponse bytes and closes the
+// channel finished(id) returns once it has written them all; any other path
+// is answered at once.
+func bigBackend(t *testing.T) (port int, finished func(id string) chan struct{}) {
+	t.Helper()
+	var done sync.Map
+	finished = func(id string) chan struct{} {
+		ch, _ := done.LoadOrStore(id, make(chan struct{}))
+		return ch.(chan struct{})
+	}
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	s := quietServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/big" {
+			_, _ = io.WriteString(rw, "ready\n")
+			return
+		}
+		rw.Header().Set("Content-Length", strconv.Itoa(bigResponse))
+		for n := 0; n < bigResponse; n += len(chunk) {
+			if _, err := rw.Write(chunk); err != nil {
+				return
+			}
+		}
+		close(finished(r.URL.Query().Get("id")))
+	}))
+	s.Start()
+	t.Cleanup(s.Close)
+	return s.Listener.Addr().(*net.TCPAddr).Port, finished
+}
+
+// stalled GETs url, reads only the response's headers and returns the body
+// left unread.
+func (w *wire) stalled(t *testing.T, url string) io.ReadCloser {
+	t.Helper()
+	c := w.client(nil)
+	c.Timeout = 0 // the body is read later, or never
+	resp, err := c.Get(url)
+	require.NoError(t, err, "GET %s", url)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "GET %s", url)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp.Body
+}
+
+func (w *wire) unbuffered(t *testing.T) {
+	const ns = "buffering"
+	hosts := map[string]string{"buffered": "on.buffering.wire.test", "off": "off.buffering.wire.test", "org": "org.buffering.wire.test"}
+	other := w.bystander(t, ns)
+	in := gen.InNamespace(ns)
+	w.namespace(t, ns)
+	port, finished := bigBackend(t)
+	to := gen.Path("/", "big", int32(port))
+	w.create(t, gen.ExternalName("big", "localhost", in),
+		gen.Ingress("buffered", in, gen.Host(hosts["buffered"]), to),
+		gen.Ingress("off", in, gen.Host(hosts["off"]), to, gen.Annotation(ingressNginx+"proxy-buffering", "off")),
+		gen.Ingress("org", in, gen.Host(hosts["org"]), to, gen.Annotation(nginxOrg+"proxy-buffering", "False")))
+	c := w.client(nil)
+	for _, h := range hosts {
+		w.programmed(t, c, w.http(h, "/ready"))
+	}
+	t.Run("buffered (the default): the backend finishes while the client does not read", func(t *testing.T) {
+		w.stalled(t, w.http(hosts["buffered"], "/big?id=buffered"))
+		select {
+		case <-finished("buffered"):
+		case <-time.After(20 * time.Second):
+			t.Fatal("nginx did not buffer the response: the backend could not finish writing it")
+		}
+	})
+	for _, name := range []string{"off", "org"} {
+		t.Run(name+": unbuffered, the backend waits for the client", func(t *testing.T) {
+			body := w.stalled(t, w.http(hosts[name], "/big?id="+name))
+			select {
+			case <-finished(name):
+				t.Fatal("the backend finished writing to a client that reads nothing: nginx buffered the response")
+			case <-time.After(2 * time.Second): // the bound of the check: unbuffered, it never finishes
+			}
+			n, err := io.Copy(io.Discard, body)
+			require.NoError(t, err)
+			assert.Equal(t, int64(bigResponse), n, "the whole response arrives once the client reads")
+			<-finished(name)
+		})
+	}
 	other.unaffected(t, w)
 }

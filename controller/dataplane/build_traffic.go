@@ -16,6 +16,11 @@ type Traffic struct {
 	BodySize *int64
 	// Timeouts are whole milliseconds, at most grammar.MaxProxyTimeout.
 	ConnectTimeout, ReadTimeout, SendTimeout time.Duration
+	// Buffering and RequestBuffering, nil when unset; BodyBufferSize in
+	// bytes; HTTPVersion "1.0" or "1.1", "" when unset.
+	Buffering, RequestBuffering *bool
+	BodyBufferSize              *int64
+	HTTPVersion                 string
 }
 
 // maxBodySize is the largest body limit the model holds (grammar.BodySize's).
@@ -32,6 +37,20 @@ func traffic(t *intent.Traffic) (*Traffic, error) {
 		n := *t.BodySize
 		out.BodySize = &n
 	}
+	if t.BodyBufferSize != nil {
+		if n := *t.BodyBufferSize; n < 0 || n > maxBodySize {
+			return nil, fmt.Errorf("body buffer size %d is out of range", n)
+		}
+		n := *t.BodyBufferSize
+		out.BodyBufferSize = &n
+	}
+	switch t.HTTPVersion {
+	case "", "1.0", "1.1":
+		out.HTTPVersion = t.HTTPVersion
+	default:
+		return nil, fmt.Errorf("HTTP version %q is not 1.0 or 1.1", t.HTTPVersion)
+	}
+	out.Buffering, out.RequestBuffering = copyBool(t.Buffering), copyBool(t.RequestBuffering)
 	for _, c := range []struct {
 		name string
 		in   *time.Duration
@@ -50,6 +69,14 @@ func traffic(t *intent.Traffic) (*Traffic, error) {
 		*c.out = *c.in
 	}
 	return out, nil
+}
+
+func copyBool(b *bool) *bool {
+	if b == nil {
+		return nil
+	}
+	v := *b
+	return &v
 }
 
 // globalTraffic is the ConfigMap's http-level traffic settings; a zero

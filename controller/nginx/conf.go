@@ -125,7 +125,8 @@ var directives = map[string][]string{
 	"client_max_body_size": {"http", "location"}, "proxy_connect_timeout": {"http", "location"},
 	"proxy_read_timeout": {"http", "location"}, "proxy_send_timeout": {"http", "location"},
 	"grpc_connect_timeout": {"http", "location"}, "grpc_read_timeout": {"http", "location"},
-	"grpc_send_timeout": {"http", "location"},
+	"grpc_send_timeout":       {"http", "location"},
+	"client_body_buffer_size": {"location"}, "proxy_buffering": {"location"}, "proxy_request_buffering": {"location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
 	"stream":    {""},

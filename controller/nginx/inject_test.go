@@ -479,28 +479,39 @@ func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
 
-// trafficKeys are the traffic annotations of both dialects, and
-// trafficValues values of theirs that agree.
+// trafficKeys are the traffic annotations of both dialects, the directive
+// each renders to, and trafficValues values of theirs that agree.
 var (
-	trafficKeys = []string{
-		"nginx.ingress.kubernetes.io/proxy-body-size", "nginx.ingress.kubernetes.io/proxy-connect-timeout",
-		"nginx.ingress.kubernetes.io/proxy-read-timeout", "nginx.ingress.kubernetes.io/proxy-send-timeout",
-		"nginx.org/client-max-body-size", "nginx.org/proxy-connect-timeout",
-		"nginx.org/proxy-read-timeout", "nginx.org/proxy-send-timeout",
+	trafficKeys = []struct{ key, directive string }{
+		{"nginx.ingress.kubernetes.io/proxy-body-size", "client_max_body_size"},
+		{"nginx.ingress.kubernetes.io/proxy-connect-timeout", "proxy_connect_timeout"},
+		{"nginx.ingress.kubernetes.io/proxy-read-timeout", "proxy_read_timeout"},
+		{"nginx.ingress.kubernetes.io/proxy-send-timeout", "proxy_send_timeout"},
+		{"nginx.ingress.kubernetes.io/client-body-buffer-size", "client_body_buffer_size"},
+		{"nginx.ingress.kubernetes.io/proxy-buffering", "proxy_buffering"},
+		{"nginx.ingress.kubernetes.io/proxy-request-buffering", "proxy_request_buffering"},
+		{"nginx.ingress.kubernetes.io/proxy-http-version", "proxy_http_version"},
+		{"nginx.org/client-max-body-size", "client_max_body_size"},
+		{"nginx.org/proxy-connect-timeout", "proxy_connect_timeout"},
+		{"nginx.org/proxy-read-timeout", "proxy_read_timeout"},
+		{"nginx.org/proxy-send-timeout", "proxy_send_timeout"},
+		{"nginx.org/client-body-buffer-size", "client_body_buffer_size"},
+		{"nginx.org/proxy-buffering", "proxy_buffering"},
 	}
-	trafficValues = []string{"8m", "5", "60", "90", "8192k", "5s", "1m", "1m30s"}
+	trafficValues = []string{"8m", "5", "60", "90", "16k", "off", "off", "1.0", "8192k", "5s", "1m", "1m30s", "16k", "False"}
 )
 
 // withTraffic sets trafficKeys to values.
 func withTraffic(ing *networkingv1.Ingress, values []string) {
 	for i, k := range trafficKeys {
-		ing.Annotations[k] = values[i]
+		ing.Annotations[k.key] = values[i]
 	}
 }
 
 // FuzzTraffic: a hostile value of any traffic key, judged by lib and
 // rendered, never adds a directive, and a path lib serves carries exactly
-// the setting it asked for: one directive with a plain nginx size or time.
+// the setting it asked for: its directive, with a plain nginx size, time,
+// on|off or HTTP version.
 func FuzzTraffic(f *testing.F) {
 	for i, v := range trafficValues {
 		f.Add(uint8(i), v)
@@ -509,16 +520,15 @@ func FuzzTraffic(f *testing.F) {
 		}
 	}
 	f.Add(uint8(0), "0")
-	f.Add(uint8(5), "24d20h31m23s647ms")
+	f.Add(uint8(9), "24d20h31m23s647ms")
 	f.Fuzz(func(t *testing.T, k uint8, value string) {
 		if len(value) > 200 {
 			return
 		}
-		key := trafficKeys[int(k)%len(trafficKeys)]
+		tk := trafficKeys[int(k)%len(trafficKeys)]
 		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
-		ing.Annotations[key] = value
+		ing.Annotations[tk.key] = value
 		ok, m, conf := buildInjection(t, w, ing)
-		directive := map[int]string{0: "client_max_body_size", 1: "proxy_connect_timeout", 2: "proxy_read_timeout", 3: "proxy_send_timeout"}[int(k)%len(trafficKeys)%4]
 		n := 0
 		for _, s := range m.Servers {
 			for _, l := range s.Locations {
@@ -530,7 +540,7 @@ func FuzzTraffic(f *testing.F) {
 					continue
 				}
 				n++
-				require.NotNil(t, l.Traffic, "a path served without its %s", key)
+				require.NotNil(t, l.Traffic, "a path served without its %s", tk.key)
 			}
 		}
 		if !ok || n == 0 {
@@ -540,13 +550,13 @@ func FuzzTraffic(f *testing.F) {
 		require.NoError(t, err)
 		found := 0
 		walkParsed(back, func(p *parsed, parent string) {
-			if p.name == directive && parent == "location" {
+			if p.name == tk.directive && parent == "location" {
 				found++
 				require.Len(t, p.args, 1)
-				require.Regexp(t, `^[0-9]+(k|m|g|s|ms)?$`, p.args[0])
+				require.Regexp(t, `^([0-9]+(k|m|g|s|ms)?|on|off|1\.[01])$`, p.args[0])
 			}
 		})
-		require.NotZero(t, found, "%s: %q accepted but no %s rendered:\n%s", key, value, directive, conf)
+		require.NotZero(t, found, "%s: %q accepted but no %s rendered:\n%s", tk.key, value, tk.directive, conf)
 	})
 }
 

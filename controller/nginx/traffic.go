@@ -29,6 +29,31 @@ func trafficDirectives(t *dataplane.Traffic, modules ...string) ([]*Node, error)
 		}
 		out = append(out, d("client_max_body_size", lit(grammar.BodySize.Format(n))))
 	}
+	if t.BodyBufferSize != nil {
+		n := *t.BodyBufferSize
+		if n < 0 || n > 1<<50 {
+			return nil, fmt.Errorf("body buffer size %d", n)
+		}
+		out = append(out, d("client_body_buffer_size", lit(grammar.NginxSize.Format(n))))
+	}
+	for _, m := range modules {
+		if m != "proxy" {
+			continue // nginx's gRPC proxy has no buffering or HTTP version to choose
+		}
+		if t.Buffering != nil {
+			out = append(out, d("proxy_buffering", onOff(*t.Buffering)))
+		}
+		if t.RequestBuffering != nil {
+			out = append(out, d("proxy_request_buffering", onOff(*t.RequestBuffering)))
+		}
+		switch t.HTTPVersion {
+		case "":
+		case "1.0", "1.1":
+			out = append(out, d("proxy_http_version", lit(t.HTTPVersion)))
+		default:
+			return nil, fmt.Errorf("HTTP version %q", t.HTTPVersion)
+		}
+	}
 	for _, m := range modules {
 		for _, c := range []struct {
 			name string

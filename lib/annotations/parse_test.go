@@ -155,7 +155,7 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ key, msg string }{
 		{pre + "rewrite-target", "not implemented by portcullis; ignored"},
-		{pre + "proxy-buffering", "not implemented by portcullis; ignored"},
+		{pre + "proxy-buffers-number", "not implemented by portcullis; ignored"},
 		{pre + "enable-cors", "not implemented by portcullis; ignored"},
 		{pre + "affinity", "not implemented by portcullis; ignored"},
 		{pre + "secure-backends", `ignored: removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},
@@ -402,6 +402,18 @@ func TestDialectConflictsNameBothKeys(t *testing.T) {
 				{"metadata.annotations[nginx.org/proxy-connect-timeout]", "both set the backend connect timeout"},
 				{"metadata.annotations[nginx.org/proxy-send-timeout]", "both set the backend send timeout"},
 			},
+		},
+		{
+			name: "buffering and the body buffer",
+			anns: map[string]string{pre + "proxy-buffering": "off", "nginx.org/proxy-buffering": "True", pre + "client-body-buffer-size": "16k", "nginx.org/client-body-buffer-size": "8k"},
+			errors: []finding{
+				{"metadata.annotations[nginx.org/client-body-buffer-size]", `nginx.org/client-body-buffer-size: "8k" conflicts with nginx.ingress.kubernetes.io/client-body-buffer-size: "16k" (both set the request body buffer)`},
+				{"metadata.annotations[nginx.org/proxy-buffering]", `nginx.org/proxy-buffering: "true" conflicts with nginx.ingress.kubernetes.io/proxy-buffering: "off" (both set response buffering)`},
+			},
+		},
+		{
+			name: "agreeing buffering is fine",
+			anns: map[string]string{pre + "proxy-buffering": "off", "nginx.org/proxy-buffering": "False"},
 		},
 		{
 			name: "agreeing traffic values are fine, whatever the spelling",

@@ -1,6 +1,7 @@
 package annotations
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
@@ -15,10 +16,17 @@ const (
 	KeyProxyReadTimeout    = "proxy-read-timeout"
 	KeyProxySendTimeout    = "proxy-send-timeout"
 
-	KeyOrgClientMaxBodySize   = "nginx.org/client-max-body-size"
-	KeyOrgProxyConnectTimeout = "nginx.org/proxy-connect-timeout"
-	KeyOrgProxyReadTimeout    = "nginx.org/proxy-read-timeout"
-	KeyOrgProxySendTimeout    = "nginx.org/proxy-send-timeout"
+	KeyClientBodyBufferSize  = "client-body-buffer-size"
+	KeyProxyBuffering        = "proxy-buffering"
+	KeyProxyRequestBuffering = "proxy-request-buffering"
+	KeyProxyHTTPVersion      = "proxy-http-version"
+
+	KeyOrgClientMaxBodySize    = "nginx.org/client-max-body-size"
+	KeyOrgProxyConnectTimeout  = "nginx.org/proxy-connect-timeout"
+	KeyOrgProxyReadTimeout     = "nginx.org/proxy-read-timeout"
+	KeyOrgProxySendTimeout     = "nginx.org/proxy-send-timeout"
+	KeyOrgClientBodyBufferSize = "nginx.org/client-body-buffer-size"
+	KeyOrgProxyBuffering       = "nginx.org/proxy-buffering"
 )
 
 // Documentation shared by the two dialects' rows.
@@ -26,6 +34,8 @@ const (
 	docBodySize       = "Largest request body accepted on this Ingress's paths; a larger one is answered 413. `0`: no limit."
 	docConnectTimeout = "How long to wait for a backend to accept the connection; then the next backend is tried, or 504."
 	docReadTimeout    = "How long to wait between two reads from the backend (not the whole response); then 504."
+	docBodyBuffer     = "Size of the buffer a request body is read into; a larger body is written to a temporary file first."
+	docBuffering      = "Buffer the backend's responses (nginx `proxy_buffering`); off passes each part to the client as it arrives (server-sent events, long polls). No effect on gRPC backends."
 	docSendTimeout    = "How long to wait between two writes to the backend (not the whole request); then 504."
 )
 
@@ -61,6 +71,30 @@ var ingressNginxTrafficRows = []Row{
 	nginxSeconds(KeyProxyConnectTimeout, "5", docConnectTimeout, func(t *Traffic, v time.Duration) { t.ConnectTimeout = &v }),
 	nginxSeconds(KeyProxyReadTimeout, "60", docReadTimeout, func(t *Traffic, v time.Duration) { t.ReadTimeout = &v }),
 	nginxSeconds(KeyProxySendTimeout, "60", docSendTimeout, func(t *Traffic, v time.Duration) { t.SendTimeout = &v }),
+	{
+		Key: KeyClientBodyBufferSize, Default: "nginx's (8k or 16k, by platform)", Scope: ScopePath,
+		Doc:      docBodyBuffer,
+		Value:    grammar.Bind(grammar.NginxSize, func(p *Parsed, v int64) { p.Nginx.Traffic.ClientBodyBufferSize = &v }),
+		Examples: Examples{Good: good("16k", "1m", "1000"), Bad: bad("1g", "must be an nginx size", "16 k", "must be an nginx size", "16k;", "must be an nginx size")},
+	},
+	{
+		Key: KeyProxyBuffering, Default: "on", Scope: ScopePath,
+		Doc:      docBuffering + " Exactly `on` or `off`.",
+		Value:    grammar.Bind(grammar.OnOff, func(p *Parsed, v bool) { p.Nginx.Traffic.Buffering = &v }),
+		Examples: Examples{Good: good("on", "off"), Bad: bad("false", `did you mean "off"?`, "Off", `did you mean "off"?`)},
+	},
+	{
+		Key: KeyProxyRequestBuffering, Default: "on", Scope: ScopePath,
+		Doc:      "Read the whole request body before passing it to the backend (nginx `proxy_request_buffering`); off streams it (the request can then not be retried on another backend). No effect on gRPC backends. Exactly `on` or `off`.",
+		Value:    grammar.Bind(grammar.OnOff, func(p *Parsed, v bool) { p.Nginx.Traffic.RequestBuffering = &v }),
+		Examples: Examples{Good: good("off", "on"), Bad: bad("no", `must be "on" or "off"`)},
+	},
+	{
+		Key: KeyProxyHTTPVersion, Default: "1.1", Scope: ScopePath,
+		Doc:      "HTTP version spoken to the backends: `1.1` (keep-alive connections, WebSockets) or `1.0`. No effect on gRPC backends.",
+		Value:    grammar.Bind(grammar.HTTPVersion, func(p *Parsed, v string) { p.Nginx.Traffic.HTTPVersion = v }),
+		Examples: Examples{Good: good("1.0", "1.1"), Bad: bad("2.0", `allowed: "1.0" or "1.1"`, "HTTP/1.0", `allowed: "1.0" or "1.1"`)},
+	},
 }
 
 // nginxOrgTrafficRows are NGINX Inc's traffic rows.
@@ -74,6 +108,18 @@ var nginxOrgTrafficRows = []Row{
 	orgTimeout(KeyOrgProxyConnectTimeout, KeyProxyConnectTimeout, "5", docConnectTimeout, func(t *Traffic, v time.Duration) { t.ConnectTimeout = &v }),
 	orgTimeout(KeyOrgProxyReadTimeout, KeyProxyReadTimeout, "60", docReadTimeout, func(t *Traffic, v time.Duration) { t.ReadTimeout = &v }),
 	orgTimeout(KeyOrgProxySendTimeout, KeyProxySendTimeout, "60", docSendTimeout, func(t *Traffic, v time.Duration) { t.SendTimeout = &v }),
+	{
+		Key: KeyOrgClientBodyBufferSize, Default: "nginx's (8k or 16k, by platform)", Scope: ScopePath,
+		Doc:      docBodyBuffer,
+		Value:    grammar.Bind(grammar.NginxSize, func(p *Parsed, v int64) { p.Org.Traffic.ClientBodyBufferSize = &v }),
+		Examples: Examples{Good: good("16k", "1m"), Bad: bad("16kb", "must be an nginx size")},
+	},
+	{
+		Key: KeyOrgProxyBuffering, Default: "True", Scope: ScopePath,
+		Doc:      docBuffering + " `true` or `false`, or NGINX's capitalised `True` or `False`.",
+		Value:    grammar.Bind(grammar.NGINXBool, func(p *Parsed, v bool) { p.Org.Traffic.Buffering = &v }),
+		Examples: Examples{Good: good("False", "True", "false"), Bad: bad("off", `allowed: "true", "false", "True" or "False"`, "FALSE", `did you mean "false"?`)},
+	},
 }
 
 // checkTrafficConflicts refuses ingress-nginx and NGINX Inc traffic keys on
@@ -88,6 +134,13 @@ func checkTrafficConflicts(p Parsed, conflict func(what, aKey, aVal string, aSet
 	}
 	conflict("the request body limit", p.NginxKey(KeyProxyBodySize), size(n.BodySize), n.BodySize != nil,
 		KeyOrgClientMaxBodySize, size(o.BodySize), o.BodySize != nil)
+	conflict("the request body buffer", p.NginxKey(KeyClientBodyBufferSize), size(n.ClientBodyBufferSize), n.ClientBodyBufferSize != nil,
+		KeyOrgClientBodyBufferSize, size(o.ClientBodyBufferSize), o.ClientBodyBufferSize != nil)
+	if n.Buffering != nil && o.Buffering != nil && *n.Buffering != *o.Buffering {
+		onOff := map[bool]string{true: "on", false: "off"}
+		conflict("response buffering", p.NginxKey(KeyProxyBuffering), onOff[*n.Buffering], true,
+			KeyOrgProxyBuffering, strconv.FormatBool(*o.Buffering), true)
+	}
 	for _, c := range []struct {
 		what, short, org string
 		a, b             *time.Duration

@@ -108,7 +108,7 @@ type IngressNginx struct {
 	AuthSignin          string
 	AuthResponseHeaders []string
 
-	// Traffic is proxy-body-size and the proxy timeouts.
+	// Traffic is proxy-body-size, the proxy timeouts and buffering.
 	Traffic Traffic
 }
 
@@ -140,7 +140,7 @@ type NginxOrg struct {
 	// MergeableIngressType is master or minion; "" if absent.
 	MergeableIngressType string
 
-	// Traffic is client-max-body-size and the proxy timeouts.
+	// Traffic is client-max-body-size, the proxy timeouts and buffering.
 	Traffic Traffic
 }
 
@@ -152,6 +152,13 @@ type Traffic struct {
 	ConnectTimeout *time.Duration
 	ReadTimeout    *time.Duration
 	SendTimeout    *time.Duration
+	// Buffering of responses and RequestBuffering of request bodies (on
+	// = true); ClientBodyBufferSize in bytes; HTTPVersion "1.0" or "1.1",
+	// "" if absent.
+	Buffering            *bool
+	RequestBuffering     *bool
+	ClientBodyBufferSize *int64
+	HTTPVersion          string
 }
 
 // EffectiveSSLRedirect is the ssl-redirect NGINX Inc would use and the key it

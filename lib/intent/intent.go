@@ -237,6 +237,13 @@ type Traffic struct {
 	ConnectTimeout *time.Duration `json:"connectTimeout,omitempty"`
 	ReadTimeout    *time.Duration `json:"readTimeout,omitempty"`
 	SendTimeout    *time.Duration `json:"sendTimeout,omitempty"`
+	// Buffering of the backend's responses and RequestBuffering of request
+	// bodies; BodyBufferSize in bytes; HTTPVersion to the backend, "1.0" or
+	// "1.1" ("" unset).
+	Buffering        *bool  `json:"buffering,omitempty"`
+	RequestBuffering *bool  `json:"requestBuffering,omitempty"`
+	BodyBufferSize   *int64 `json:"bodyBufferSize,omitempty"`
+	HTTPVersion      string `json:"httpVersion,omitempty"`
 }
 
 // Access is which client addresses may use a path: those in Deny get 403

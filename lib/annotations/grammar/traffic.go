@@ -83,3 +83,23 @@ var ProxyTimeout = Grammar[time.Duration]{
 	},
 	Format: NginxTime.Format,
 }
+
+// NGINXBool is NGINX Inc's spelling of a boolean in the keys whose
+// documentation writes it capitalised (nginx.org/proxy-buffering: "True"):
+// "true", "false", "True" or "False".
+var NGINXBool = Grammar[bool]{
+	Name: "true|false|True|False",
+	Parse: func(s string, _ Context) (bool, error) {
+		switch s {
+		case "true", "True":
+			return true, nil
+		case "false", "False":
+			return false, nil
+		}
+		return false, notOneOf(s, []string{"true", "false", "True", "False"})
+	},
+	Format: strconv.FormatBool,
+}
+
+// HTTPVersion is the HTTP version spoken to backends: "1.0" or "1.1".
+var HTTPVersion = Enum("1.0", "1.1")

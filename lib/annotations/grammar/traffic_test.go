@@ -42,3 +42,14 @@ func TestProxyTimeouts(t *testing.T) {
 	refuses(t, ProxyTimeout, "0", "must be more than 0")
 	refuses(t, ProxyTimeout, "60 s", "must be an nginx time")
 }
+
+func TestNGINXBoolAndHTTPVersion(t *testing.T) {
+	t.Parallel()
+	accepts(t, NGINXBool, "True", true)
+	accepts(t, NGINXBool, "False", false)
+	accepts(t, NGINXBool, "false", false)
+	refuses(t, NGINXBool, "FALSE", `did you mean "false"?`)
+	refuses(t, NGINXBool, "1", `allowed: "true", "false", "True" or "False"`)
+	accepts(t, HTTPVersion, "1.0", "1.0")
+	refuses(t, HTTPVersion, "2", `allowed: "1.0" or "1.1"`)
+}
