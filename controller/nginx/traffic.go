@@ -2,7 +2,7 @@ package nginx
 
 // Traffic: the request body limit and the backend timeouts, at the http
 // level (the ConfigMap's) and in the locations of Ingresses that set their
-// own (docs/controller.md#what-is-rendered).
+// own, with their buffering and HTTP version (docs/controller.md#what-is-rendered).
 
 import (
 	"fmt"
@@ -13,10 +13,11 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 )
 
-// trafficDirectives writes t: client_max_body_size in bytes, and the
-// timeouts of the proxy module (proxy_ or grpc_) that passes the requests.
-// http sets both modules' timeouts. Every argument is a number the model
-// checked; they are checked again here.
+// trafficDirectives writes t: client_max_body_size and
+// client_body_buffer_size, and the timeouts of the proxy module (proxy_ or
+// grpc_) that passes the requests, with the proxy module's buffering and
+// HTTP version. http sets both modules' timeouts. Every argument is a number,
+// on/off or a version the model checked; they are checked again here.
 func trafficDirectives(t *dataplane.Traffic, modules ...string) ([]*Node, error) {
 	if t == nil {
 		return nil, nil

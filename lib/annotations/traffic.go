@@ -7,7 +7,7 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 )
 
-// Traffic keys: the request body limit and the proxy timeouts of a path
+// Traffic keys: the request body limit, proxy timeouts and buffering of a path
 // (docs/annotations.md). Both dialects set the same Traffic fields;
 // CheckDialectConflicts refuses the two disagreeing on one Ingress.
 const (

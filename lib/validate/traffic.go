@@ -5,10 +5,10 @@ import (
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 )
 
-// traffic applies the request body limit and backend timeouts of either
-// dialect to the Ingress's paths (docs/annotations.md). When both dialects
-// set one and disagree, annotations.Parse has refused the Ingress already;
-// ingress-nginx's value is taken.
+// traffic applies the request body limit, backend timeouts and buffering of
+// either dialect to the Ingress's paths (docs/annotations.md). When both
+// dialects set one and disagree, annotations.Parse has refused the Ingress
+// already; ingress-nginx's value is taken.
 func (b *builder) traffic() {
 	n, o := b.ann.Nginx.Traffic, b.ann.Org.Traffic
 	t := intent.Traffic{
