@@ -48,7 +48,7 @@ func checkMergeable(p *Parsed, s *findings.Set) {
 	for _, t := range []*Table{ingressNginxTable, nginxOrgTable} {
 		for _, r := range t.Rows {
 			key := p.Key(t.Dialect, r.Key)
-			if r.Scope != refused || !p.Has(key) {
+			if r.Scope != refused || !p.Has(key) || refused == ScopePath && InheritedByMinions[key] {
 				continue
 			}
 			where := "the master (nginx.org/mergeable-ingress-type: master)"

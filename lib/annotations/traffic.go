@@ -29,6 +29,14 @@ const (
 	KeyOrgProxyBuffering       = "nginx.org/proxy-buffering"
 )
 
+// InheritedByMinions are the path-level NGINX Inc keys a mergeable master
+// passes to its minions, which may set their own (NGINX Inc's mergeable
+// Ingresses): allowed on a master, unlike the other path-level keys.
+var InheritedByMinions = map[string]bool{
+	KeyOrgClientMaxBodySize: true, KeyOrgProxyConnectTimeout: true, KeyOrgProxyReadTimeout: true,
+	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true,
+}
+
 // Documentation shared by the two dialects' rows.
 const (
 	docBodySize       = "Largest request body accepted on this Ingress's paths; a larger one is answered 413. `0`: no limit."
@@ -36,6 +44,7 @@ const (
 	docReadTimeout    = "How long to wait between two reads from the backend (not the whole response); then 504."
 	docBodyBuffer     = "Size of the buffer a request body is read into; a larger body is written to a temporary file first."
 	docBuffering      = "Buffer the backend's responses (nginx `proxy_buffering`); off passes each part to the client as it arrives (server-sent events, long polls). No effect on gRPC backends."
+	docMaster         = " On a mergeable master: the default of its minions."
 	docSendTimeout    = "How long to wait between two writes to the backend (not the whole request); then 504."
 )
 
@@ -53,7 +62,7 @@ func nginxSeconds(key, def, doc string, set func(t *Traffic, v time.Duration)) R
 
 func orgTimeout(key, cmKey, def, doc string, set func(t *Traffic, v time.Duration)) Row {
 	return Row{
-		Key: key, Default: "ConfigMap `" + cmKey + "` (" + def + ")", Scope: ScopePath, Doc: doc + " An nginx time; a bare number is seconds.",
+		Key: key, Default: "ConfigMap `" + cmKey + "` (" + def + ")", Scope: ScopePath, Doc: doc + " An nginx time; a bare number is seconds." + docMaster,
 		Value: grammar.Bind(grammar.ProxyTimeout, func(p *Parsed, v time.Duration) { set(&p.Org.Traffic, v) }),
 		Examples: Examples{Good: good("60s", "1m30s", "500ms", "90"), Bad: bad("0s", "must be more than 0", "30d", "the longest timer nginx keeps",
 			"1 m", "must be an nginx time", "30s1m", "largest first", "60s;", "must be an nginx time")},
@@ -101,7 +110,7 @@ var ingressNginxTrafficRows = []Row{
 var nginxOrgTrafficRows = []Row{
 	{
 		Key: KeyOrgClientMaxBodySize, Default: "ConfigMap `proxy-body-size` (1m)", Scope: ScopePath,
-		Doc:      docBodySize,
+		Doc:      docBodySize + docMaster,
 		Value:    grammar.Bind(grammar.BodySize, func(p *Parsed, v int64) { p.Org.Traffic.BodySize = &v }),
 		Examples: Examples{Good: good("8m", "512k", "1g", "0"), Bad: bodySizeBad},
 	},
@@ -116,7 +125,7 @@ var nginxOrgTrafficRows = []Row{
 	},
 	{
 		Key: KeyOrgProxyBuffering, Default: "True", Scope: ScopePath,
-		Doc:      docBuffering + " `true` or `false`, or NGINX's capitalised `True` or `False`.",
+		Doc:      docBuffering + " `true` or `false`, or NGINX's capitalised `True` or `False`." + docMaster,
 		Value:    grammar.Bind(grammar.NGINXBool, func(p *Parsed, v bool) { p.Org.Traffic.Buffering = &v }),
 		Examples: Examples{Good: good("False", "True", "false"), Bad: bad("off", `allowed: "true", "false", "True" or "False"`, "FALSE", `did you mean "false"?`)},
 	},

@@ -3,6 +3,7 @@ package validate
 import (
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // traffic applies the request body limit, backend timeouts and buffering of
@@ -11,6 +12,12 @@ import (
 // already; ingress-nginx's value is taken.
 func (b *builder) traffic() {
 	n, o := b.ann.Nginx.Traffic, b.ann.Org.Traffic
+	m := b.masterTraffic()
+	o.BodySize = first(o.BodySize, m.BodySize)
+	o.ConnectTimeout = first(o.ConnectTimeout, m.ConnectTimeout)
+	o.ReadTimeout = first(o.ReadTimeout, m.ReadTimeout)
+	o.SendTimeout = first(o.SendTimeout, m.SendTimeout)
+	o.Buffering = first(o.Buffering, m.Buffering)
 	t := intent.Traffic{
 		BodySize:       first(n.BodySize, o.BodySize),
 		ConnectTimeout: first(n.ConnectTimeout, o.ConnectTimeout),
@@ -38,6 +45,26 @@ func (b *builder) traffic() {
 	if grpc {
 		b.noEffectOnGRPC()
 	}
+}
+
+// masterTraffic is what a mergeable minion inherits from its master: the
+// master's annotations.InheritedByMinions keys, which the minion's own
+// override (either dialect).
+func (b *builder) masterTraffic() annotations.Traffic {
+	if b.in.Mergeable != "minion" || len(b.ing.Spec.Rules) != 1 {
+		return annotations.Traffic{}
+	}
+	for _, m := range world.IngressesWithHost(b.r, b.ing.Spec.Rules[0].Host) {
+		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
+			continue
+		}
+		if _, ours, _ := IngressClassOf(m, b.r, b.v.opts.Class); !ours {
+			continue
+		}
+		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+		return ann.Org.Traffic // a value the master's own verdict refuses is absent here
+	}
+	return annotations.Traffic{}
 }
 
 // noEffectOnGRPC warns about the keys nginx's gRPC proxy does not read.
