@@ -49,6 +49,10 @@ func TestWireBehaviour(t *testing.T) {
 		{"re-encryption verifies the backend against proxy-ssl-secret", (*wire).reencrypt},
 		{"mergeable minions and egressMTLS", (*wire).mergeable},
 		{"a ClusterIP Service is reached through its ready EndpointSlice addresses", (*wire).endpoints},
+		// wire_traffic_e2e_test.go
+		{"proxy-body-size: 413 over the limit, per Ingress", (*wire).traffic},
+		{"proxy-read-timeout: 504 from a backend slower than the timeout", (*wire).readTimeout},
+		{"proxy-buffering off: the backend waits for the client; buffered, it does not", (*wire).unbuffered},
 		// wire_rotation_e2e_test.go
 		{"a rotated TLS secret takes effect without restarting nginx", (*wire).rotatedCertificate},
 		{"a TLS secret renewed with the same key is served without a reload, nothing dropped", (*wire).renewedSameKey},

@@ -203,6 +203,7 @@ func (b *builder) global() Global {
 		WorkerProcesses: cfg.WorkerProcesses, WorkerConnections: cfg.MaxWorkerConnections,
 		WorkerOpenFiles: cfg.MaxWorkerOpenFiles, WorkerShutdownTimeout: cfg.WorkerShutdownTimeout,
 		StaticCertificates: cfg.StaticCertificates,
+		Traffic:            globalTraffic(cfg),
 	}
 	// The ConfigMap parsed; its CIDRs are checked again as prefixes. A list
 	// that does not parse trusts nobody's header.

@@ -105,6 +105,13 @@ func (b *builder) location(p intent.Path) Location {
 		l.BasicAuth = ba
 	}
 	l.SatisfyAny = p.SatisfyAny && l.Access != nil && (l.BasicAuth != nil || l.ExternalAuth != nil)
+	if p.Traffic != nil {
+		t, err := traffic(p.Traffic)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "traffic: " + err.Error()})
+		}
+		l.Traffic = t
+	}
 	servers, tlsName, err := b.opts.Backends.Addresses(p.Source.Namespace, p.Backend)
 	if err == nil && len(servers) == 0 {
 		err = errors.New("no addresses")

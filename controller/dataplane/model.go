@@ -69,6 +69,10 @@ type Global struct {
 	// StaticCertificates: every host's certificate is loaded when the
 	// configuration is, not at each handshake (ssl-certificate-mode).
 	StaticCertificates bool
+	// Traffic is every location's request body limit and backend timeouts,
+	// unless the location sets its own (the ConfigMap's proxy-body-size and
+	// proxy-*-timeout).
+	Traffic Traffic
 }
 
 // DefaultServer answers requests for unknown hosts, without SNI, and for the
@@ -197,7 +201,10 @@ type Location struct {
 	// SatisfyAny admits a client that passes Access or the authentication
 	// (BasicAuth, ExternalAuth).
 	SatisfyAny bool
-	Source     intent.ObjectRef
+	// Traffic is the location's own request body limit and backend
+	// timeouts; nil: the http level's (Global.Traffic).
+	Traffic *Traffic
+	Source  intent.ObjectRef
 }
 
 // ExternalAuth is an authentication subrequest before each request.

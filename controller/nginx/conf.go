@@ -129,6 +129,12 @@ var directives = map[string][]string{
 	"grpc_ssl_certificate": {"location"}, "grpc_ssl_certificate_key": {"location"}, "grpc_ssl_name": {"location"},
 	"grpc_ssl_server_name": {"location"}, "grpc_ssl_protocols": {"location"}, "grpc_ssl_ciphers": {"location"},
 	"grpc_ssl_session_reuse": {"location"},
+	// traffic (traffic.go)
+	"client_max_body_size": {"http", "location"}, "proxy_connect_timeout": {"http", "location"},
+	"proxy_read_timeout": {"http", "location"}, "proxy_send_timeout": {"http", "location"},
+	"grpc_connect_timeout": {"http", "location"}, "grpc_read_timeout": {"http", "location"},
+	"grpc_send_timeout":       {"http", "location"},
+	"client_body_buffer_size": {"location"}, "proxy_buffering": {"location"}, "proxy_request_buffering": {"location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
 	"stream":    {""},

@@ -191,9 +191,10 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 
 // TestInjectionProperty feeds hostile hosts, paths, match-cn expressions,
 // error pages, backend names, ciphers, service names, source ranges
-// (allowlist, denylist), basic authentication (realm, htpasswd) and external
-// authentication (auth-url, auth-signin, auth-response-headers) and regex
-// paths with rewrite targets through lib,
+// (allowlist, denylist), basic authentication (realm, htpasswd), external
+// authentication (auth-url, auth-signin, auth-response-headers), the traffic
+// keys of both dialects (body size, proxy timeouts) and regex paths with
+// rewrite targets through lib,
 // the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
@@ -212,7 +213,8 @@ func TestInjectionProperty(t *testing.T) {
 		realm, users := "Staff only", "alice:"+bcryptAlice
 		authURL, signIn, authHeaders := "http://localhost:4180/oauth2/auth", "https://auth.example.com/start", "X-Auth-Request-User"
 		regexPath, rewriteTarget := "", ""
-		switch i % 16 {
+		traffic := slices.Clone(trafficValues)
+		switch i % 17 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -242,20 +244,24 @@ func TestInjectionProperty(t *testing.T) {
 		case 13:
 			authHeaders = mutate(r, authHeaders)
 		case 14:
-			regexPath, rewriteTarget = mutate(r, "/api/(v[0-9]+)/(.*)"), "/$2"
+			k := r.IntN(len(traffic))
+			traffic[k] = mutate(r, traffic[k])
 		case 15:
+			regexPath, rewriteTarget = mutate(r, "/api/(v[0-9]+)/(.*)"), "/$2"
+		case 16:
 			regexPath, rewriteTarget = "/api/(v[0-9]+)/(.*)", mutate(r, "/$1/$2")
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		withSourceRanges(ing, allow, deny)
 		withBasicAuth(w, ing, realm, users)
 		withExternalAuth(ing, authURL, signIn, authHeaders)
+		withTraffic(ing, traffic)
 		if regexPath != "" {
 			withRegex(ing, regexPath, rewriteTarget)
 		}
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q regex %q rewrite %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, regexPath, rewriteTarget)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q regex %q rewrite %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic, regexPath, rewriteTarget)
 		}
 		if ok {
 			accepted++
@@ -564,4 +570,96 @@ type recorder struct{ errors []string }
 
 func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// trafficKeys are the traffic annotations of both dialects, the directive
+// each renders to, and trafficValues values of theirs that agree.
+var (
+	trafficKeys = []struct{ key, directive string }{
+		{"nginx.ingress.kubernetes.io/proxy-body-size", "client_max_body_size"},
+		{"nginx.ingress.kubernetes.io/proxy-connect-timeout", "proxy_connect_timeout"},
+		{"nginx.ingress.kubernetes.io/proxy-read-timeout", "proxy_read_timeout"},
+		{"nginx.ingress.kubernetes.io/proxy-send-timeout", "proxy_send_timeout"},
+		{"nginx.ingress.kubernetes.io/client-body-buffer-size", "client_body_buffer_size"},
+		{"nginx.ingress.kubernetes.io/proxy-buffering", "proxy_buffering"},
+		{"nginx.ingress.kubernetes.io/proxy-request-buffering", "proxy_request_buffering"},
+		{"nginx.ingress.kubernetes.io/proxy-http-version", "proxy_http_version"},
+		{"nginx.org/client-max-body-size", "client_max_body_size"},
+		{"nginx.org/proxy-connect-timeout", "proxy_connect_timeout"},
+		{"nginx.org/proxy-read-timeout", "proxy_read_timeout"},
+		{"nginx.org/proxy-send-timeout", "proxy_send_timeout"},
+		{"nginx.org/client-body-buffer-size", "client_body_buffer_size"},
+		{"nginx.org/proxy-buffering", "proxy_buffering"},
+	}
+	trafficValues = []string{"8m", "5", "60", "90", "16k", "off", "off", "1.0", "8192k", "5s", "1m", "1m30s", "16k", "False"}
+)
+
+// withTraffic sets trafficKeys to values.
+func withTraffic(ing *networkingv1.Ingress, values []string) {
+	for i, k := range trafficKeys {
+		ing.Annotations[k.key] = values[i]
+	}
+}
+
+// FuzzTraffic: a hostile value of any traffic key, judged by lib and
+// rendered, never adds a directive, and a path lib serves carries exactly
+// the setting it asked for: its directive, with a plain nginx size, time,
+// on|off or HTTP version.
+func FuzzTraffic(f *testing.F) {
+	for i, v := range trafficValues {
+		f.Add(uint8(i), v)
+		for _, h := range hostile {
+			f.Add(uint8(i), v+h)
+		}
+	}
+	f.Add(uint8(0), "0")
+	f.Add(uint8(9), "24d20h31m23s647ms")
+	f.Fuzz(func(t *testing.T, k uint8, value string) {
+		if len(value) > 200 {
+			return
+		}
+		tk := trafficKeys[int(k)%len(trafficKeys)]
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		ing.Annotations[tk.key] = value
+		ok, m, conf := buildInjection(t, w, ing)
+		n := 0
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				if l.Status != 0 {
+					continue
+				}
+				n++
+				require.NotNil(t, l.Traffic, "a path served without its %s", tk.key)
+			}
+		}
+		if !ok || n == 0 {
+			return
+		}
+		back, err := parseConf(conf)
+		require.NoError(t, err)
+		found := 0
+		walkParsed(back, func(p *parsed, parent string) {
+			if p.name == tk.directive && parent == "location" {
+				found++
+				require.Len(t, p.args, 1)
+				require.Regexp(t, `^([0-9]+(k|m|g|s|ms)?|on|off|1\.[01])$`, p.args[0])
+			}
+		})
+		require.NotZero(t, found, "%s: %q accepted but no %s rendered:\n%s", tk.key, value, tk.directive, conf)
+	})
+}
+
+func walkParsed(ps []*parsed, f func(p *parsed, parent string)) {
+	var rec func(ps []*parsed, parent string)
+	rec = func(ps []*parsed, parent string) {
+		for _, p := range ps {
+			f(p, parent)
+			rec(p.children, p.name)
+		}
+	}
+	rec(ps, "")
 }

@@ -181,6 +181,15 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		}
 		n.add(nodes...)
 	}
+	module := "proxy"
+	if grpc {
+		module = "grpc"
+	}
+	traffic, err := trafficDirectives(l.Traffic, module)
+	if err != nil {
+		return nil, err
+	}
+	n.add(traffic...)
 	return n, nil
 }
 

@@ -187,6 +187,11 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	// Every proxied location sends these, unless it sets headers of its
 	// own (nginx inherits the list only into a location that sets none):
 	// one list nginx builds once instead of one per location.
+	traffic, err := trafficDirectives(&g.Traffic, "proxy", "grpc")
+	if err != nil {
+		return nil, err
+	}
+	h.add(traffic...)
 	h.add(d("proxy_http_version", lit("1.1")))
 	h.add(r.proxyHeaders("proxy_set_header", true, nil)...)
 	h.add(r.proxyHeaders("grpc_set_header", false, nil)...)

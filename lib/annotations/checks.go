@@ -49,7 +49,7 @@ func checkMergeable(p *Parsed, s *findings.Set) {
 	for _, t := range []*Table{ingressNginxTable, nginxOrgTable} {
 		for _, r := range t.Rows {
 			key := p.Key(t.Dialect, r.Key)
-			if r.Scope != refused || !p.Has(key) {
+			if r.Scope != refused || !p.Has(key) || refused == ScopePath && InheritedByMinions[key] {
 				continue
 			}
 			where := "the master (nginx.org/mergeable-ingress-type: master)"
@@ -176,6 +176,7 @@ func CheckDialectConflicts(p Parsed) findings.Set {
 	refuseRedirect(p.NginxKey(KeySSLRedirect), n.SSLRedirect, KeyOrgRedirectToHTTPS, o.RedirectToHTTPS)
 	refuseRedirect(redirectKey, redirect, p.NginxKey(KeyForceSSLRedirect), n.ForceSSLRedirect)
 	conflict("the host's cipher list", p.NginxKey(KeySSLCiphers), n.SSLCiphers, n.SSLCiphers != "", KeyOrgSSLCiphers, o.SSLCiphers, o.SSLCiphers != "")
+	checkTrafficConflicts(p, conflict)
 	return s
 }
 

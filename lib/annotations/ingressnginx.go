@@ -1,6 +1,7 @@
 package annotations
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,7 +70,7 @@ var ingressNginxTable = (&Table{
 	Title:    "ingress-nginx (`nginx.ingress.kubernetes.io/`)",
 	Intro:    "The prefix is `nginx.ingress.kubernetes.io` unless the controller runs with `--annotations-prefix`. Booleans are exactly `true` or `false`; enumerations are exact lower-case words unless said otherwise; values are never trimmed.",
 	Prefixes: []string{DefaultPrefix},
-	Rows: []Row{
+	Rows: slices.Concat([]Row{
 		{
 			Key: KeySSLRedirect, Default: "ConfigMap `ssl-redirect` (true)", Scope: ScopeHost,
 			Doc:      "Redirect plain HTTP to HTTPS on hosts that have a TLS block, with ConfigMap `http-redirect-code` (308).",
@@ -274,7 +275,7 @@ var ingressNginxTable = (&Table{
 			Value:    grammar.Bind(grammar.Enum("all", "any"), func(p *Parsed, v string) { p.Nginx.Satisfy = v }),
 			Examples: Examples{Good: good("any", "all"), Bad: bad("ANY", `did you mean "any"?`)},
 		},
-	},
+	}, ingressNginxTrafficRows),
 	Snippets:       []string{"configuration-snippet", "server-snippet", "auth-snippet", "modsecurity-snippet", "stream-snippet"},
 	NotImplemented: ingressNginxNotImplemented,
 }).build()

@@ -1,6 +1,8 @@
 package annotations
 
 import (
+	"slices"
+
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/nginxpolicy"
 )
@@ -34,7 +36,7 @@ var nginxOrgTable = (&Table{
 	Intro:    "NGINX Ingress Controller's annotations (`nginx.org/`, the NGINX Plus `nginx.com/` keys, and the deprecated `ingress.kubernetes.io/ssl-redirect`). portcullis is stricter than NGINX Inc: booleans are exactly `true` or `false` (NGINX Inc also takes `True`, `1`, `t`) and every value is validated.",
 	Prefixes: []string{"nginx.org", "nginx.com"},
 	Keys:     []string{KeyLegacySSLRedirect},
-	Rows: []Row{
+	Rows: slices.Concat([]Row{
 		{
 			Key: KeyOrgPolicies, Scope: ScopeIngress,
 			Doc:      "Policies (`k8s.nginx.org/v1`) applied to the Ingress; a name without namespace is in the Ingress's namespace. Only `ingressMTLS` (client certificates, host level) and `egressMTLS` (TLS to the backends) policies are supported. A missing policy fails closed.",
@@ -131,7 +133,7 @@ var nginxOrgTable = (&Table{
 			Value:    grammar.Bind(grammar.Enum("case_sensitive", "case_insensitive", "exact"), func(p *Parsed, v string) { p.Org.PathRegex = v }),
 			Examples: Examples{Good: good("case_sensitive", "case_insensitive", "exact"), Bad: bad("true", `allowed: "case_sensitive"`, "Exact", `did you mean "exact"?`)},
 		},
-	},
+	}, nginxOrgTrafficRows),
 	Snippets:       []string{"nginx.org/server-snippets", "nginx.org/location-snippets"},
 	NotImplemented: nginxOrgNotImplemented,
 }).build()

@@ -30,12 +30,9 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	"cors-expose-headers", "cors-allow-credentials", "cors-max-age",
 	"custom-headers", "connection-proxy-header", "upstream-vhost",
 	// Proxy buffering, timeouts and retries.
-	"client-body-buffer-size", "proxy-body-size", "proxy-buffer-size", "proxy-buffering",
-	"proxy-buffers-number", "proxy-max-temp-file-size", "proxy-request-buffering",
-	"proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout",
+	"proxy-buffer-size", "proxy-buffers-number", "proxy-max-temp-file-size",
 	"proxy-next-upstream", "proxy-next-upstream-timeout", "proxy-next-upstream-tries",
 	"proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to",
-	"proxy-http-version",
 	// Load balancing and session affinity.
 	"load-balance", "upstream-hash-by", "upstream-hash-by-subset", "upstream-hash-by-subset-size",
 	"affinity", "affinity-mode", "affinity-canary-behavior",
@@ -98,11 +95,9 @@ func cannotEnforce(keys ...string) []Known {
 // recognises but does not implement.
 var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.org/lb-method", "nginx.org/server-tokens",
-	"nginx.org/proxy-connect-timeout", "nginx.org/proxy-read-timeout", "nginx.org/proxy-send-timeout",
 	"nginx.org/proxy-hide-headers", "nginx.org/proxy-pass-headers", "nginx.org/proxy-set-headers",
 	"nginx.org/proxy-next-upstream", "nginx.org/proxy-next-upstream-timeout", "nginx.org/proxy-next-upstream-tries",
-	"nginx.org/client-max-body-size", "nginx.org/client-body-buffer-size",
-	"nginx.org/proxy-buffering", "nginx.org/proxy-buffers", "nginx.org/proxy-buffer-size",
+	"nginx.org/proxy-buffers", "nginx.org/proxy-buffer-size",
 	"nginx.org/proxy-busy-buffers-size", "nginx.org/proxy-max-temp-file-size", "nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",

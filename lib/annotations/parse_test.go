@@ -157,7 +157,7 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ key, msg string }{
 		{pre + "app-root", "not implemented by portcullis; ignored"},
-		{pre + "proxy-body-size", "not implemented by portcullis; ignored"},
+		{pre + "proxy-buffers-number", "not implemented by portcullis; ignored"},
 		{pre + "enable-cors", "not implemented by portcullis; ignored"},
 		{pre + "affinity", "not implemented by portcullis; ignored"},
 		{pre + "secure-backends", `ignored: removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},
@@ -430,6 +430,40 @@ func TestDialectConflictsNameBothKeys(t *testing.T) {
 		{
 			name: "one dialect alone: force-ssl-redirect wins over ssl-redirect as in ingress-nginx",
 			anns: map[string]string{pre + "ssl-redirect": "false", pre + "force-ssl-redirect": "true"},
+		},
+		{
+			name:   "body size",
+			anns:   map[string]string{pre + "proxy-body-size": "8m", "nginx.org/client-max-body-size": "1m"},
+			errors: []finding{{"metadata.annotations[nginx.org/client-max-body-size]", `nginx.org/client-max-body-size: "1m" conflicts with nginx.ingress.kubernetes.io/proxy-body-size: "8m" (both set the request body limit)`}},
+		},
+		{
+			name:   "read timeout",
+			anns:   map[string]string{pre + "proxy-read-timeout": "60", "nginx.org/proxy-read-timeout": "30s"},
+			errors: []finding{{"metadata.annotations[nginx.org/proxy-read-timeout]", `nginx.org/proxy-read-timeout: "30s" conflicts with nginx.ingress.kubernetes.io/proxy-read-timeout: "60" (both set the backend read timeout)`}},
+		},
+		{
+			name: "connect and send timeouts",
+			anns: map[string]string{pre + "proxy-connect-timeout": "5", "nginx.org/proxy-connect-timeout": "10s", pre + "proxy-send-timeout": "60", "nginx.org/proxy-send-timeout": "1m1s"},
+			errors: []finding{
+				{"metadata.annotations[nginx.org/proxy-connect-timeout]", "both set the backend connect timeout"},
+				{"metadata.annotations[nginx.org/proxy-send-timeout]", "both set the backend send timeout"},
+			},
+		},
+		{
+			name: "buffering and the body buffer",
+			anns: map[string]string{pre + "proxy-buffering": "off", "nginx.org/proxy-buffering": "True", pre + "client-body-buffer-size": "16k", "nginx.org/client-body-buffer-size": "8k"},
+			errors: []finding{
+				{"metadata.annotations[nginx.org/client-body-buffer-size]", `nginx.org/client-body-buffer-size: "8k" conflicts with nginx.ingress.kubernetes.io/client-body-buffer-size: "16k" (both set the request body buffer)`},
+				{"metadata.annotations[nginx.org/proxy-buffering]", `nginx.org/proxy-buffering: "true" conflicts with nginx.ingress.kubernetes.io/proxy-buffering: "off" (both set response buffering)`},
+			},
+		},
+		{
+			name: "agreeing buffering is fine",
+			anns: map[string]string{pre + "proxy-buffering": "off", "nginx.org/proxy-buffering": "False"},
+		},
+		{
+			name: "agreeing traffic values are fine, whatever the spelling",
+			anns: map[string]string{pre + "proxy-body-size": "1024k", "nginx.org/client-max-body-size": "1M", pre + "proxy-read-timeout": "90", "nginx.org/proxy-read-timeout": "1m30s"},
 		},
 	}
 	for _, c := range cases {

@@ -111,6 +111,9 @@ type IngressNginx struct {
 	AuthMethod          string
 	AuthSignin          string
 	AuthResponseHeaders []string
+
+	// Traffic is proxy-body-size, the proxy timeouts and buffering.
+	Traffic Traffic
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.
@@ -143,6 +146,26 @@ type NginxOrg struct {
 	// PathRegex is case_sensitive, case_insensitive or exact; "" if absent
 	// (docs/reference.md#regex-paths).
 	PathRegex string
+
+	// Traffic is client-max-body-size, the proxy timeouts and buffering.
+	Traffic Traffic
+}
+
+// Traffic is how a path's requests are proxied, in either dialect: nil is
+// absent (or refused), and the ConfigMap's value applies.
+type Traffic struct {
+	// BodySize is the largest request body in bytes; 0: no limit.
+	BodySize       *int64
+	ConnectTimeout *time.Duration
+	ReadTimeout    *time.Duration
+	SendTimeout    *time.Duration
+	// Buffering of responses and RequestBuffering of request bodies (on
+	// = true); ClientBodyBufferSize in bytes; HTTPVersion "1.0" or "1.1",
+	// "" if absent.
+	Buffering            *bool
+	RequestBuffering     *bool
+	ClientBodyBufferSize *int64
+	HTTPVersion          string
 }
 
 // EffectiveSSLRedirect is the ssl-redirect NGINX Inc would use and the key it

@@ -86,6 +86,13 @@ type Config struct {
 	// reloads (ssl-certificate-mode: static) instead of at each handshake.
 	StaticCertificates bool
 
+	// ProxyBodySize is the largest request body in bytes, 0 for no limit;
+	// the proxy timeouts are the backends' (annotations override them).
+	ProxyBodySize       int64
+	ProxyConnectTimeout time.Duration
+	ProxyReadTimeout    time.Duration
+	ProxySendTimeout    time.Duration
+
 	// DefaultIssuer is nil when there is none.
 	DefaultIssuer *IssuerRef
 	// DefaultCertificateAnnotations are cert-manager annotations the mutating

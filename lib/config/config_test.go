@@ -88,6 +88,10 @@ func TestDefaults(t *testing.T) {
 		GenerateRequestID:      true,
 		MinTLSVersion:          "TLSv1.2",
 		MaxCertificateLifetime: 9552 * time.Hour,
+		ProxyBodySize:          1 << 20,
+		ProxyConnectTimeout:    5 * time.Second,
+		ProxyReadTimeout:       time.Minute,
+		ProxySendTimeout:       time.Minute,
 	}, c)
 	// Each call returns fresh slices: callers may not corrupt the defaults.
 	c.SSLProtocols[0] = "x"
@@ -132,13 +136,13 @@ func TestUnknownAndSnippetKeys(t *testing.T) {
 		"hsts-max-ages":             "1",
 		"http-snippet":              "x",
 		"allow-snippet-annotations": "true",
-		"proxy-body-size":           "1m",
+		"lua-shared-dicts":          "x: 1",
 	})
 	assert.Equal(t, []findings.Entry{
 		{Field: "data[allow-snippet-annotations]", Message: "raw nginx configuration is not accepted"},
 		{Field: "data[hsts-max-ages]", Message: `unknown key; did you mean "hsts-max-age"?`},
 		{Field: "data[http-snippet]", Message: "raw nginx configuration is not accepted"},
-		{Field: "data[proxy-body-size]", Message: "unknown key; see docs/annotations.md for the keys portcullis reads"},
+		{Field: "data[lua-shared-dicts]", Message: "unknown key; see docs/annotations.md for the keys portcullis reads"},
 		{Field: "data[ssl-protocol]", Message: `unknown key; did you mean "ssl-protocols"?`},
 	}, s.ErrorEntries())
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func boolRow(key, def, doc string, set func(c *Config, v bool)) Row {
 	}
 }
 
-var rows = []Row{
+var rows = slices.Concat([]Row{
 	{
 		Key: "ssl-protocols", Default: "TLSv1.2 TLSv1.3",
 		Doc:      "TLS versions offered to clients. `TLSv1` and `TLSv1.1` only with `allow-legacy-tls: \"true\"` in the same ConfigMap.",
@@ -198,4 +199,4 @@ var rows = []Row{
 		Value:    grammar.Bind(grammar.GoDuration(time.Hour), func(c *Config, v time.Duration) { c.MaxCertificateLifetime = v }),
 		Examples: annotations.Examples{Good: good("2160h"), Bad: bad("90d", `write "90d" as "2160h"`), With: map[string]string{"policies": "max-certificate-lifetime"}},
 	},
-}
+}, trafficRows)

@@ -5,7 +5,10 @@
 // Rego input both read it, and it serializes to stable JSON.
 package intent
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Termination says where a host's TLS ends.
 type Termination string
@@ -228,8 +231,30 @@ type Path struct {
 	// SatisfyAny admits a client that passes Access or the authentication
 	// (BasicAuth, ExternalAuth) (satisfy any); otherwise both are required.
 	SatisfyAny bool `json:"satisfyAny,omitempty"`
+	// Traffic is the request body limit and backend timeouts the Ingress
+	// sets; nil: the controller's defaults.
+	Traffic *Traffic `json:"traffic,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`
+}
+
+// Traffic is how a path's requests are proxied. A nil field is unset: the
+// controller's default (its ConfigMap) applies.
+type Traffic struct {
+	// BodySize is the largest request body in bytes; 0: no limit.
+	BodySize *int64 `json:"bodySize,omitempty"`
+	// The backend timeouts, in nanoseconds (time.Duration): to connect, and
+	// between two reads and two writes.
+	ConnectTimeout *time.Duration `json:"connectTimeout,omitempty"`
+	ReadTimeout    *time.Duration `json:"readTimeout,omitempty"`
+	SendTimeout    *time.Duration `json:"sendTimeout,omitempty"`
+	// Buffering of the backend's responses and RequestBuffering of request
+	// bodies; BodyBufferSize in bytes; HTTPVersion to the backend, "1.0" or
+	// "1.1" ("" unset).
+	Buffering        *bool  `json:"buffering,omitempty"`
+	RequestBuffering *bool  `json:"requestBuffering,omitempty"`
+	BodyBufferSize   *int64 `json:"bodyBufferSize,omitempty"`
+	HTTPVersion      string `json:"httpVersion,omitempty"`
 }
 
 // Access is which client addresses may use a path: those in Deny get 403

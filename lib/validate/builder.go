@@ -77,6 +77,7 @@ func (b *builder) build() {
 	b.basicAuth()
 	b.externalAuth()
 	b.satisfy()
+	b.traffic()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()

@@ -1,0 +1,90 @@
+package validate
+
+import (
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+// traffic applies the request body limit, backend timeouts and buffering of
+// either dialect to the Ingress's paths (docs/annotations.md). When both
+// dialects set one and disagree, annotations.Parse has refused the Ingress
+// already; ingress-nginx's value is taken.
+func (b *builder) traffic() {
+	n, o := b.ann.Nginx.Traffic, b.ann.Org.Traffic
+	m := b.masterTraffic()
+	o.BodySize = first(o.BodySize, m.BodySize)
+	o.ConnectTimeout = first(o.ConnectTimeout, m.ConnectTimeout)
+	o.ReadTimeout = first(o.ReadTimeout, m.ReadTimeout)
+	o.SendTimeout = first(o.SendTimeout, m.SendTimeout)
+	o.Buffering = first(o.Buffering, m.Buffering)
+	t := intent.Traffic{
+		BodySize:       first(n.BodySize, o.BodySize),
+		ConnectTimeout: first(n.ConnectTimeout, o.ConnectTimeout),
+		ReadTimeout:    first(n.ReadTimeout, o.ReadTimeout),
+		SendTimeout:    first(n.SendTimeout, o.SendTimeout),
+
+		Buffering:        first(n.Buffering, o.Buffering),
+		RequestBuffering: first(n.RequestBuffering, nil),
+		BodyBufferSize:   first(n.ClientBodyBufferSize, o.ClientBodyBufferSize),
+		HTTPVersion:      n.HTTPVersion,
+	}
+	if t == (intent.Traffic{}) {
+		return
+	}
+	grpc := false
+	for _, name := range b.order {
+		h := b.hosts[name].host
+		for i := range h.Paths {
+			tt := t
+			h.Paths[i].Traffic = &tt
+			p := h.Paths[i].Protocol
+			grpc = grpc || p == intent.ProtocolGRPC || p == intent.ProtocolGRPCS
+		}
+	}
+	if grpc {
+		b.noEffectOnGRPC()
+	}
+}
+
+// masterTraffic is what a mergeable minion inherits from its master: the
+// master's annotations.InheritedByMinions keys, which the minion's own
+// override (either dialect).
+func (b *builder) masterTraffic() annotations.Traffic {
+	if b.in.Mergeable != "minion" || len(b.ing.Spec.Rules) != 1 {
+		return annotations.Traffic{}
+	}
+	for _, m := range world.IngressesWithHost(b.r, b.ing.Spec.Rules[0].Host) {
+		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
+			continue
+		}
+		if _, ours, _ := IngressClassOf(m, b.r, b.v.opts.Class); !ours {
+			continue
+		}
+		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+		return ann.Org.Traffic // a value the master's own verdict refuses is absent here
+	}
+	return annotations.Traffic{}
+}
+
+// noEffectOnGRPC warns about the keys nginx's gRPC proxy does not read.
+func (b *builder) noEffectOnGRPC() {
+	for _, key := range []string{b.nkey(annotations.KeyProxyBuffering), annotations.KeyOrgProxyBuffering,
+		b.nkey(annotations.KeyProxyRequestBuffering), b.nkey(annotations.KeyProxyHTTPVersion)} {
+		if b.ann.Has(key) {
+			b.fs.Warn(annPath(key), "has no effect on this Ingress's gRPC backends (nginx's gRPC proxy streams, over HTTP/2)")
+		}
+	}
+}
+
+// first is a when it is set, else b; the value is copied.
+func first[T any](a, b *T) *T {
+	if a == nil {
+		a = b
+	}
+	if a == nil {
+		return nil
+	}
+	v := *a
+	return &v
+}
