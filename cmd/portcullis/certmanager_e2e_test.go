@@ -149,7 +149,7 @@ func tail(b []byte, n int) string {
 // ready waits for an issuer's Ready condition.
 func (s *cmStack) ready(t *testing.T, what string, get func() (cmapi.IssuerStatus, error)) {
 	t.Helper()
-	waitFor(t, 60*time.Second, what+" never became Ready", func() string {
+	eventuallyWithin(t, 60*time.Second, what+" never became Ready", func() string {
 		st, err := get()
 		if err != nil {
 			return err.Error()
@@ -164,21 +164,6 @@ func (s *cmStack) ready(t *testing.T, what string, get func() (cmapi.IssuerStatu
 		}
 		return "no Ready condition"
 	})
-}
-
-// waitFor polls cond (empty: done) every 200ms until limit, then fails with
-// what and cond's last answer.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	last := cond()
-	for last != "" {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s (after %s); last: %s", what, limit, last)
-		}
-		time.Sleep(200 * time.Millisecond)
-		last = cond()
-	}
 }
 
 func (s *cmStack) namespace(t *testing.T, name string, annotations map[string]string) {
@@ -209,7 +194,7 @@ func (s *cmStack) ingress(ns, name, host, secret string, annotations map[string]
 func (s *cmStack) certificateReady(t *testing.T, ns, name string, limit time.Duration) *cmapi.Certificate {
 	t.Helper()
 	var crt cmapi.Certificate
-	waitFor(t, limit, fmt.Sprintf("Certificate %s/%s never became Ready", ns, name), func() string {
+	eventuallyWithin(t, limit, fmt.Sprintf("Certificate %s/%s never became Ready", ns, name), func() string {
 		if err := s.c.Get(s.ctx, client.ObjectKey{Namespace: ns, Name: name}, &crt); err != nil {
 			return err.Error()
 		}
@@ -232,7 +217,7 @@ func (s *cmStack) certificateReady(t *testing.T, ns, name string, limit time.Dur
 func (s *cmStack) served(t *testing.T, ns, secret, host string, roots *x509.CertPool, clientCert *tls.Certificate) tls.ConnectionState {
 	t.Helper()
 	var state tls.ConnectionState
-	waitFor(t, 30*time.Second, "nginx never served the issued certificate of "+host, func() string {
+	eventuallyWithin(t, 30*time.Second, "nginx never served the issued certificate of "+host, func() string {
 		var sec corev1.Secret
 		if err := s.c.Get(s.ctx, client.ObjectKey{Namespace: ns, Name: secret}, &sec); err != nil {
 			return err.Error()
@@ -302,12 +287,11 @@ func pool(pems ...[]byte) *x509.CertPool {
 	return p
 }
 
-// solverIngresses are the HTTP-01 solver Ingresses cert-manager created in ns.
-func (s *cmStack) solverIngresses(t *testing.T, ns string) []networkingv1.Ingress {
-	t.Helper()
+// solverIngresses lists the HTTP-01 solver Ingresses cert-manager created in ns.
+func (s *cmStack) solverIngresses(ctx context.Context, ns string) ([]networkingv1.Ingress, error) {
 	var l networkingv1.IngressList
-	require.NoError(t, s.c.List(s.ctx, &l, client.InNamespace(ns), client.MatchingLabels{"acme.cert-manager.io/http01-solver": "true"}))
-	return l.Items
+	err := s.c.List(ctx, &l, client.InNamespace(ns), client.MatchingLabels{"acme.cert-manager.io/http01-solver": "true"})
+	return l.Items, err
 }
 
 // watchSolverIngresses records every solver Ingress cert-manager creates in
@@ -320,7 +304,7 @@ func (s *cmStack) watchSolverIngresses(t *testing.T, ns string) *atomic.Pointer[
 	t.Cleanup(cancel)
 	go func() {
 		for ctx.Err() == nil {
-			got := s.solverIngressesQuiet(ctx, ns)
+			got, _ := s.solverIngresses(ctx, ns) // a failed list is tried again
 			if len(got) > 0 {
 				merged := append([]networkingv1.Ingress(nil), *seen.Load()...)
 				for _, g := range got {
@@ -341,14 +325,6 @@ func (s *cmStack) watchSolverIngresses(t *testing.T, ns string) *atomic.Pointer[
 		}
 	}()
 	return &seen
-}
-
-func (s *cmStack) solverIngressesQuiet(ctx context.Context, ns string) []networkingv1.Ingress {
-	var l networkingv1.IngressList
-	if err := s.c.List(ctx, &l, client.InNamespace(ns), client.MatchingLabels{"acme.cert-manager.io/http01-solver": "true"}); err != nil {
-		return nil
-	}
-	return l.Items
 }
 
 // TestCertManager runs cert-manager's own controllers and an ACME server
@@ -403,8 +379,12 @@ func TestCertManager(t *testing.T) {
 			require.Len(t, ing.Spec.Rules, 1)
 			assert.Equal(t, host, ing.Spec.Rules[0].Host)
 		}
-		waitFor(t, 60*time.Second, "cert-manager never removed its solver Ingress", func() string {
-			if n := len(s.solverIngresses(t, "acme-shop")); n > 0 {
+		eventuallyWithin(t, 60*time.Second, "cert-manager never removed its solver Ingress", func() string {
+			left, err := s.solverIngresses(s.ctx, "acme-shop")
+			if err != nil {
+				return err.Error()
+			}
+			if n := len(left); n > 0 {
 				return strconv.Itoa(n) + " left"
 			}
 			return ""
@@ -509,7 +489,7 @@ func TestCertManager(t *testing.T) {
 			Status: cmmeta.ConditionTrue, Reason: "ManuallyTriggered", Message: "renewal triggered by the test", LastTransitionTime: &metav1.Time{Time: time.Now()}})
 		require.NoError(t, s.c.Status().Update(s.ctx, &crt))
 		var renewed *x509.Certificate
-		waitFor(t, 60*time.Second, "nginx never served a renewed certificate", func() string {
+		eventuallyWithin(t, 60*time.Second, "nginx never served a renewed certificate", func() string {
 			st, err := s.handshake(host, s.ca.Pool(), nil)
 			if err != nil {
 				return err.Error()

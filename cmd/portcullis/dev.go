@@ -210,10 +210,12 @@ type devManager struct {
 // the passthrough proxy in front) and returns once they serve, or nil when
 // ctx ends first.
 func startDevManager(ctx context.Context, env *devenv.Env, f devFlags, logger logr.Logger) (*devManager, error) {
-	fallback, status, err := freePorts()
+	// nginx's TLS listener behind the passthrough proxy, and its status server.
+	ports, err := devenv.LoopbackPorts(2)
 	if err != nil {
 		return nil, err
 	}
+	fallback, status := ports[0], ports[1]
 	mf := managerFlags{
 		namespace: controllerNamespace, components: "webhook,controller",
 		judgeFlags: judgeFlags{class: "portcullis", prefix: "nginx.ingress.kubernetes.io", passthrough: f.passthrough},
@@ -251,21 +253,6 @@ func (m *devManager) stop() {
 	case <-m.done:
 	case <-time.After(30 * time.Second):
 	}
-}
-
-// freePorts finds two loopback ports free a moment ago: nginx's TLS listener
-// behind the passthrough proxy, and nginx's status server.
-func freePorts() (int, int, error) {
-	var ports []int
-	for i := 0; i < 2; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, 0, err
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports[0], ports[1], nil
 }
 
 // installWebhook creates the controller namespace and the shipped webhook

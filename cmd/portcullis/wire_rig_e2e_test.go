@@ -285,10 +285,17 @@ func (w *wire) must(t *testing.T, c *http.Client, url string, header map[string]
 // that answer.
 func (w *wire) await(t *testing.T, c *http.Client, url string, want int, header map[string]string) reply {
 	t.Helper()
+	return w.awaitReply(t, fmt.Sprintf("GET %s", url), want, func() (reply, error) { return w.get(c, url, header) })
+}
+
+// awaitReply polls do until it answers want, then waits until nginx has
+// settled on the configuration that answered.
+func (w *wire) awaitReply(t *testing.T, what string, want int, do func() (reply, error)) reply {
+	t.Helper()
 	var r reply
-	eventually(t, fmt.Sprintf("GET %s never answered %d", url, want), func() string {
+	eventually(t, fmt.Sprintf("%s never answered %d", what, want), func() string {
 		var err error
-		if r, err = w.get(c, url, header); err != nil {
+		if r, err = do(); err != nil {
 			return err.Error()
 		}
 		if r.status != want {
@@ -376,8 +383,14 @@ func (w *wire) keptApart(t *testing.T, c *http.Client, served, other string) {
 // test fails with what and cond's last complaint.
 func eventually(t *testing.T, what string, cond func() string) {
 	t.Helper()
+	eventuallyWithin(t, 30*time.Second, what, cond)
+}
+
+// eventuallyWithin is eventually with its own time limit.
+func eventuallyWithin(t *testing.T, limit time.Duration, what string, cond func() string) {
+	t.Helper()
 	last := "never polled"
-	if !assert.Eventually(t, func() bool { last = cond(); return last == "" }, 30*time.Second, 150*time.Millisecond) {
+	if !assert.Eventually(t, func() bool { last = cond(); return last == "" }, limit, 150*time.Millisecond) {
 		t.Fatalf("%s; last: %s", what, last)
 	}
 }

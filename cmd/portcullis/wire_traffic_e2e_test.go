@@ -84,19 +84,7 @@ func (w *wire) post(c *http.Client, url string, body []byte) (reply, error) {
 // reload to settle, and returns that answer.
 func (w *wire) awaitPost(t *testing.T, c *http.Client, url string, body []byte, want int) reply {
 	t.Helper()
-	var r reply
-	eventually(t, fmt.Sprintf("POST %s (%d bytes) never answered %d", url, len(body), want), func() string {
-		var err error
-		if r, err = w.post(c, url, body); err != nil {
-			return err.Error()
-		}
-		if r.status != want {
-			return r.String()
-		}
-		return ""
-	})
-	w.settled(t)
-	return r
+	return w.awaitReply(t, fmt.Sprintf("POST %s (%d bytes)", url, len(body)), want, func() (reply, error) { return w.post(c, url, body) })
 }
 
 func (w *wire) traffic(t *testing.T) {

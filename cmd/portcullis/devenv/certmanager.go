@@ -107,7 +107,7 @@ func StartCertManager(ctx context.Context, o CertManagerOptions) (*CertManager, 
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
 		return nil, err
 	}
-	ports, err := loopbackPorts(5)
+	ports, err := LoopbackPorts(5)
 	if err != nil {
 		return nil, err
 	}
@@ -262,8 +262,8 @@ func get(ctx context.Context, c *http.Client, url string) ([]byte, error) {
 	return body, nil
 }
 
-// loopbackPorts returns n distinct free TCP ports on 127.0.0.1.
-func loopbackPorts(n int) ([]int, error) {
+// LoopbackPorts returns n distinct TCP ports on 127.0.0.1, free a moment ago.
+func LoopbackPorts(n int) ([]int, error) {
 	var ports []int
 	var ls []net.Listener
 	defer func() {
