@@ -30,7 +30,11 @@ type HostClaim struct {
 // granted unless a granted claim of another namespace overlaps it, and that
 // namespace does not share its hosts with the claimant's
 // (portcullis.dev/share-hosts-with); this Ingress's claim is refused naming
-// the oldest such claim. allow-cross-namespace-hosts turns the rule off.
+// the oldest such claim. Creation times have whole seconds: two claims that
+// block each other and were created in the same second have no order, so
+// both are refused and both keep every other namespace out (fail closed:
+// which namespace's name sorts first must not decide who gets a host).
+// allow-cross-namespace-hosts turns the rule off.
 func (b *builder) tenancy() {
 	if b.v.opts.Config.AllowCrossNamespaceHosts {
 		return
@@ -48,9 +52,16 @@ func (b *builder) tenancy() {
 			names = fmt.Sprintf("names %q, which overlaps it,", owner.host)
 		}
 		o := owner.ing
-		b.fs.Errorf(field.NewPath("spec", "rules").Index(b.hosts[name].rule).Child("host"), name,
-			"host %q belongs to namespace %q: Ingress %s/%s %s and is older; this Ingress is not served until namespace %q lists %q in its annotation %s (or the controller ConfigMap sets allow-cross-namespace-hosts: \"true\")%s",
-			name, o.Namespace, o.Namespace, o.Name, names, o.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
+		path := field.NewPath("spec", "rules").Index(b.hosts[name].rule).Child("host")
+		if sameSecond(o, b.ing) {
+			b.fs.Errorf(path, name,
+				"host %q is claimed by namespace %q too: Ingress %s/%s %s and was created in the same second as this Ingress, so neither is older and neither is served; delete one of the two (or namespace %q lists %q in its annotation %s)%s",
+				name, o.Namespace, o.Namespace, o.Name, names, o.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
+		} else {
+			b.fs.Errorf(path, name,
+				"host %q belongs to namespace %q: Ingress %s/%s %s and is older; this Ingress is not served until namespace %q lists %q in its annotation %s (or the controller ConfigMap sets allow-cross-namespace-hosts: \"true\")%s",
+				name, o.Namespace, o.Namespace, o.Name, names, o.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
+		}
 		b.claims = append(b.claims, HostClaim{Host: name, Owner: intent.ObjectRef{Namespace: o.Namespace, Name: o.Name}, OwnerHost: owner.host})
 	}
 }
@@ -138,12 +149,19 @@ func (o *ownership) replay(ings []*networkingv1.Ingress) {
 			if !o.relevant(h) {
 				continue
 			}
+			c := claim{ing, h}
 			if blk := o.blocker(ing.Namespace, h); blk != nil {
 				o.decided[keyOf(ing, h)] = blk
-				continue
+				if !sameSecond(blk.ing, ing) {
+					continue
+				}
+				// No order between the two: the granted one is refused
+				// too, and this one keeps its namespace's claim so that
+				// neither namespace can take the host with a later Ingress.
+				o.decided[keyOf(blk.ing, blk.host)] = &c
+			} else {
+				o.decided[keyOf(ing, h)] = nil
 			}
-			o.decided[keyOf(ing, h)] = nil
-			c := claim{ing, h}
 			if h == o.wildcard {
 				o.wild = append(o.wild, c)
 			} else {
@@ -173,7 +191,7 @@ func (b *builder) hostOwner(host string) (*claim, string) {
 			if blk == nil {
 				return nil, ""
 			}
-			return blk, o.shareWhy[blk.ing.Namespace]
+			return blk, o.shareWhy[blk.ing.Namespace] + o.contested(blk)
 		}
 		// Not in the world the batch replayed: judged on its own below.
 	}
@@ -190,9 +208,21 @@ func (b *builder) hostOwner(host string) (*claim, string) {
 	o := newOwnership(b.r, parent, relevant)
 	o.replay(b.sorted(cands))
 	if blk := o.blocker(b.ing.Namespace, host); blk != nil {
-		return blk, o.shareWhy[blk.ing.Namespace]
+		return blk, o.shareWhy[blk.ing.Namespace] + o.contested(blk)
 	}
 	return nil, ""
+}
+
+// contested says why blk, which keeps a host from another namespace, is not
+// served itself: it was created in the same second as a claim of another
+// namespace (empty when it is served).
+func (o *ownership) contested(blk *claim) string {
+	rival := o.decided[keyOf(blk.ing, blk.host)]
+	if rival == nil || !sameSecond(rival.ing, blk.ing) {
+		return ""
+	}
+	return fmt.Sprintf(" (Ingress %s/%s is not served either: it and Ingress %s/%s were created in the same second, so neither namespace gets the host until one of the two is deleted)",
+		blk.ing.Namespace, blk.ing.Name, rival.ing.Namespace, rival.ing.Name)
 }
 
 // ofOurs are the Ingresses of ours among ings.
@@ -207,10 +237,11 @@ func (b *builder) ofOurs(ings []*networkingv1.Ingress) []*networkingv1.Ingress {
 }
 
 // others are the Ingresses of ours among ings other than the one being
-// judged; with olderOnly, only those older than it.
+// judged; with olderOnly, only those older than it or created in the same
+// second.
 func (b *builder) others(ings []*networkingv1.Ingress, olderOnly bool) []*networkingv1.Ingress {
 	return slices.DeleteFunc(b.ofOurs(ings), func(o *networkingv1.Ingress) bool {
-		return (o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || (olderOnly && !older(o, b.ing))
+		return (o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || (olderOnly && !older(o, b.ing) && !sameSecond(o, b.ing))
 	})
 }
 
@@ -245,4 +276,11 @@ func sharedWith(r world.Resolver, owner, other string) (bool, string) {
 		return false, fmt.Sprintf(" (namespace %q's %s is invalid, so it shares nothing: %v)", owner, config.ShareHostsWithAnnotation, err)
 	}
 	return slices.Contains(list, other), ""
+}
+
+// sameSecond reports whether a and b were both created in the same second
+// (creation times have no finer resolution), so neither is older.
+func sameSecond(a, b *networkingv1.Ingress) bool {
+	at, bt := a.CreationTimestamp, b.CreationTimestamp
+	return !at.IsZero() && at.Equal(&bt)
 }
