@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
@@ -65,8 +66,13 @@ func TestSameSecondClaimsFailClosed(t *testing.T) {
 	third := ing("third", "web", start.Add(time.Minute), "www.example.com")
 	wildRacer := ing("attacker", "wild", start, "*.shop.test")
 	shopHost := ing("shop", "api", start, "api.shop.test")
+	// A tie between namespaces where one lists the other is no contest,
+	// whichever name sorts first.
+	sharer := ing("zz-blog", "web", start, "blog.example.com")
+	guest := ing("aa-guest", "web", start, "blog.example.com")
 	w := world.NewStatic()
-	w.Add(owner, racer, racerLater, ownerLater, third, wildRacer, shopHost)
+	w.Add(owner, racer, racerLater, ownerLater, third, wildRacer, shopHost, sharer, guest,
+		gen.Namespace("zz-blog", gen.Annotation(config.ShareHostsWithAnnotation, "aa-guest")))
 
 	for _, judge := range []struct {
 		name string
@@ -88,6 +94,9 @@ func TestSameSecondClaimsFailClosed(t *testing.T) {
 			if assert.False(t, verdict.Findings.Allowed(), "%s: %s/%s", judge.name, c.ing.Namespace, c.ing.Name) {
 				assert.Contains(t, verdict.Findings.Errors[0].Error(), c.error, "%s: %s/%s", judge.name, c.ing.Namespace, c.ing.Name)
 			}
+		}
+		for _, ing := range []*networkingv1.Ingress{sharer, guest} {
+			assert.Empty(t, judge.v.Ingress(ing, w).Findings.Errors, "%s: %s/%s", judge.name, ing.Namespace, ing.Name)
 		}
 	}
 }
