@@ -461,13 +461,16 @@ func TestTenancyAtAdmission(t *testing.T) {
 	newerThan(t, early)
 	ca, err := certgen.NewCA(certgen.CommonName("adm CA"))
 	require.NoError(t, err)
+	web := gen.Ingress("web", inOwner, gen.Host(www), gen.Path("/", "web", 80))
 	for _, o := range []client.Object{gen.CASecret("internal-ca", ca, inOwner),
 		gen.TLSSecret("egress-client", leaf(t, ca, "owner-egress-client", certgen.ClientAuth()), inOwner),
-		gen.Policy("some-policy", inOwner, gen.EgressMTLS("egress-client", "internal-ca")),
-		gen.Ingress("web", inOwner, gen.Host(www), gen.Path("/", "web", 80)),
+		gen.Policy("some-policy", inOwner, gen.EgressMTLS("egress-client", "internal-ca")), web,
 	} {
 		require.NoError(t, c.Create(ctx, o), "create %T %s", o, o.GetName())
 	}
+	// The attacker's Ingresses below are newer than the owner's (one created
+	// in the same second would be a tie, refused with another message).
+	newerThan(t, web)
 	takeover := gen.Ingress("takeover", inEvil, gen.Host(www), gen.Path("/.well-known/acme-challenge/", "solver", 80))
 
 	t.Run("a path on another namespace's host", func(t *testing.T) {
