@@ -53,7 +53,8 @@ var (
 // wildcard passthrough does not capture terminated hosts, an exact terminated
 // host beats a wildcard passthrough, a passthrough Ingress lib refuses gets
 // no route, another namespace's Policy is not used, another namespace cannot
-// add paths to an owned host unless the owner shares it, a Rejected event
+// add paths to an owned host unless the owner shares it, two namespaces
+// claiming a host in the same second both fail closed, a Rejected event
 // lists every problem, and an IP address in SNI ends the connection.
 func TestTenancyOnTheWire(t *testing.T) {
 	w := startTenancyWire(t)
@@ -77,6 +78,7 @@ func TestTenancyOnTheWire(t *testing.T) {
 	t.Run("a passthrough Ingress lib refuses is not routed", w.refusedPassthrough)
 	t.Run("a Policy of another namespace is not used", w.crossNamespacePolicy)
 	t.Run("another namespace cannot add paths to an owned host unless shared", w.pathTakeover)
+	t.Run("two namespaces claiming a host in the same second: neither is served", w.sameSecond)
 	t.Run("a Rejected event lists every problem", w.everyProblem)
 	t.Run("an IP address in SNI ends the connection", w.ipInSNI)
 }
@@ -336,6 +338,36 @@ func (w *tenancyWire) pathTakeover(t *testing.T) {
 	})
 }
 
+// sameSecond: creation timestamps have whole seconds, so when an Ingress of
+// another namespace is created in the same second as the owner's for a new
+// host, neither is older. The namespace whose name sorts first must not get
+// the host: neither Ingress is served, and both are told why.
+func (w *tenancyWire) sameSecond(t *testing.T) {
+	w.create(t, gen.ExternalName("racer", "localhost", inEvil))
+	racerPort := httpBackend(t, "attacker")
+	var host string
+	for try := 0; ; try++ {
+		require.Less(t, try, 5, "never created the two Ingresses in the same second")
+		host = fmt.Sprintf("race-%d.tenancy.test", try)
+		name := fmt.Sprintf("race-%d", try)
+		owner := gen.Ingress(name, inOwner, gen.Host(host), gen.Path("/", "backend", int32(w.echoPort)))
+		racer := gen.Ingress(name, inEvil, gen.Host(host), gen.Path("/", "racer", int32(racerPort)))
+		w.create(t, owner, racer)
+		if owner.CreationTimestamp.Equal(&racer.CreationTimestamp) {
+			break
+		}
+		require.NoError(t, w.c.Delete(w.ctx, owner))
+		require.NoError(t, w.c.Delete(w.ctx, racer))
+	}
+	w.caughtUp(t)
+	r := w.must(t, w.client(nil), w.http(host, "/"), nil)
+	assert.Nil(t, r.seen, "a backend answered a host two namespaces claimed in the same second: %s", r)
+	assert.GreaterOrEqual(t, r.status, 400, "%s", r)
+	name := strings.TrimSuffix(host, ".tenancy.test")
+	w.warning(t, evilNS, name, "Rejected", "created in the same second", ownerNS+"/"+name)
+	w.warning(t, ownerNS, name, "Rejected", "created in the same second", evilNS+"/"+name)
+}
+
 func (w *tenancyWire) everyProblem(t *testing.T) {
 	first, second := ingressNginx+"ssl-redirect", ingressNginx+"auth-tls-verfy-client"
 	w.create(t, gen.ExternalName("twice", "localhost", inEvil),
@@ -429,13 +461,16 @@ func TestTenancyAtAdmission(t *testing.T) {
 	newerThan(t, early)
 	ca, err := certgen.NewCA(certgen.CommonName("adm CA"))
 	require.NoError(t, err)
+	web := gen.Ingress("web", inOwner, gen.Host(www), gen.Path("/", "web", 80))
 	for _, o := range []client.Object{gen.CASecret("internal-ca", ca, inOwner),
 		gen.TLSSecret("egress-client", leaf(t, ca, "owner-egress-client", certgen.ClientAuth()), inOwner),
-		gen.Policy("some-policy", inOwner, gen.EgressMTLS("egress-client", "internal-ca")),
-		gen.Ingress("web", inOwner, gen.Host(www), gen.Path("/", "web", 80)),
+		gen.Policy("some-policy", inOwner, gen.EgressMTLS("egress-client", "internal-ca")), web,
 	} {
 		require.NoError(t, c.Create(ctx, o), "create %T %s", o, o.GetName())
 	}
+	// The attacker's Ingresses below are newer than the owner's (one created
+	// in the same second would be a tie, refused with another message).
+	newerThan(t, web)
 	takeover := gen.Ingress("takeover", inEvil, gen.Host(www), gen.Path("/.well-known/acme-challenge/", "solver", 80))
 
 	t.Run("a path on another namespace's host", func(t *testing.T) {

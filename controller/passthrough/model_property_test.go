@@ -62,7 +62,7 @@ func generate(data []byte) genWorld {
 		host := genHosts[next()%len(genHosts)]
 		flags := next()
 		passthrough, refused := flags&1 != 0, flags&2 != 0
-		created := base.Add(time.Duration(next()%4) * time.Minute) // ties happen: then namespace/name decides
+		created := base.Add(time.Duration(next()%4) * time.Minute) // ties happen: then neither of two rival namespaces is served
 		ing := genIngress(ns, fmt.Sprintf("ing-%d", i), host, passthrough, refused, created)
 		g.ings = append(g.ings, ing)
 		g.w.Add(ing)

@@ -30,7 +30,11 @@ type HostClaim struct {
 // granted unless a granted claim of another namespace overlaps it, and that
 // namespace does not share its hosts with the claimant's
 // (portcullis.dev/share-hosts-with); this Ingress's claim is refused naming
-// the oldest such claim. allow-cross-namespace-hosts turns the rule off.
+// the oldest such claim. Creation times have whole seconds: two claims that
+// block each other and were created in the same second have no order, so
+// both are refused and both keep every other namespace out (fail closed:
+// which namespace's name sorts first must not decide who gets a host).
+// allow-cross-namespace-hosts turns the rule off.
 func (b *builder) tenancy() {
 	if b.v.opts.Config.AllowCrossNamespaceHosts {
 		return
@@ -39,7 +43,7 @@ func (b *builder) tenancy() {
 		if name == "" {
 			continue
 		}
-		owner, why := b.hostOwner(name)
+		owner, tie, why := b.hostOwner(name)
 		if owner == nil {
 			continue
 		}
@@ -48,9 +52,16 @@ func (b *builder) tenancy() {
 			names = fmt.Sprintf("names %q, which overlaps it,", owner.host)
 		}
 		o := owner.ing
-		b.fs.Errorf(field.NewPath("spec", "rules").Index(b.hosts[name].rule).Child("host"), name,
-			"host %q belongs to namespace %q: Ingress %s/%s %s and is older; this Ingress is not served until namespace %q lists %q in its annotation %s (or the controller ConfigMap sets allow-cross-namespace-hosts: \"true\")%s",
-			name, o.Namespace, o.Namespace, o.Name, names, o.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
+		path := field.NewPath("spec", "rules").Index(b.hosts[name].rule).Child("host")
+		if tie {
+			b.fs.Errorf(path, name,
+				"host %q is claimed by namespace %q too: Ingress %s/%s %s and was created in the same second as this Ingress, so neither is older and neither is served; delete one of the two (or namespace %q lists %q in its annotation %s)%s",
+				name, o.Namespace, o.Namespace, o.Name, names, o.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
+		} else {
+			b.fs.Errorf(path, name,
+				"host %q belongs to namespace %q: Ingress %s/%s %s and is older; this Ingress is not served until namespace %q lists %q in its annotation %s (or the controller ConfigMap sets allow-cross-namespace-hosts: \"true\")%s",
+				name, o.Namespace, o.Namespace, o.Name, names, o.Namespace, b.ing.Namespace, config.ShareHostsWithAnnotation, why)
+		}
 		b.claims = append(b.claims, HostClaim{Host: name, Owner: intent.ObjectRef{Namespace: o.Namespace, Name: o.Name}, OwnerHost: owner.host})
 	}
 }
@@ -131,8 +142,27 @@ func (o *ownership) blocker(ns, host string) *claim {
 }
 
 // replay goes through ings (sorted oldest first) and grants or refuses each
-// of their claims on relevant hosts.
+// of their claims on relevant hosts, one creation second at a time: a claim
+// that a granted older claim blocks is refused naming it; the others of the
+// second are granted, and each of them that overlaps a claim of the same
+// second from a namespace that neither shares with nor is shared with is
+// refused too, naming the first such rival (there is no order between the
+// two). Claims of one second never decide one another's grant, so the
+// verdicts do not depend on which Ingresses of a second are in ings.
 func (o *ownership) replay(ings []*networkingv1.Ingress) {
+	for len(ings) > 0 {
+		n := 1
+		for n < len(ings) && sameSecond(ings[0], ings[n]) {
+			n++
+		}
+		o.replaySecond(ings[:n])
+		ings = ings[n:]
+	}
+}
+
+// replaySecond replays the claims of Ingresses created in one second.
+func (o *ownership) replaySecond(ings []*networkingv1.Ingress) {
+	var open []claim // the claims no older claim blocks
 	for _, ing := range ings {
 		for _, h := range world.RuleHosts(ing) {
 			if !o.relevant(h) {
@@ -142,25 +172,43 @@ func (o *ownership) replay(ings []*networkingv1.Ingress) {
 				o.decided[keyOf(ing, h)] = blk
 				continue
 			}
-			o.decided[keyOf(ing, h)] = nil
-			c := claim{ing, h}
-			if h == o.wildcard {
-				o.wild = append(o.wild, c)
-			} else {
-				o.exact[h] = append(o.exact[h], c)
-				o.allExact = append(o.allExact, c)
-			}
+			open = append(open, claim{ing, h})
+		}
+	}
+	for _, c := range open {
+		o.decided[keyOf(c.ing, c.host)] = o.rival(c, open)
+	}
+	for _, c := range open {
+		if c.host == o.wildcard {
+			o.wild = append(o.wild, c)
+		} else {
+			o.exact[c.host] = append(o.exact[c.host], c)
+			o.allExact = append(o.allExact, c)
 		}
 	}
 }
 
-// hostOwner is the oldest granted claim of another namespace that keeps host
-// from this Ingress (nil when none does), and why its namespace shares
-// nothing when its annotation is invalid.
-func (b *builder) hostOwner(host string) (*claim, string) {
+// rival is the first claim of same (claims created in the same second as c)
+// that overlaps c, of a namespace that does not share with c's and that c's
+// does not share with; nil when there is none.
+func (o *ownership) rival(c claim, same []claim) *claim {
+	for i, d := range same {
+		if d.ing.Namespace != c.ing.Namespace && world.HostsOverlap(c.host, d.host) &&
+			!o.shared(d.ing.Namespace, c.ing.Namespace) && !o.shared(c.ing.Namespace, d.ing.Namespace) {
+			return &same[i]
+		}
+	}
+	return nil
+}
+
+// hostOwner is the claim of another namespace that keeps host from this
+// Ingress (nil when none does), whether that claim was created in the same
+// second as this one (a tie: neither is served), and why its namespace
+// shares nothing when its annotation is invalid.
+func (b *builder) hostOwner(host string) (*claim, bool, string) {
 	parent := world.HostParent(host)
-	// olderOnly: the candidates that claimed before this Ingress; a host an
-	// update adds comes after all of them.
+	// olderOnly: the candidates that claimed before this Ingress or in the
+	// same second; a host an update adds comes after all of them.
 	olderOnly := !b.claimedNow[host]
 	if m := b.v.batch; m != nil && olderOnly {
 		o := m.owners[parent]
@@ -170,10 +218,7 @@ func (b *builder) hostOwner(host string) (*claim, string) {
 			m.owners[parent] = o
 		}
 		if blk, ok := o.decided[keyOf(b.ing, host)]; ok {
-			if blk == nil {
-				return nil, ""
-			}
-			return blk, o.shareWhy[blk.ing.Namespace]
+			return o.verdict(blk, b.ing)
 		}
 		// Not in the world the batch replayed: judged on its own below.
 	}
@@ -188,11 +233,37 @@ func (b *builder) hostOwner(host string) (*claim, string) {
 		relevant = func(h string) bool { return world.HostParent(h) == parent }
 	}
 	o := newOwnership(b.r, parent, relevant)
+	if olderOnly {
+		// In its place among the others, as the batch replays it.
+		o.replay(b.sorted(append(cands, b.ing)))
+		return o.verdict(o.decided[keyOf(b.ing, host)], b.ing)
+	}
 	o.replay(b.sorted(cands))
 	if blk := o.blocker(b.ing.Namespace, host); blk != nil {
-		return blk, o.shareWhy[blk.ing.Namespace]
+		return blk, false, o.shareWhy[blk.ing.Namespace] + o.contested(blk, b.ing)
 	}
-	return nil, ""
+	return nil, false, ""
+}
+
+// verdict is hostOwner's answer for ing's claim, which blk keeps out (nil:
+// granted, and served).
+func (o *ownership) verdict(blk *claim, ing *networkingv1.Ingress) (*claim, bool, string) {
+	if blk == nil {
+		return nil, false, ""
+	}
+	return blk, sameSecond(blk.ing, ing), o.shareWhy[blk.ing.Namespace] + o.contested(blk, ing)
+}
+
+// contested says why blk, which keeps a host from ing, is not served
+// itself: it was created in the same second as a claim of another namespace
+// (empty when it is served, or when ing is its rival: the denial says so).
+func (o *ownership) contested(blk *claim, ing *networkingv1.Ingress) string {
+	rival := o.decided[keyOf(blk.ing, blk.host)]
+	if rival == nil || !sameSecond(rival.ing, blk.ing) || sameSecond(blk.ing, ing) {
+		return ""
+	}
+	return fmt.Sprintf(" (Ingress %s/%s is not served either: it and Ingress %s/%s were created in the same second, so neither namespace gets the host until one of the two is deleted)",
+		blk.ing.Namespace, blk.ing.Name, rival.ing.Namespace, rival.ing.Name)
 }
 
 // ofOurs are the Ingresses of ours among ings.
@@ -207,10 +278,11 @@ func (b *builder) ofOurs(ings []*networkingv1.Ingress) []*networkingv1.Ingress {
 }
 
 // others are the Ingresses of ours among ings other than the one being
-// judged; with olderOnly, only those older than it.
+// judged; with olderOnly, only those older than it or created in the same
+// second.
 func (b *builder) others(ings []*networkingv1.Ingress, olderOnly bool) []*networkingv1.Ingress {
 	return slices.DeleteFunc(b.ofOurs(ings), func(o *networkingv1.Ingress) bool {
-		return (o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || (olderOnly && !older(o, b.ing))
+		return (o.Namespace == b.ing.Namespace && o.Name == b.ing.Name) || (olderOnly && !older(o, b.ing) && !sameSecond(o, b.ing))
 	})
 }
 
@@ -245,4 +317,11 @@ func sharedWith(r world.Resolver, owner, other string) (bool, string) {
 		return false, fmt.Sprintf(" (namespace %q's %s is invalid, so it shares nothing: %v)", owner, config.ShareHostsWithAnnotation, err)
 	}
 	return slices.Contains(list, other), ""
+}
+
+// sameSecond reports whether a and b were both created in the same second
+// (creation times have no finer resolution), so neither is older.
+func sameSecond(a, b *networkingv1.Ingress) bool {
+	at, bt := a.CreationTimestamp, b.CreationTimestamp
+	return !at.IsZero() && at.Equal(&bt)
 }
