@@ -70,6 +70,10 @@ func (b *builder) tenancy() {
 type claim struct {
 	ing  *networkingv1.Ingress
 	host string
+	// guestOf are the namespaces that owned an overlapping host and shared
+	// it with this claim's namespace when the claim was granted: it is
+	// their guest, and keeps none of them out of their own hosts.
+	guestOf []string
 }
 
 // claimKey names a claim.
@@ -116,11 +120,11 @@ func (o *ownership) shared(owner, other string) bool {
 	return v
 }
 
-// firstForeign is the oldest claim of granted whose namespace is not ns and
-// does not share with it.
+// firstForeign is the oldest claim of granted whose namespace is not ns,
+// does not share with it, and is not ns's guest.
 func (o *ownership) firstForeign(granted []claim, ns string) *claim {
 	for i, g := range granted {
-		if g.ing.Namespace != ns && !o.shared(g.ing.Namespace, ns) {
+		if g.ing.Namespace != ns && !o.shared(g.ing.Namespace, ns) && !slices.Contains(g.guestOf, ns) {
 			return &granted[i]
 		}
 	}
@@ -172,11 +176,12 @@ func (o *ownership) replaySecond(ings []*networkingv1.Ingress) {
 				o.decided[keyOf(ing, h)] = blk
 				continue
 			}
-			open = append(open, claim{ing, h})
+			open = append(open, claim{ing: ing, host: h})
 		}
 	}
-	for _, c := range open {
+	for i, c := range open {
 		o.decided[keyOf(c.ing, c.host)] = o.rival(c, open)
+		open[i].guestOf = o.hostsOf(c, open)
 	}
 	for _, c := range open {
 		if c.host == o.wildcard {
@@ -186,6 +191,25 @@ func (o *ownership) replaySecond(ings []*networkingv1.Ingress) {
 			o.allExact = append(o.allExact, c)
 		}
 	}
+}
+
+// hostsOf are the namespaces other than c's whose granted claims, or claims
+// of the same second in same, overlap c and that share with c's namespace.
+func (o *ownership) hostsOf(c claim, same []claim) []string {
+	granted := [][]claim{o.exact[c.host], o.wild, same}
+	if c.host == o.wildcard {
+		granted[0] = o.allExact
+	}
+	var hosts []string
+	for _, list := range granted {
+		for _, g := range list {
+			ns := g.ing.Namespace
+			if ns != c.ing.Namespace && world.HostsOverlap(c.host, g.host) && !slices.Contains(hosts, ns) && o.shared(ns, c.ing.Namespace) {
+				hosts = append(hosts, ns)
+			}
+		}
+	}
+	return hosts
 }
 
 // rival is the first claim of same (claims created in the same second as c)

@@ -100,3 +100,42 @@ func TestSameSecondClaimsFailClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerKeepsASharedHost: a namespace that shares its host with another
+// keeps adding Ingresses to it after the guest's, and a third namespace
+// stays out; sharing gives the owner no claim on the guest's own hosts.
+func TestOwnerKeepsASharedHost(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ing := func(ns, name string, minute int, host string) *networkingv1.Ingress {
+		return gen.Ingress(name, gen.InNamespace(ns), gen.Created(start.Add(time.Duration(minute)*time.Minute)), gen.Host(host), gen.Path("/"+name, "svc", 80))
+	}
+	owner := ing("shop", "web", 0, "www.example.com")
+	guest := ing("blog", "posts", 1, "www.example.com")
+	ownerLater := ing("shop", "cart", 2, "www.example.com")
+	third := ing("third", "grab", 3, "www.example.com")
+	// blog's wildcard is older than shop's name under it: shop listing blog
+	// does not let shop take it.
+	guestWild := ing("blog", "wild", 0, "*.blog.test")
+	ownerUnder := ing("shop", "under", 1, "api.blog.test")
+	w := world.NewStatic()
+	w.Add(owner, guest, ownerLater, third, guestWild, ownerUnder,
+		gen.Namespace("shop", gen.Annotation(config.ShareHostsWithAnnotation, "blog")))
+	for _, judge := range []struct {
+		name string
+		v    *validate.Validator
+	}{{"alone", benchValidator()}, {"batch", benchValidator().Batch()}} {
+		for _, ing := range []*networkingv1.Ingress{owner, guest, ownerLater, guestWild} {
+			assert.Empty(t, judge.v.Ingress(ing, w).Findings.Errors, "%s: %s/%s", judge.name, ing.Namespace, ing.Name)
+		}
+		for ing, want := range map[*networkingv1.Ingress]string{
+			third:      `belongs to namespace "shop": Ingress shop/web names it`,
+			ownerUnder: `belongs to namespace "blog": Ingress blog/wild names "*.blog.test"`,
+		} {
+			verdict := judge.v.Ingress(ing, w)
+			if assert.False(t, verdict.Findings.Allowed(), "%s: %s/%s", judge.name, ing.Namespace, ing.Name) {
+				assert.Contains(t, verdict.Findings.Errors[0].Error(), want, "%s: %s/%s", judge.name, ing.Namespace, ing.Name)
+			}
+		}
+	}
+}
