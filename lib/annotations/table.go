@@ -162,3 +162,12 @@ func Tables() []*Table {
 func TableFor(d Dialect) *Table {
 	return Tables()[d]
 }
+
+// IsSnippetKey reports whether key (same convention as Row.Key) is raw nginx
+// configuration in t's dialect: always refused.
+func IsSnippetKey(t *Table, key string) bool {
+	if t.Dialect != DialectIngressNginx {
+		_, key, _ = strings.Cut(key, "/")
+	}
+	return isSnippet(key)
+}
