@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -117,6 +118,9 @@ func Start(opts Options) (*Env, error) {
 		CRDs:                  opts.CRDs,
 		ErrorIfCRDPathMissing: len(opts.CRDDirs) > 0,
 		WebhookInstallOptions: opts.Webhooks,
+		// The CRDs are served in a second or two; on a loaded machine
+		// envtest's 10 s wait for them is not enough.
+		CRDInstallOptions: envtest.CRDInstallOptions{MaxTime: time.Minute},
 	}
 	// envtest forks them: on the thread whose exit their death signal follows.
 	if err := child.Do(func() (err error) {
