@@ -60,6 +60,16 @@ func failingBackend(t *testing.T) int {
 	return s.Listener.Addr().(*net.TCPAddr).Port
 }
 
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	return port
+}
+
 // pageOf is the error-pages backend's answer in r, nil if it is not one.
 func pageOf(r reply) *page {
 	var p page
@@ -73,11 +83,12 @@ func (w *wire) errorPages(t *testing.T) {
 	const ns, tenant = "errors", "errors-tenant"
 	const app, plain, gone, org, cross = "app.errors.wire.test", "plain.errors.wire.test", "gone.errors.wire.test",
 		"org.errors.wire.test", "cross.errors-tenant.wire.test"
+	const nginxOnly = "nginx-only.errors.wire.test"
 	other := w.bystander(t, ns)
 	in := gen.InNamespace(ns)
 	w.namespace(t, ns)
 	w.namespace(t, tenant)
-	pages, failing := int32(errorPagesBackend(t)), int32(failingBackend(t))
+	pages, failing, closed := int32(errorPagesBackend(t)), int32(failingBackend(t)), int32(closedPort(t))
 	withPages := gen.Annotation(ingressNginx+"default-backend", "error-pages")
 	ing := gen.Ingress("app", in, gen.Host(app), gen.Path("/", "failing", failing), withPages,
 		gen.Annotation(ingressNginx+"custom-http-errors", "503"))
@@ -88,6 +99,10 @@ func (w *wire) errorPages(t *testing.T) {
 		ing,
 		gen.Ingress("plain", in, gen.Host(plain), gen.Path("/", "failing", failing)),
 		gen.Ingress("gone", in, gen.Host(gone), gen.Path("/", "gone", 80), withPages),
+		// Nothing listens on closed: nginx answers 502 itself.
+		gen.Ingress("nginx-only", in, gen.Host(nginxOnly), gen.Path("/", "failing", failing), gen.Path("/down", "failing", closed), withPages,
+			gen.Annotation(ingressNginx+"custom-http-errors", "502,503"),
+			gen.Annotation(ingressNginx+"disable-proxy-intercept-errors", "true")),
 		gen.Ingress("org", in, gen.Host(org), gen.Path("/", "failing", failing), gen.DefaultBackend("error-pages", pages),
 			gen.Annotation(nginxOrg+"custom-http-errors", "503")),
 		// Another namespace naming this one's error pages: refused.
@@ -108,6 +123,16 @@ func (w *wire) errorPages(t *testing.T) {
 	t.Run("without the annotations the backend's own 503 passes", func(t *testing.T) {
 		r := w.await(t, c, w.http(plain, "/"), http.StatusServiceUnavailable, nil)
 		assert.Nil(t, pageOf(r))
+		assert.Contains(t, r.body, "the backend's own 503")
+	})
+	t.Run("disable-proxy-intercept-errors: the backend's own 503 passes; nginx's own 502 gets the page", func(t *testing.T) {
+		r := w.await(t, c, w.http(nginxOnly, "/down"), http.StatusBadGateway, nil)
+		p := pageOf(r)
+		require.NotNil(t, p, "the default backend answers nginx's 502: %s", r)
+		assert.Equal(t, "502", p.Code)
+		r = w.must(t, c, w.http(nginxOnly, "/"), nil)
+		assert.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r)
+		assert.Nil(t, pageOf(r), "the backend's own 503 is not intercepted")
 		assert.Contains(t, r.body, "the backend's own 503")
 	})
 	t.Run("default-backend answers a path whose Service has no address", func(t *testing.T) {
