@@ -83,7 +83,7 @@ func (w *wire) errorPages(t *testing.T) {
 	const ns, tenant = "errors", "errors-tenant"
 	const app, plain, gone, org, cross = "app.errors.wire.test", "plain.errors.wire.test", "gone.errors.wire.test",
 		"org.errors.wire.test", "cross.errors-tenant.wire.test"
-	const nginxOnly = "nginx-only.errors.wire.test"
+	const nginxOnly, shop = "nginx-only.errors.wire.test", "shop.errors.wire.test"
 	other := w.bystander(t, ns)
 	in := gen.InNamespace(ns)
 	w.namespace(t, ns)
@@ -105,6 +105,11 @@ func (w *wire) errorPages(t *testing.T) {
 			gen.Annotation(ingressNginx+"disable-proxy-intercept-errors", "true")),
 		gen.Ingress("org", in, gen.Host(org), gen.Path("/", "failing", failing), gen.DefaultBackend("error-pages", pages),
 			gen.Annotation(nginxOrg+"custom-http-errors", "503")),
+		// A minion's codes, answered by its master's spec.defaultBackend.
+		gen.Ingress("shop", in, gen.Host(shop), gen.DefaultBackend("error-pages", pages),
+			gen.Annotation(nginxOrg+"mergeable-ingress-type", "master")),
+		gen.Ingress("cart", in, gen.Host(shop), gen.Path("/cart", "failing", failing),
+			gen.Annotation(nginxOrg+"mergeable-ingress-type", "minion"), gen.Annotation(nginxOrg+"custom-http-errors", "503")),
 		// Another namespace naming this one's error pages: refused.
 		gen.ExternalName("backend", "localhost", gen.InNamespace(tenant)),
 		gen.Ingress("cross", gen.InNamespace(tenant), gen.Host(cross), gen.Path("/", "backend", int32(w.echoPort)),
@@ -149,6 +154,12 @@ func (w *wire) errorPages(t *testing.T) {
 		require.NotNil(t, p, "the default backend answers, not the backend: %s", r)
 		assert.Equal(t, "/shop?x=1", p.URI, "asked for the original request")
 		assert.Empty(t, p.Code, "NGINX Inc sends no X-Code")
+	})
+	t.Run("a mergeable minion's nginx.org/custom-http-errors go to its master's spec.defaultBackend", func(t *testing.T) {
+		r := w.await(t, c, w.http(shop, "/cart"), http.StatusServiceUnavailable, nil)
+		p := pageOf(r)
+		require.NotNil(t, p, "the master's default backend answers: %s", r)
+		assert.Equal(t, "/cart", p.URI)
 	})
 	t.Run("a default backend in another namespace is refused: that Ingress's host fails closed", func(t *testing.T) {
 		r := w.await(t, c, w.http(cross, "/"), http.StatusServiceUnavailable, nil) // 404 until programmed
