@@ -53,6 +53,8 @@ func TestWireBehaviour(t *testing.T) {
 		{"proxy-body-size: 413 over the limit, per Ingress", (*wire).traffic},
 		{"proxy-read-timeout: 504 from a backend slower than the timeout", (*wire).readTimeout},
 		{"proxy-buffering off: the backend waits for the client; buffered, it does not", (*wire).unbuffered},
+		// wire_errors_e2e_test.go
+		{"error pages: a default backend of the Ingress's namespace answers its errors", (*wire).errorPages},
 		// wire_rotation_e2e_test.go
 		{"a rotated TLS secret takes effect without restarting nginx", (*wire).rotatedCertificate},
 		{"a TLS secret renewed with the same key is served without a reload, nothing dropped", (*wire).renewedSameKey},

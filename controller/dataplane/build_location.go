@@ -112,12 +112,27 @@ func (b *builder) location(p intent.Path) Location {
 		}
 		l.Traffic = t
 	}
+	var pages *ErrorPages
+	if p.Errors != nil && p.Protocol != intent.ProtocolGRPC && p.Protocol != intent.ProtocolGRPCS {
+		ep, err := b.errorPages(p)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "default backend: " + err.Error()})
+		}
+		pages = ep
+	}
 	servers, tlsName, err := b.opts.Backends.Addresses(p.Source.Namespace, p.Backend)
 	if err == nil && len(servers) == 0 {
 		err = errors.New("no addresses")
 	}
 	if err != nil {
-		return failed(l, &intent.FailClosed{Reason: "backend " + p.Backend.Service + ": " + err.Error()})
+		l = failed(l, &intent.FailClosed{Reason: "backend " + p.Backend.Service + ": " + err.Error()})
+		if pages != nil && p.Errors.WhenUnavailable && !pages.KeepStatus {
+			// The default backend answers the 503 (ingress-nginx's
+			// default-backend).
+			pages.Codes, pages.InterceptBackend = []int{l.Status}, false
+			l.ErrorPages = pages
+		}
+		return l
 	}
 	if p.Protocol == intent.ProtocolHTTPS || p.Protocol == intent.ProtocolGRPCS {
 		bt, err := b.backendTLS(p.BackendTLS, tlsName)
@@ -128,6 +143,9 @@ func (b *builder) location(p intent.Path) Location {
 	}
 	l.Upstream = b.upstream(p.Source.Namespace, p.Backend, servers, p.Protocol, l.BackendTLS)
 	l.Rewrite = p.RewriteTarget
+	if pages != nil && len(pages.Codes) > 0 {
+		l.ErrorPages = pages
+	}
 	return l
 }
 

@@ -204,7 +204,11 @@ type Location struct {
 	// Traffic is the location's own request body limit and backend
 	// timeouts; nil: the http level's (Global.Traffic).
 	Traffic *Traffic
-	Source  intent.ObjectRef
+	// ErrorPages sends the responses with one of its codes to the
+	// location's default backend; nil: none. On a location with Status
+	// (its backend has no address), it answers that status.
+	ErrorPages *ErrorPages
+	Source     intent.ObjectRef
 }
 
 // ExternalAuth is an authentication subrequest before each request.

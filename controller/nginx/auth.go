@@ -43,7 +43,7 @@ func (r *renderer) externalAuth(a *dataplane.ExternalAuth) ([]*Node, error) {
 
 // withAuth adds to a server block the internal locations its protected
 // locations use: the subrequest to the authentication service and the
-// sign-in redirect.
+// sign-in redirect; and the error pages of its locations (withErrorPages).
 func (r *renderer) withAuth(server *Node) (*Node, error) {
 	needed := map[string]bool{}
 	var names []string
@@ -93,6 +93,9 @@ func (r *renderer) withAuth(server *Node) (*Node, error) {
 			server.add(blk("location", []Arg{lit("@portcullis_signin_" + name)},
 				d("return", lit("302"), textLit(a.SignIn, sep+"rd=$scheme://$http_host$request_uri"))))
 		}
+	}
+	if err := r.withErrorPages(server); err != nil {
+		return nil, err
 	}
 	return server, nil
 }

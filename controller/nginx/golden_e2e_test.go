@@ -56,6 +56,7 @@ func TestInjectionWorldsNginxAccepts(t *testing.T) {
 		host, path, svc := mutate(r, "app.example.com"), mutate(r, "/api"), "localhost"
 		matchCN := mutate(r, `CN=(client|admin)\.example\.com`)
 		w, ing := injectionWorld(t, host, path, matchCN, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", svc)
+		withErrorPages(w, ing, errorPagesValues, i%2 == 1)
 		if i%3 == 0 {
 			path = mutate(r, "/api/(v[0-9]+)/(.*)")
 			withRegex(ing, path, "/$2")

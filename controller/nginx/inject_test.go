@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/htpasswd"
@@ -193,15 +194,17 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 // error pages, backend names, ciphers, service names, source ranges
 // (allowlist, denylist), basic authentication (realm, htpasswd), external
 // authentication (auth-url, auth-signin, auth-response-headers), the traffic
-// keys of both dialects (body size, proxy timeouts) and regex paths with
-// rewrite targets through lib,
+// keys of both dialects (body size, proxy timeouts), regex paths with
+// rewrite targets and the error pages of both dialects (default-backend,
+// custom-http-errors, spec.defaultBackend, nginx.org/custom-http-errors, the
+// Ingress name sent as X-Ingress-Name) through lib,
 // the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
 func TestInjectionProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	accepted, acceptedRegex := 0, 0
-	for i := range 640 {
+	accepted, acceptedRegex, acceptedPages := 0, 0, 0
+	for i := range 840 {
 		host := "app.example.com"
 		path := "/api"
 		matchCN := `CN=(client|admin)\.example\.com`
@@ -214,7 +217,9 @@ func TestInjectionProperty(t *testing.T) {
 		authURL, signIn, authHeaders := "http://localhost:4180/oauth2/auth", "https://auth.example.com/start", "X-Auth-Request-User"
 		regexPath, rewriteTarget := "", ""
 		traffic := slices.Clone(trafficValues)
-		switch i % 17 {
+		pages := errorPagesValues
+		org := false
+		switch i % 21 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -250,8 +255,17 @@ func TestInjectionProperty(t *testing.T) {
 			regexPath, rewriteTarget = mutate(r, "/api/(v[0-9]+)/(.*)"), "/$2"
 		case 16:
 			regexPath, rewriteTarget = "/api/(v[0-9]+)/(.*)", mutate(r, "/$1/$2")
+		case 17:
+			pages.backend = mutate(r, pages.backend)
+		case 18:
+			pages.codes = mutate(r, pages.codes)
+		case 19:
+			org, pages.backend, pages.codes = true, mutate(r, pages.backend), mutate(r, "404, 5xx")
+		case 20:
+			pages.ingress = mutate(r, pages.ingress)
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
+		withErrorPages(w, ing, pages, org)
 		withSourceRanges(ing, allow, deny)
 		withBasicAuth(w, ing, realm, users)
 		withExternalAuth(ing, authURL, signIn, authHeaders)
@@ -261,10 +275,19 @@ func TestInjectionProperty(t *testing.T) {
 		}
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q regex %q rewrite %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic, regexPath, rewriteTarget)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q regex %q rewrite %q error pages %+v org %v)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic, regexPath, rewriteTarget, pages, org)
 		}
 		if ok {
 			accepted++
+			for _, s := range m.Servers {
+				for _, l := range s.Locations {
+					if l.Status == 0 && pages == errorPagesValues {
+						acceptedPages++
+						assert.NotNil(t, l.ErrorPages, "a path served without its error pages")
+						assert.Contains(t, string(conf), `location "@portcullis_errors_`)
+					}
+				}
+			}
 			if regexPath != "" {
 				acceptedRegex++
 				assert.Contains(t, string(conf), `rewrite "(?i)^`)
@@ -280,6 +303,7 @@ func TestInjectionProperty(t *testing.T) {
 	}
 	assert.Greater(t, accepted, 100, "too few accepted worlds to say anything")
 	assert.Greater(t, acceptedRegex, 20, "too few accepted regex worlds to say anything")
+	assert.Greater(t, acceptedPages, 100, "too few accepted worlds with error pages to say anything")
 }
 
 // TestRenderRefusesUnsafeArguments: the writer itself refuses what the model
@@ -662,4 +686,77 @@ func walkParsed(ps []*parsed, f func(p *parsed, parent string)) {
 		}
 	}
 	rec(ps, "")
+}
+
+// errorPages are the user-written values of a world's error pages: the
+// default backend's Service name, the codes and the Ingress's name (sent to
+// the default backend as X-Ingress-Name).
+type errorPages struct{ backend, codes, ingress string }
+
+// errorPagesValues are values lib accepts.
+var errorPagesValues = errorPages{backend: "error-pages", codes: "404,502,503", ingress: "inject"}
+
+// withErrorPages adds the Service error-pages (port 8080) and sends the
+// Ingress's errors to p.backend: with ingress-nginx's default-backend and
+// custom-http-errors, or with org, NGINX Inc's custom-http-errors and
+// spec.defaultBackend.
+func withErrorPages(w *world.Static, ing *networkingv1.Ingress, p errorPages, org bool) {
+	w.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "error-pages", Namespace: "default"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost", Ports: []corev1.ServicePort{{Port: 8080}}}})
+	ing.Name = p.ingress
+	if org {
+		ing.Annotations["nginx.org/custom-http-errors"] = p.codes
+		ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+			Name: p.backend, Port: networkingv1.ServiceBackendPort{Number: 8080}}}
+		return
+	}
+	ing.Annotations["nginx.ingress.kubernetes.io/default-backend"] = p.backend
+	ing.Annotations["nginx.ingress.kubernetes.io/custom-http-errors"] = p.codes
+}
+
+// FuzzErrorPages: a hostile default backend, status code list or Ingress
+// name, in either dialect, judged by lib and rendered, never adds a
+// directive; a path lib serves with error pages sends exactly the codes
+// asked for, each a number nginx's error_page takes, to a named location
+// proxying to the error-pages Service.
+func FuzzErrorPages(f *testing.F) {
+	f.Add(false, "error-pages", "404,502,503", "inject")
+	f.Add(true, "error-pages", "404, 5xx", "inject")
+	for _, h := range hostile {
+		f.Add(false, "error-pages"+h, "404"+h, "inject"+h)
+		f.Add(true, h+"error-pages", h+"4xx", h+"inject")
+	}
+	f.Fuzz(func(t *testing.T, org bool, backend, codes, name string) {
+		if len(backend)+len(codes)+len(name) > 1000 {
+			return
+		}
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		withErrorPages(w, ing, errorPages{backend: backend, codes: codes, ingress: name}, org)
+		ok, m, conf := buildInjection(t, w, ing)
+		g := grammar.HTTPErrors
+		if org {
+			g = grammar.NGINXHTTPErrors
+		}
+		want, err := grammar.Parse(g, codes, grammar.Context{})
+		upstreams := map[string][]string{}
+		for _, u := range m.Upstreams {
+			upstreams[u.Name] = u.Servers
+		}
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				if l.Status != 0 {
+					continue
+				}
+				require.NoError(t, err, "codes lib refuses are served")
+				require.NotNil(t, l.ErrorPages, "a path served without its error pages")
+				require.Equal(t, want, l.ErrorPages.Codes)
+				require.Equal(t, []string{"localhost:8080"}, upstreams[l.ErrorPages.Upstream])
+				require.Equal(t, !org, strings.Contains(string(conf), `proxy_set_header "X-Ingress-Name" "`+name+`"`))
+			}
+		}
+	})
 }

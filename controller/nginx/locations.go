@@ -117,7 +117,13 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	}
 	n := blk("location", locationArgs(mod, path))
 	if l.Status != 0 {
-		return n.add(d("return", num(l.Status))), nil
+		// A default backend answers the status of a path whose Service has
+		// no address.
+		pages, err := r.errorPageDirectives(l.ErrorPages, false)
+		if err != nil {
+			return nil, err
+		}
+		return n.add(pages...).add(d("return", num(l.Status))), nil
 	}
 	if l.Upstream == "" {
 		return nil, fmt.Errorf("path %s has no upstream", l.Path)
@@ -190,6 +196,14 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		return nil, err
 	}
 	n.add(traffic...)
+	if l.ErrorPages != nil && grpc {
+		return nil, fmt.Errorf("path %s: error pages on a gRPC backend", l.Path)
+	}
+	pages, err := r.errorPageDirectives(l.ErrorPages, true)
+	if err != nil {
+		return nil, err
+	}
+	n.add(pages...)
 	return n, nil
 }
 

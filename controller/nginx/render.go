@@ -115,6 +115,9 @@ type renderer struct {
 	// auths are the external authentications the locations rendered so
 	// far use, by name; withAuth gives each server block their locations.
 	auths map[string]*dataplane.ExternalAuth
+	// errorPages are the default backends the locations rendered so far
+	// use, by name; withErrorPages gives each server block their locations.
+	errorPages map[string]*dataplane.ErrorPages
 	// forwardedFrom and proxyFrom are the trusted load balancers
 	// (Global.ForwardedFrom, Global.ProxyProtocolFrom).
 	forwardedFrom, proxyFrom []netip.Prefix

@@ -20,8 +20,8 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	"app-root", "preserve-trailing-slash",
 	"from-to-www-redirect", "permanent-redirect", "permanent-redirect-code",
 	"temporal-redirect", "temporal-redirect-code", "use-port-in-redirects", "x-forwarded-prefix",
-	// Aliases and default backend.
-	"server-alias", "default-backend", "custom-http-errors", "disable-proxy-intercept-errors",
+	// Aliases.
+	"server-alias",
 	// Canary.
 	"canary", "canary-by-cookie", "canary-by-header", "canary-by-header-pattern",
 	"canary-by-header-value", "canary-weight", "canary-weight-total",
@@ -115,7 +115,7 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	// when implemented.
 	known("nginx.org/proxy-redirect-from", "nginx.org/proxy-redirect-to",
 		"nginx.org/add-header", "nginx.org/add-header-inherit",
-		"nginx.org/custom-http-errors", "nginx.org/sticky-cookie-services"),
+		"nginx.org/sticky-cookie-services"),
 	cannotEnforce("nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token", "nginx.com/jwt-login-url"),
 	[]Known{
 		{Key: "nginx.org/http-redirect-code", Hint: "portcullis uses the ConfigMap's http-redirect-code (308)"},

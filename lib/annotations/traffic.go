@@ -35,6 +35,7 @@ const (
 var InheritedByMinions = map[string]bool{
 	KeyOrgClientMaxBodySize: true, KeyOrgProxyConnectTimeout: true, KeyOrgProxyReadTimeout: true,
 	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true,
+	KeyOrgCustomHTTPErrors: true,
 }
 
 // Documentation shared by the two dialects' rows.

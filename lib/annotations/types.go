@@ -114,6 +114,10 @@ type IngressNginx struct {
 
 	// Traffic is proxy-body-size, the proxy timeouts and buffering.
 	Traffic Traffic
+
+	// Errors are default-backend, custom-http-errors and
+	// disable-proxy-intercept-errors.
+	Errors ErrorPages
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.
@@ -149,6 +153,9 @@ type NginxOrg struct {
 
 	// Traffic is client-max-body-size, the proxy timeouts and buffering.
 	Traffic Traffic
+
+	// CustomHTTPErrors are nginx.org/custom-http-errors's codes, sorted.
+	CustomHTTPErrors []int
 }
 
 // Traffic is how a path's requests are proxied, in either dialect: nil is

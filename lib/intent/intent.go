@@ -234,6 +234,8 @@ type Path struct {
 	// Traffic is the request body limit and backend timeouts the Ingress
 	// sets; nil: the controller's defaults.
 	Traffic *Traffic `json:"traffic,omitempty"`
+	// Errors is the default backend answering for the path; nil: none.
+	Errors *ErrorPages `json:"errors,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`
 }
@@ -255,6 +257,25 @@ type Traffic struct {
 	RequestBuffering *bool  `json:"requestBuffering,omitempty"`
 	BodyBufferSize   *int64 `json:"bodyBufferSize,omitempty"`
 	HTTPVersion      string `json:"httpVersion,omitempty"`
+}
+
+// ErrorPages is a default backend answering for a path
+// (docs/reference.md#default-backend-and-error-pages): a Service of the
+// path's own namespace, spoken to over plain HTTP.
+type ErrorPages struct {
+	Backend Backend `json:"backend"`
+	// WhenUnavailable: Backend answers the path's requests, with X-Code
+	// 503, while the path's own Service has no address.
+	WhenUnavailable bool `json:"whenUnavailable,omitempty"`
+	// Codes are the statuses (300–599 but 499, sorted, unique) of the
+	// responses Backend replaces: the data plane's own and, with
+	// InterceptBackend, the path's backend's.
+	Codes            []int `json:"codes,omitempty"`
+	InterceptBackend bool  `json:"interceptBackend,omitempty"`
+	// KeepStatus keeps the original status and request URI (NGINX Inc's
+	// way); otherwise Backend is asked for "/" and its status is the
+	// client's (ingress-nginx's).
+	KeepStatus bool `json:"keepStatus,omitempty"`
 }
 
 // Access is which client addresses may use a path: those in Deny get 403

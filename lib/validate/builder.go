@@ -78,6 +78,7 @@ func (b *builder) build() {
 	b.externalAuth()
 	b.satisfy()
 	b.traffic()
+	b.errorPages()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()
