@@ -114,6 +114,8 @@ type IngressNginx struct {
 
 	// Traffic is proxy-body-size, the proxy timeouts and buffering.
 	Traffic Traffic
+	// Redirects are the redirect, app-root, www. and upstream Host keys.
+	Redirects Redirects
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.
@@ -149,6 +151,8 @@ type NginxOrg struct {
 
 	// Traffic is client-max-body-size, the proxy timeouts and buffering.
 	Traffic Traffic
+	// Redirects are nginx.org/app-root and nginx.org/rewrites.
+	Redirects Redirects
 }
 
 // Traffic is how a path's requests are proxied, in either dialect: nil is
