@@ -105,6 +105,22 @@ func (b *builder) location(p intent.Path) Location {
 		l.BasicAuth = ba
 	}
 	l.SatisfyAny = p.SatisfyAny && l.Access != nil && (l.BasicAuth != nil || l.ExternalAuth != nil)
+	if p.Redirect != nil {
+		r, err := pathRedirect(p.Redirect)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: err.Error()})
+		}
+		// Answered by the redirect: no backend is asked.
+		l.Redirect = r
+		return l
+	}
+	if p.Forwarding != nil {
+		f, err := forwarding(p.Forwarding, p.RewriteTarget)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "forwarding: " + err.Error()})
+		}
+		l.Forwarding = f
+	}
 	if p.Traffic != nil {
 		t, err := traffic(p.Traffic)
 		if err != nil {

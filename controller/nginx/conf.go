@@ -135,6 +135,8 @@ var directives = map[string][]string{
 	"grpc_connect_timeout": {"http", "location"}, "grpc_read_timeout": {"http", "location"},
 	"grpc_send_timeout":       {"http", "location"},
 	"client_body_buffer_size": {"location"}, "proxy_buffering": {"location"}, "proxy_request_buffering": {"location"},
+	// redirects (redirects.go)
+	"absolute_redirect": {"location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
 	"stream":    {""},

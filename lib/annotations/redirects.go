@@ -19,7 +19,6 @@ const (
 	KeyXForwardedPrefix      = "x-forwarded-prefix"
 	KeyUpstreamVhost         = "upstream-vhost"
 	KeyRelativeRedirects     = "relative-redirects"
-	KeyUsePortInRedirects    = "use-port-in-redirects"
 
 	KeyOrgAppRoot  = "nginx.org/app-root"
 	KeyOrgRewrites = "nginx.org/rewrites"
@@ -43,10 +42,8 @@ type Redirects struct {
 	ForwardedPrefix string
 	// UpstreamHost is sent to backends as Host.
 	UpstreamHost string
-	// RelativeRedirects makes nginx's own redirects relative; PortInRedirects
-	// puts the port in nginx's absolute ones.
+	// RelativeRedirects makes nginx's own redirects relative.
 	RelativeRedirects *bool
-	PortInRedirects   *bool
 	// Rewrites are nginx.org/rewrites: per Service, the path that replaces
 	// the part of the request path the Ingress path matched.
 	Rewrites []grammar.PathRewrite
@@ -115,15 +112,9 @@ var ingressNginxRedirectRows = []Row{
 	},
 	{
 		Key: KeyRelativeRedirects, Default: "false", Scope: ScopePath,
-		Doc:      "Redirects nginx itself sends on these paths (a directory's trailing slash, `app-root` is always relative) carry a relative `Location` (nginx `absolute_redirect off`).",
+		Doc:      "Redirects nginx itself writes on these paths (not the backend's, which pass unchanged) carry a relative `Location` (nginx `absolute_redirect off`). The fixed redirects and the www. redirect are absolute URLs anyway; the `app-root` redirect of `/` is made absolute.",
 		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.RelativeRedirects = &v }),
 		Examples: Examples{Good: good("true", "false"), Bad: bad("on", boolMsg)},
-	},
-	{
-		Key: KeyUsePortInRedirects, Default: "false", Scope: ScopePath,
-		Doc:      "Absolute redirects nginx itself sends on these paths name the port nginx listens on (nginx `port_in_redirect`).",
-		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.PortInRedirects = &v }),
-		Examples: Examples{Good: good("true", "false"), Bad: bad("1", boolMsg)},
 	},
 }
 

@@ -269,9 +269,8 @@ type Forwarding struct {
 	// (nginx.org/rewrites).
 	PathRewrite string `json:"pathRewrite,omitempty"`
 	// RelativeRedirects: the proxy's own redirects carry a relative
-	// Location; PortInRedirects: its absolute ones name its port.
+	// Location.
 	RelativeRedirects bool `json:"relativeRedirects,omitempty"`
-	PortInRedirects   bool `json:"portInRedirects,omitempty"`
 }
 
 // Traffic is how a path's requests are proxied. A nil field is unset: the

@@ -18,8 +18,7 @@ func (b *builder) pathRedirects() {
 	n, o := b.ann.Nginx.Redirects, b.ann.Org.Redirects
 	url, code := n.EffectiveRedirect()
 	fw := intent.Forwarding{Host: n.UpstreamHost, Prefix: n.ForwardedPrefix,
-		RelativeRedirects: n.RelativeRedirects != nil && *n.RelativeRedirects,
-		PortInRedirects:   n.PortInRedirects != nil && *n.PortInRedirects}
+		RelativeRedirects: n.RelativeRedirects != nil && *n.RelativeRedirects}
 	rewrites := map[string]string{}
 	for _, r := range o.Rewrites {
 		rewrites[r.Service] = r.Path
