@@ -114,8 +114,9 @@ func appRootLocation(root string) (*Node, error) {
 }
 
 // wwwServers answer the host's other name (from-to-www-redirect) with a
-// redirect to the host, the path and query kept: over plain HTTP, and over
-// TLS with the host's own certificate when it has one.
+// redirect to the host, the path and query kept, on the scheme the request
+// came on (https when the host redirects plain HTTP): over plain HTTP, and
+// over TLS with the host's own certificate when it has one.
 func (r *renderer) wwwServers(s dataplane.Server) ([]*Node, error) {
 	if s.WWWRedirect == "" {
 		return nil, nil
@@ -127,10 +128,19 @@ func (r *renderer) wwwServers(s dataplane.Server) ([]*Node, error) {
 	if !validRedirectCode(s.WWWRedirectCode) {
 		return nil, fmt.Errorf("www. redirect code %d", s.WWWRedirectCode)
 	}
-	to := func(scheme string) Arg { return textLit(scheme+s.Host, "$request_uri") }
-	plain := r.plainServer(r.listenHTTP(), d("server_name", text(s.WWWRedirect)), d("return", code, to("http://")))
+	// The ports clients use, as the HTTPS redirect names them.
+	httpsPort := ""
+	if p := cmpInt(r.o.PublicHTTPSPort, r.o.HTTPSPort); p != 443 {
+		httpsPort = ":" + strconv.Itoa(p)
+	}
+	httpPort := ""
+	if r.o.HTTPPort != 80 {
+		httpPort = ":" + strconv.Itoa(r.o.HTTPPort)
+	}
+	to := func(scheme, port string) Arg { return textLit(scheme+s.Host+port, "$request_uri") }
+	plain := r.plainServer(r.listenHTTP(), d("server_name", text(s.WWWRedirect)), d("return", code, to("http://", httpPort)))
 	if s.Redirect.ToHTTPS {
-		plain.Children[len(plain.Children)-1] = d("return", code, to("https://"))
+		plain.Children[len(plain.Children)-1] = d("return", code, to("https://", httpsPort))
 	}
 	out := []*Node{plain}
 	if s.TLS != nil {
@@ -140,7 +150,7 @@ func (r *renderer) wwwServers(s dataplane.Server) ([]*Node, error) {
 		}
 		tls := blk("server", nil, r.listenTLS(), d("server_name", text(s.WWWRedirect)))
 		tls.add(kp...)
-		tls.add(d("return", code, to("https://")))
+		tls.add(d("return", code, to("https://", httpsPort)))
 		out = append(out, tls)
 	}
 	return out, nil
