@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-d040b84d/portcullis/test/certgen"
 	"github.com/seed-d040b84d/portcullis/test/gen"
 )
 
@@ -66,8 +67,13 @@ func (w *wire) forwarding(t *testing.T) {
 	w.namespace(t, ns)
 	port := int32(w.echoPort)
 	root, shop, fwd, cafe := "root.forwarding.wire.test", "shop.forwarding.wire.test", "fwd.forwarding.wire.test", "cafe.forwarding.wire.test"
+	secure := "secure.forwarding.wire.test"
 	squat := "www." + other.host
+	ca := w.newCA(t, "forwarding CA")
+	cert := leaf(t, ca, secure, certgen.DNSNames(secure, "www."+secure))
 	w.create(t, gen.ExternalName("backend", "localhost", in), gen.ExternalName("tea-svc", "localhost", in),
+		gen.TLSSecret("tls", cert, in),
+		gen.Ingress("secure", in, gen.Host(secure), gen.TLS("tls"), gen.Path("/", "backend", port), gen.Annotation(ingressNginx+"from-to-www-redirect", "true")),
 		gen.Ingress("root", in, gen.Host(root), gen.Path("/", "backend", port), gen.Annotation(ingressNginx+"app-root", "/app1")),
 		gen.Ingress("shop", in, gen.Host(shop), gen.Path("/", "backend", port), gen.Annotation(ingressNginx+"from-to-www-redirect", "true")),
 		gen.Ingress("fwd", in, gen.Host(fwd), gen.Path("/", "backend", port),
@@ -105,6 +111,19 @@ func (w *wire) forwarding(t *testing.T) {
 		r = w.must(t, c, w.http(shop, "/a/b?q=1"), nil)
 		require.Equal(t, http.StatusOK, r.status, "%s", r)
 		assert.Equal(t, shop, r.seen.Host)
+	})
+	t.Run("from-to-www-redirect on a TLS host: www. over HTTPS, with the host's certificate, and over HTTP go to https://host", func(t *testing.T) {
+		tc := w.client(trusting(ca, nil))
+		r := w.await(t, tc, w.https("www."+secure, "/p?q=1"), http.StatusPermanentRedirect, nil)
+		assert.Equal(t, "https://"+secure+":"+strconv.Itoa(w.httpsPort)+"/p?q=1", r.header.Get("Location"))
+		require.NotNil(t, r.tls)
+		assert.True(t, sameCert(r.tls.PeerCertificates[0], cert.Cert), "the www. name is served the host's certificate")
+		r = w.must(t, c, w.http("www."+secure, "/p?q=1"), nil)
+		assert.Equal(t, http.StatusPermanentRedirect, r.status, "%s", r)
+		assert.Equal(t, "https://"+secure+":"+strconv.Itoa(w.httpsPort)+"/p?q=1", r.header.Get("Location"))
+		r = w.must(t, tc, w.https(secure, "/p"), nil)
+		require.Equal(t, http.StatusOK, r.status, "%s", r)
+		assert.Equal(t, secure, r.seen.Host)
 	})
 	t.Run("upstream-vhost and x-forwarded-prefix reach the backend", func(t *testing.T) {
 		r := w.must(t, c, w.http(fwd, "/x"), nil)
