@@ -110,9 +110,11 @@ func (b *builder) location(p intent.Path) Location {
 		if err != nil {
 			return failed(l, &intent.FailClosed{Reason: err.Error()})
 		}
-		// Answered by the redirect: no backend is asked.
-		l.Redirect = r
-		return l
+		// Answered by the redirect in nginx's rewrite phase, before access
+		// control and authentication (as in ingress-nginx): no backend is
+		// asked, and the location holds nothing else.
+		return Location{Path: l.Path, Match: l.Match, Regex: l.Regex, CaseSensitive: l.CaseSensitive, PathOnly: l.PathOnly,
+			Protocol: l.Protocol, Redirect: r, Source: l.Source}
 	}
 	if p.Forwarding != nil {
 		f, err := forwarding(p.Forwarding, p.RewriteTarget)

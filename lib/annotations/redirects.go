@@ -50,7 +50,7 @@ type Redirects struct {
 }
 
 const (
-	docRedirect = "Every request of this Ingress's paths is answered with a redirect to this URL (exactly this URL: the request's path is not appended) instead of being proxied. An absolute `http://` or `https://` URL with a host, at most 2048 characters, without white space, quotes, `;`, `{`, `}`, `$`, `\\`, `<`, `>`, `^`, `|` (percent-encode them)."
+	docRedirect = "Every request of this Ingress's paths is answered with a redirect to this URL (exactly this URL: the request's path is not appended) instead of being proxied, before the paths' access control and authentication, as in ingress-nginx. An absolute `http://` or `https://` URL with a host, at most 2048 characters, without white space, quotes, `;`, `{`, `}`, `$`, `\\`, `<`, `>`, `^`, `|` (percent-encode them)."
 	docAppRoot  = "A request for `/` (exactly; not `/x`) is redirected with 302 to this path. An absolute path of letters, digits and `. _ ~ % / -`, other than `/`, at most 256 characters."
 )
 
