@@ -2,7 +2,10 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
@@ -28,10 +31,19 @@ func (b *builder) pathRedirects() {
 	if appRoot == "" {
 		appRoot = o.AppRoot
 	}
+	appRootKey := b.nkey(annotations.KeyAppRoot)
+	if n.AppRoot == "" {
+		appRootKey = annotations.KeyOrgAppRoot
+	}
 	for _, name := range b.order {
 		h := b.hosts[name].host
 		if appRoot != "" && name != "" {
 			h.AppRoot = appRoot
+			if slices.ContainsFunc(h.Paths, func(p intent.Path) bool {
+				return p.Path == "/" && p.PathType == string(networkingv1.PathTypeExact) && !p.Regex
+			}) {
+				b.fs.Warnf(annPath(appRootKey), "has no effect on %q: its Exact path \"/\" is served", name)
+			}
 		}
 		for i := range h.Paths {
 			p := &h.Paths[i]
@@ -50,11 +62,7 @@ func (b *builder) pathRedirects() {
 		}
 	}
 	if appRoot != "" && b.hosts[""] != nil {
-		key := b.nkey(annotations.KeyAppRoot)
-		if n.AppRoot == "" {
-			key = annotations.KeyOrgAppRoot
-		}
-		b.fs.Warn(annPath(key), "has no effect on the rules without a host (the default server's)")
+		b.fs.Warn(annPath(appRootKey), "has no effect on the rules without a host (the default server's)")
 	}
 	for _, r := range o.Rewrites {
 		if !used[r.Service] {
