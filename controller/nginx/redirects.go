@@ -54,10 +54,10 @@ func forwardingDirectives(mod string, l dataplane.Location) ([]*Node, error) {
 
 // pathRewrite replaces the part of the request path the location matched
 // with the rewrite. A literal Prefix path P: P/x becomes R/x and P itself R
-// (R without its final "/" before "/x"); an Exact path (and the exact
-// half "= P" of a Prefix one): R; a regular
-// expression: the text it matched becomes R, the rest follows. "(?s)" lets
-// the rest hold a decoded newline, so no path escapes the rewrite.
+// (R without its final "/" before "/x"); an Exact path (and the exact half
+// "= P" of a Prefix one): R; a regular expression: the text it matched
+// becomes R, the rest follows. "(?s)" lets the rest hold a decoded
+// newline, so no path escapes the rewrite.
 func pathRewrite(mod string, l dataplane.Location) ([]*Node, error) {
 	rw := l.Forwarding.PathRewrite
 	if !grammar.ValidRewritePath(rw) || l.Rewrite != "" {
