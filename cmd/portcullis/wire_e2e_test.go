@@ -55,6 +55,10 @@ func TestWireBehaviour(t *testing.T) {
 		{"proxy-buffering off: the backend waits for the client; buffered, it does not", (*wire).unbuffered},
 		// wire_errors_e2e_test.go
 		{"error pages: a default backend of the Ingress's namespace answers its errors", (*wire).errorPages},
+		// wire_redirects_e2e_test.go
+		{"permanent-redirect and temporal-redirect answer with their code and Location", (*wire).pathRedirects},
+		{"app-root, from-to-www-redirect (never over another namespace's host), upstream-vhost, x-forwarded-prefix, nginx.org/rewrites", (*wire).forwarding},
+		{"a regular-expression path ending in $ does not match a path ending in a newline", (*wire).regexEndAnchor},
 		// wire_rotation_e2e_test.go
 		{"a rotated TLS secret takes effect without restarting nginx", (*wire).rotatedCertificate},
 		{"a TLS secret renewed with the same key is served without a reload, nothing dropped", (*wire).renewedSameKey},

@@ -138,13 +138,14 @@ type seen struct {
 	Host     string            // the Host header
 	URI      string            // the request URI
 	Identity map[string]string // the ssl-client-* request headers that reached it
+	Prefix   string            // the X-Forwarded-Prefix header
 	SNI      string            // the server name nginx sent (HTTPS backends)
 	ClientCN string            // CN of the certificate nginx presented (HTTPS backends)
 }
 
 func echo(name string) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		s := seen{Backend: name, Host: r.Host, URI: r.RequestURI, Identity: map[string]string{}}
+		s := seen{Backend: name, Host: r.Host, URI: r.RequestURI, Identity: map[string]string{}, Prefix: r.Header.Get("X-Forwarded-Prefix")}
 		for k, v := range r.Header {
 			if strings.HasPrefix(strings.ToLower(k), "ssl-client-") {
 				s.Identity[strings.ToLower(k)] = strings.Join(v, ",")

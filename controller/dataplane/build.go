@@ -179,6 +179,7 @@ func (b *builder) model() *Model {
 		}
 		m.Servers = append(m.Servers, b.server(name, cs, owner))
 	}
+	b.wwwRedirects(m.Servers)
 	for _, u := range b.upstreams {
 		m.Upstreams = append(m.Upstreams, u)
 	}

@@ -105,6 +105,24 @@ func (b *builder) location(p intent.Path) Location {
 		l.BasicAuth = ba
 	}
 	l.SatisfyAny = p.SatisfyAny && l.Access != nil && (l.BasicAuth != nil || l.ExternalAuth != nil)
+	if p.Redirect != nil {
+		r, err := pathRedirect(p.Redirect)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: err.Error()})
+		}
+		// Answered by the redirect in nginx's rewrite phase, before access
+		// control and authentication (as in ingress-nginx): no backend is
+		// asked, and the location holds nothing else.
+		return Location{Path: l.Path, Match: l.Match, Regex: l.Regex, CaseSensitive: l.CaseSensitive, PathOnly: l.PathOnly,
+			Protocol: l.Protocol, Redirect: r, Source: l.Source}
+	}
+	if p.Forwarding != nil {
+		f, err := forwarding(p.Forwarding, p.RewriteTarget)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "forwarding: " + err.Error()})
+		}
+		l.Forwarding = f
+	}
 	if p.Traffic != nil {
 		t, err := traffic(p.Traffic)
 		if err != nil {

@@ -53,6 +53,16 @@ func (b *builder) server(name string, cs []contribution, owner *contribution) Se
 		s.ClientAuth = nil
 	}
 	s.Locations = b.locations(cs, owner)
+	if s.Status == 0 {
+		s.AppRoot = appRoot(h.AppRoot, s.Locations)
+	}
+	if s.Status == 0 && h.WWWRedirect != "" {
+		s.WWWRedirect = h.WWWRedirect // kept by wwwRedirects when it takes nothing
+		s.WWWRedirectCode = b.opts.Config.HTTPRedirectCode
+		if !validRedirectCode(s.WWWRedirectCode) {
+			s.WWWRedirectCode = 308
+		}
+	}
 	return s
 }
 

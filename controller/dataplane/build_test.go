@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-d040b84d/portcullis/controller/dataplane"
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -141,7 +142,11 @@ func TestBuildInvariants(t *testing.T) {
 						assert.True(t, dataplane.SafePath(l.Path), l.Path)
 						assert.Empty(t, l.Rewrite, l.Path)
 					}
-					if l.Status == 0 {
+					switch {
+					case l.Redirect != nil:
+						assert.Empty(t, l.Upstream, "location %s: redirected and proxied", l.Path)
+						assert.True(t, grammar.ValidRedirectURL(l.Redirect.URL), l.Redirect.URL)
+					case l.Status == 0:
 						assert.True(t, ups[l.Upstream], "location %s: upstream %q", l.Path, l.Upstream)
 					}
 					if bt := l.BackendTLS; bt != nil {

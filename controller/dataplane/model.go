@@ -110,6 +110,17 @@ type Server struct {
 	Redirect   Redirect
 	// HSTS is nil when the header is not sent.
 	HSTS *intent.HSTS
+	// AppRoot is where a request for "/" is redirected (302); "" for none
+	// (app-root, nginx.org/app-root). Never set when the host has an
+	// exact "/" path of its own.
+	AppRoot string
+	// WWWRedirect is the host's other name ("www." added or removed) that
+	// is answered with a redirect to the host (from-to-www-redirect); ""
+	// for none. Never set when any Ingress names that host. The redirect
+	// is answered with WWWRedirectCode (301, 302, 307 or 308; the
+	// ConfigMap's http-redirect-code).
+	WWWRedirect     string
+	WWWRedirectCode int
 	// Locations are sorted by Path, then Match, then Regex.
 	Locations []Location
 	// Sources are the Ingresses that contributed to the host, sorted.
@@ -208,7 +219,35 @@ type Location struct {
 	// location's default backend; nil: none. On a location with Status
 	// (its backend has no address), it answers that status.
 	ErrorPages *ErrorPages
+	// Redirect answers every request with a fixed redirect instead of
+	// proxying it (permanent-redirect, temporal-redirect); nil: proxied.
+	Redirect *PathRedirect
+	// Forwarding changes the Host and X-Forwarded-Prefix headers, the path
+	// passed on and nginx's own redirects; nil: unchanged.
+	Forwarding *Forwarding
 	Source     intent.ObjectRef
+}
+
+// PathRedirect is a fixed redirect: Code (300–308) to URL, an absolute
+// http(s) URL in grammar.RedirectURL (no "$", white space, quotes, ";").
+type PathRedirect struct {
+	URL  string
+	Code int
+}
+
+// Forwarding is how a location passes requests on. Every string is in its
+// lib grammar, checked again: Host in grammar.UpstreamHost, Prefix in
+// grammar.ForwardedPrefix, PathRewrite in grammar.ValidRewritePath.
+type Forwarding struct {
+	// Host is sent as the Host header; "" sends the request's.
+	Host string
+	// Prefix is sent as X-Forwarded-Prefix; "" sends none.
+	Prefix string
+	// PathRewrite replaces the part of the path the location matched
+	// (nginx.org/rewrites); "" passes the path unchanged.
+	PathRewrite string
+	// RelativeRedirects: nginx's own redirects carry a relative Location.
+	RelativeRedirects bool
 }
 
 // ExternalAuth is an authentication subrequest before each request.

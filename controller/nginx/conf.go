@@ -137,6 +137,8 @@ var directives = map[string][]string{
 	"client_body_buffer_size": {"location"}, "proxy_buffering": {"location"}, "proxy_request_buffering": {"location"},
 	// error pages (errors.go)
 	"proxy_intercept_errors": {"location"},
+	// redirects (redirects.go)
+	"absolute_redirect": {"location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
 	"stream":    {""},

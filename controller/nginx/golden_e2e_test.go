@@ -61,22 +61,51 @@ func TestInjectionWorldsNginxAccepts(t *testing.T) {
 			path = mutate(r, "/api/(v[0-9]+)/(.*)")
 			withRegex(ing, path, "/$2")
 		}
+		redirect := ""
+		if i%3 == 1 {
+			k := redirectKeys[(i/3)%len(redirectKeys)]
+			redirect = mutate(r, k.good)
+			ing.Annotations[k.key] = redirect
+			ing.Annotations["nginx.ingress.kubernetes.io/from-to-www-redirect"] = "true"
+		}
 		_, m, _ := buildInjection(t, w, ing)
 		nginxAccepts(t, m, goldenOptions)
 		if t.Failed() {
-			t.Fatalf("case %d: host %q path %q match-cn %q", i, host, path, matchCN)
+			t.Fatalf("case %d: host %q path %q match-cn %q redirect %q", i, host, path, matchCN, redirect)
 		}
 	}
 }
 
+// regexGrammarShapes are regular-expression paths of every shape the
+// bounded grammar accepts.
+var regexGrammarShapes = []string{
+	"/api/(.*)", "/a{2}/b{1,}/c{0,3}$", "/[[:alpha:]]+/[^/]*", "/(?i)x(?:y|z)?", "/\\d+\\.\\w\\-\\s*\\S\\D\\W",
+	"/[a-z0-9._~%-]+", "/x|/y", "/(a)(b)(c)(d)(e)(f)(g)(h)(i)", "/.*", "/a+?b*?c??", "/[]a]", "/[\\]]", "/!@&=,:<>",
+}
+
 // TestRegexGrammarNginxAccepts runs nginx -t on regular-expression paths of
 // every shape the bounded grammar accepts: what Go's RE2 compiles there, the
-// PCRE nginx runs compiles too (docs/reference.md#regex-paths).
+// PCRE nginx runs compiles too (docs/reference.md#regex-paths), as a
+// location, a rewrite-target's pattern and an nginx.org/rewrites pattern.
 func TestRegexGrammarNginxAccepts(t *testing.T) {
-	for _, p := range []string{
-		"/api/(.*)", "/a{2}/b{1,}/c{0,3}$", "/[[:alpha:]]+/[^/]*", "/(?i)x(?:y|z)?", "/\\d+\\.\\w\\-\\s*\\S\\D\\W",
-		"/[a-z0-9._~%-]+", "/x|/y", "/(a)(b)(c)(d)(e)(f)(g)(h)(i)", "/.*", "/a+?b*?c??", "/[]a]", "/[\\]]", "/!@&=,:<>",
-	} {
+	for _, p := range regexGrammarShapes {
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "localhost")
+		ing.Annotations["nginx.org/path-regex"] = "case_insensitive"
+		ing.Annotations["nginx.org/rewrites"] = "serviceName=localhost rewrite=/r/"
+		ing.Spec.Rules[0].HTTP.Paths[0].Path = p
+		ok, m, conf := buildInjection(t, w, ing)
+		if p == "/(a)(b)(c)(d)(e)(f)(g)(h)(i)" {
+			require.False(t, ok, "a rewrite of a path with nine captures is admitted")
+			continue
+		}
+		require.True(t, ok, "the grammar refused %q", p)
+		require.Contains(t, string(conf), `rewrite "(?si)^(?:`)
+		nginxAccepts(t, m, goldenOptions)
+		if t.Failed() {
+			t.Fatalf("nginx.org/rewrites on path %q", p)
+		}
+	}
+	for _, p := range regexGrammarShapes {
 		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "localhost")
 		withRegex(ing, p, "/$1")
 		if !strings.Contains(p, "(") || p == "/(?i)x(?:y|z)?" { // no capture to refer to

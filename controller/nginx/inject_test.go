@@ -197,14 +197,16 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 // keys of both dialects (body size, proxy timeouts), regex paths with
 // rewrite targets and the error pages of both dialects (default-backend,
 // custom-http-errors, spec.defaultBackend, nginx.org/custom-http-errors, the
-// Ingress name sent as X-Ingress-Name) through lib,
+// Ingress name sent as X-Ingress-Name), the redirect keys
+// (permanent-redirect, app-root, upstream-vhost, x-forwarded-prefix,
+// nginx.org/rewrites, and the www. name of a hostile host) through lib,
 // the
 // model and the renderer: whatever lib accepts renders to exactly the tree
 // the model asked for, and what it refuses fails closed.
 func TestInjectionProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	accepted, acceptedRegex, acceptedPages := 0, 0, 0
-	for i := range 840 {
+	accepted, acceptedRegex, acceptedPages, acceptedRedirect := 0, 0, 0, 0
+	for i := range 1040 {
 		host := "app.example.com"
 		path := "/api"
 		matchCN := `CN=(client|admin)\.example\.com`
@@ -219,7 +221,9 @@ func TestInjectionProperty(t *testing.T) {
 		traffic := slices.Clone(trafficValues)
 		pages := errorPagesValues
 		org := false
-		switch i % 21 {
+		redirect := -1
+		redirectValue := ""
+		switch i % 26 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -263,6 +267,9 @@ func TestInjectionProperty(t *testing.T) {
 			org, pages.backend, pages.codes = true, mutate(r, pages.backend), mutate(r, "404, 5xx")
 		case 20:
 			pages.ingress = mutate(r, pages.ingress)
+		default:
+			redirect = i%26 - 21
+			redirectValue = mutate(r, redirectKeys[redirect].good)
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
 		withErrorPages(w, ing, pages, org)
@@ -273,15 +280,19 @@ func TestInjectionProperty(t *testing.T) {
 		if regexPath != "" {
 			withRegex(ing, regexPath, rewriteTarget)
 		}
+		ing.Annotations["nginx.ingress.kubernetes.io/from-to-www-redirect"] = "true"
+		if redirect >= 0 {
+			ing.Annotations[redirectKeys[redirect].key] = redirectValue
+		}
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q regex %q rewrite %q error pages %+v org %v)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic, regexPath, rewriteTarget, pages, org)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q regex %q rewrite %q error pages %+v org %v redirect %d %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic, regexPath, rewriteTarget, pages, org, redirect, redirectValue)
 		}
 		if ok {
 			accepted++
 			for _, s := range m.Servers {
 				for _, l := range s.Locations {
-					if l.Status == 0 && pages == errorPagesValues {
+					if l.Status == 0 && l.Redirect == nil && pages == errorPagesValues {
 						acceptedPages++
 						assert.NotNil(t, l.ErrorPages, "a path served without its error pages")
 						assert.Contains(t, string(conf), `location "@portcullis_errors_`)
@@ -292,10 +303,18 @@ func TestInjectionProperty(t *testing.T) {
 				acceptedRegex++
 				assert.Contains(t, string(conf), `rewrite "(?i)^`)
 			}
+			if redirect >= 0 {
+				acceptedRedirect++
+				assertRedirectRendered(t, conf, redirectKeys[redirect].key, redirectValue)
+			}
 		}
 		for _, s := range m.Servers {
 			if s.Host == host && !ok {
 				assert.True(t, s.Reject || s.Status != 0, "refused Ingress's host %q is served", host)
+			}
+			if s.Host == host && ok && !strings.HasPrefix(host, "*.") {
+				assert.Equal(t, "www."+host, s.WWWRedirect, "from-to-www-redirect of %q", host)
+				assert.Contains(t, string(conf), `server_name "www.`+host+`"`)
 			}
 		}
 		assert.NotContains(t, string(conf), "ssl_engine \"x\"")
@@ -304,6 +323,7 @@ func TestInjectionProperty(t *testing.T) {
 	assert.Greater(t, accepted, 100, "too few accepted worlds to say anything")
 	assert.Greater(t, acceptedRegex, 20, "too few accepted regex worlds to say anything")
 	assert.Greater(t, acceptedPages, 100, "too few accepted worlds with error pages to say anything")
+	assert.Greater(t, acceptedRedirect, 50, "too few accepted redirect worlds to say anything")
 }
 
 // TestRenderRefusesUnsafeArguments: the writer itself refuses what the model
@@ -757,6 +777,95 @@ func FuzzErrorPages(f *testing.F) {
 				require.Equal(t, []string{"localhost:8080"}, upstreams[l.ErrorPages.Upstream])
 				require.Equal(t, !org, strings.Contains(string(conf), `proxy_set_header "X-Ingress-Name" "`+name+`"`))
 			}
+		}
+	})
+}
+
+// redirectKeys are the redirect and forwarding keys whose values a user
+// writes, with a value lib accepts.
+var redirectKeys = []struct{ key, good string }{
+	{"nginx.ingress.kubernetes.io/permanent-redirect", "https://moved.example.com/new?x=1"},
+	{"nginx.ingress.kubernetes.io/app-root", "/app1"},
+	{"nginx.ingress.kubernetes.io/upstream-vhost", "backend.internal:8080"},
+	{"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/shop"},
+	{"nginx.org/rewrites", "serviceName=backend rewrite=/v2"},
+}
+
+// assertRedirectRendered finds in conf the directive an accepted value of
+// key must have become, with the value as exactly one argument.
+func assertRedirectRendered(t testing.TB, conf []byte, key, value string) {
+	t.Helper()
+	back, err := parseConf(conf)
+	require.NoError(t, err)
+	var want func(p *parsed, parent string) bool
+	switch key {
+	case "nginx.ingress.kubernetes.io/permanent-redirect":
+		want = func(p *parsed, parent string) bool {
+			return parent == "location" && p.name == "return" && slices.Equal(p.args, []string{"301", value})
+		}
+	case "nginx.ingress.kubernetes.io/app-root":
+		want = func(p *parsed, _ string) bool {
+			return p.name == "location" && slices.Equal(p.args, []string{"=", "/"}) && len(p.children) == 1 &&
+				p.children[0].name == "return" && slices.Equal(p.children[0].args, []string{"302", value})
+		}
+	case "nginx.ingress.kubernetes.io/upstream-vhost":
+		want = func(p *parsed, parent string) bool {
+			return parent == "location" && p.name == "proxy_set_header" && slices.Equal(p.args, []string{"Host", value})
+		}
+	case "nginx.ingress.kubernetes.io/x-forwarded-prefix":
+		want = func(p *parsed, parent string) bool {
+			return parent == "location" && p.name == "proxy_set_header" && slices.Equal(p.args, []string{"X-Forwarded-Prefix", value})
+		}
+	case "nginx.org/rewrites":
+		rw, err := grammar.PathRewrites.Parse(value, grammar.Context{})
+		require.NoError(t, err)
+		want = func(p *parsed, parent string) bool {
+			return parent == "location" && p.name == "rewrite" && len(p.args) == 3 &&
+				p.args[1] == strings.TrimSuffix(rw[0].Path, "/")+"/$1" && p.args[2] == "break"
+		}
+	default:
+		t.Fatalf("no rendering known for %s", key)
+	}
+	found := false
+	walkParsed(back, func(p *parsed, parent string) { found = found || want(p, parent) })
+	assert.True(t, found, "%s: %q accepted but not rendered:\n%s", key, value, conf)
+}
+
+// FuzzRedirects: a hostile value of any redirect or forwarding key, judged
+// by lib and rendered, never adds a directive; a path lib serves carries
+// exactly the value it asked for, as one argument of its directive.
+func FuzzRedirects(f *testing.F) {
+	for i, k := range redirectKeys {
+		f.Add(uint8(i), k.good)
+		for _, h := range hostile {
+			f.Add(uint8(i), k.good+h)
+			f.Add(uint8(i), h+k.good)
+		}
+	}
+	f.Add(uint8(0), "https://evil.example.com/$request_uri;return 200 x")
+	f.Add(uint8(4), "serviceName=backend rewrite=/a;serviceName=other rewrite=/b")
+	f.Fuzz(func(t *testing.T, k uint8, value string) {
+		if len(value) > 300 {
+			return
+		}
+		rk := redirectKeys[int(k)%len(redirectKeys)]
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		ing.Annotations[rk.key] = value
+		ok, m, conf := buildInjection(t, w, ing)
+		served := 0
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				if l.Status == 0 {
+					served++
+				}
+			}
+		}
+		if ok && served > 0 {
+			assertRedirectRendered(t, conf, rk.key, value)
 		}
 	})
 }

@@ -125,6 +125,13 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		}
 		return n.add(pages...).add(d("return", num(l.Status))), nil
 	}
+	if l.Redirect != nil {
+		ret, err := pathRedirect(l.Redirect)
+		if err != nil {
+			return nil, err
+		}
+		return n.add(ret), nil
+	}
 	if l.Upstream == "" {
 		return nil, fmt.Errorf("path %s has no upstream", l.Path)
 	}
@@ -169,16 +176,22 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		n.add(d("satisfy", lit("any")))
 	}
 	n.add(rewrite(l)...)
+	fwd, err := forwardingDirectives(mod, l)
+	if err != nil {
+		return nil, err
+	}
+	n.add(fwd...)
 	n.add(d(pass, lit(scheme+l.Upstream)))
 	// The http-level headers, unless this location sets its own (the
 	// identity of a verified client certificate, an authentication
-	// service's answer): then the whole list again.
-	own := auth != nil
+	// service's answer, upstream-vhost, x-forwarded-prefix): then the
+	// whole list again.
+	own := auth != nil || l.Forwarding != nil && (l.Forwarding.Host != "" || l.Forwarding.Prefix != "")
 	for _, c := range n.Children {
 		own = own || c.Name == set
 	}
 	if own {
-		n.add(r.proxyHeaders(set, !grpc, auth)...)
+		n.add(r.proxyHeaders(set, !grpc, auth, l.Forwarding)...)
 	}
 	if t := l.BackendTLS; t != nil {
 		nodes, err := r.backendTLS(pfx, t)
@@ -213,13 +226,24 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 // request ID, the client's address and the forwarding headers, and the
 // identity of the client certificate, cleared unless auth verified one so
 // a client cannot forge them.
-func (r *renderer) proxyHeaders(set string, upgrade bool, auth *dataplane.ClientAuth) []*Node {
+//
+// fw, when not nil, replaces Host (upstream-vhost) and adds
+// X-Forwarded-Prefix (x-forwarded-prefix); forwardingDirectives checked
+// both against their grammars, and text() refuses a "$" again.
+func (r *renderer) proxyHeaders(set string, upgrade bool, auth *dataplane.ClientAuth, fw *dataplane.Forwarding) []*Node {
 	var out []*Node
 	if upgrade {
 		out = append(out, d(set, lit("Upgrade"), lit("$http_upgrade")), d(set, lit("Connection"), lit("$portcullis_connection")))
 	}
+	host := lit("$host")
+	if fw != nil && fw.Host != "" {
+		host = text(fw.Host)
+	}
+	if fw != nil && fw.Prefix != "" {
+		out = append(out, d(set, lit("X-Forwarded-Prefix"), text(fw.Prefix)))
+	}
 	out = append(out,
-		d(set, lit("Host"), lit("$host")),
+		d(set, lit("Host"), host),
 		d(set, lit("X-Request-ID"), lit("$portcullis_request_id")),
 		d(set, lit("X-Real-IP"), lit("$remote_addr")),
 		d(set, lit("X-Forwarded-For"), lit(r.forwardedFor())),

@@ -39,21 +39,28 @@ func isRegexMod(mod string) bool { return mod == caseless || mod == caseful }
 // pattern is the regular expression a location matches. A path of a regex
 // Ingress is anchored at the start (and the end when Exact); a literal path
 // keeps its meaning: Exact is the whole path, Prefix whole segments.
+//
+// The end anchor is written `\z`: nginx's PCRE `$` also matches before a
+// final newline (a request for "/api%0A" is "/api\n" decoded), where lib's
+// RE2 `$` matches only at the end. A path's final "$" (the only "$" the
+// regex grammar admits) is written `\z` too, so nginx matches exactly
+// what lib judged (docs/reference.md#regex-paths).
 func pattern(l dataplane.Location) string {
 	if l.Regex {
-		if l.Match == dataplane.MatchExact && !strings.HasSuffix(l.Path, "$") {
-			return "^" + l.Path + "$"
+		p, anchored := strings.CutSuffix(l.Path, "$")
+		if anchored || l.Match == dataplane.MatchExact {
+			return "^" + p + `\z`
 		}
-		return "^" + l.Path
+		return "^" + p
 	}
 	p := regexp.QuoteMeta(l.Path)
 	switch {
 	case l.Match == dataplane.MatchExact:
-		return "^" + p + "$"
+		return "^" + p + `\z`
 	case l.Path == "/":
 		return "^/"
 	}
-	return "^" + strings.TrimSuffix(p, "/") + "(/|$)"
+	return "^" + strings.TrimSuffix(p, "/") + `(/|\z)`
 }
 
 // expandRegex turns a server's locations into regular-expression locations

@@ -196,8 +196,8 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	}
 	h.add(traffic...)
 	h.add(d("proxy_http_version", lit("1.1")))
-	h.add(r.proxyHeaders("proxy_set_header", true, nil)...)
-	h.add(r.proxyHeaders("grpc_set_header", false, nil)...)
+	h.add(r.proxyHeaders("proxy_set_header", true, nil, nil)...)
+	h.add(r.proxyHeaders("grpc_set_header", false, nil, nil)...)
 	for _, u := range m.Upstreams {
 		up := blk("upstream", []Arg{text(u.Name)})
 		for _, addr := range u.Servers {
@@ -412,9 +412,16 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 		if err := r.addLocations(plain, s.Locations, nil); err != nil {
 			return nil, err
 		}
+		if err := addAppRoot(plain, s); err != nil {
+			return nil, err
+		}
+	}
+	www, err := r.wwwServers(s)
+	if err != nil {
+		return nil, err
 	}
 	if tls == nil {
-		return []*Node{plain}, nil
+		return append([]*Node{plain}, www...), nil
 	}
 	t := s.TLS
 	if r.ownContext(s) {
@@ -427,7 +434,7 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 	}
 	if s.Status != 0 {
 		tls.add(d("return", num(s.Status)))
-		return []*Node{plain, tls}, nil
+		return append([]*Node{plain, tls}, www...), nil
 	}
 	if s.ClientAuth != nil {
 		nodes, err := r.clientAuth(s)
@@ -442,10 +449,13 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 	if err := r.addLocations(tls, s.Locations, s.ClientAuth); err != nil {
 		return nil, err
 	}
+	if err := addAppRoot(tls, s); err != nil {
+		return nil, err
+	}
 	if s.HSTS != nil && s.HSTS.BehindProxy {
 		plain.Children = append([]*Node{d("add_header", lit("Strict-Transport-Security"), lit(varName("hsts", s.Host)), lit("always"))}, plain.Children...)
 	}
-	return []*Node{plain, tls}, nil
+	return append([]*Node{plain, tls}, www...), nil
 }
 
 func cmpInt(a, b int) int {

@@ -196,7 +196,8 @@ func TestRoutes(t *testing.T) {
 // cannot serve is refused.
 func TestRoutesFromModelPrecedence(t *testing.T) {
 	m := &dataplane.Model{
-		Servers: []dataplane.Server{{Host: "dash.apps.example.com"}, {Host: "*.web.example.com"}, {Host: "refused.apps.example.com", Reject: true}},
+		Servers: []dataplane.Server{{Host: "dash.apps.example.com"}, {Host: "*.web.example.com"}, {Host: "refused.apps.example.com", Reject: true},
+			{Host: "apps.example.com", WWWRedirect: "www.apps.example.com"}},
 		Passthrough: []dataplane.PassthroughRoute{
 			{Host: "*.apps.example.com", Servers: []string{"10.0.0.2:443"}},
 			{Host: "pt.web.example.com", Servers: []string{"10.0.0.3:443", "10.0.0.4:443"}},
@@ -207,6 +208,7 @@ func TestRoutesFromModelPrecedence(t *testing.T) {
 	for name, want := range map[string]Decision{
 		"x.apps.example.com":       ToBackend,
 		"dash.apps.example.com":    ToNginx, // terminated exact beats the passthrough wildcard
+		"www.apps.example.com":     ToNginx, // so does a www. redirect server's name
 		"refused.apps.example.com": ToNginx, // nginx refuses its handshakes itself
 		"a.b.apps.example.com":     ToNginx, // one label only
 		"pt.web.example.com":       ToBackend,

@@ -19,12 +19,16 @@ const (
 
 // RoutesFrom is the routing table the model asks for: its passthrough hosts
 // to their servers (refused when they have none), and every host nginx
-// serves, refused ones included, to nginx, so that a name nginx terminates
-// is never captured by a passthrough wildcard above it.
+// serves, refused ones included, and its www. redirect name, to nginx, so
+// that a name nginx terminates is never captured by a passthrough wildcard
+// above it.
 func RoutesFrom(m *dataplane.Model) *Routes {
 	r := &Routes{exact: make(map[string]route, len(m.Servers)+len(m.Passthrough)), wildcard: map[string]route{}}
 	for _, s := range m.Servers {
 		r.set(s.Host, route{})
+		if s.WWWRedirect != "" {
+			r.set(s.WWWRedirect, route{}) // nginx's www. redirect server
+		}
 	}
 	for _, p := range m.Passthrough {
 		r.set(p.Host, route{backends: p.Servers, refuse: len(p.Servers) == 0})

@@ -17,9 +17,7 @@ func known(keys ...string) []Known {
 // control keys, which are refused (cannotEnforce).
 var ingressNginxNotImplemented = slices.Concat(known(
 	// Rewrites and redirects.
-	"app-root", "preserve-trailing-slash",
-	"from-to-www-redirect", "permanent-redirect", "permanent-redirect-code",
-	"temporal-redirect", "temporal-redirect-code", "use-port-in-redirects", "x-forwarded-prefix",
+	"preserve-trailing-slash", "use-port-in-redirects",
 	// Aliases.
 	"server-alias",
 	// Canary.
@@ -28,7 +26,7 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	// CORS and headers.
 	"enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers",
 	"cors-expose-headers", "cors-allow-credentials", "cors-max-age",
-	"custom-headers", "connection-proxy-header", "upstream-vhost",
+	"custom-headers", "connection-proxy-header",
 	// Proxy buffering, timeouts and retries.
 	"proxy-buffer-size", "proxy-buffers-number", "proxy-max-temp-file-size",
 	"proxy-next-upstream", "proxy-next-upstream-timeout", "proxy-next-upstream-tries",
@@ -64,7 +62,7 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	// Everyday traffic keys found missing against the v1.15 snapshot
 	// (testdata/peers); kept together so that they move out as one block
 	// when implemented.
-	known("proxy-busy-buffers-size", "relative-redirects"),
+	known("proxy-busy-buffers-size"),
 	// Authentication portcullis does not enforce yet: refused, since
 	// ignoring it would serve the host to every client.
 	cannotEnforce("auth-signin-redirect-param",
@@ -101,8 +99,8 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.org/proxy-busy-buffers-size", "nginx.org/proxy-max-temp-file-size", "nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
-	"nginx.org/rewrites", "nginx.org/rewrite-target",
-	"nginx.org/use-cluster-ip", "nginx.org/app-root",
+	"nginx.org/rewrite-target",
+	"nginx.org/use-cluster-ip",
 	"nginx.org/limit-req-rate", "nginx.org/limit-req-key", "nginx.org/limit-req-zone-size",
 	"nginx.org/limit-req-delay", "nginx.org/limit-req-no-delay", "nginx.org/limit-req-burst",
 	"nginx.org/limit-req-dry-run", "nginx.org/limit-req-log-level", "nginx.org/limit-req-reject-code",

@@ -59,6 +59,7 @@ func Parse(annotations map[string]string, opts Options) (Parsed, findings.Set) {
 
 	checkIngressNginx(&p, &s)
 	checkNginxOrg(&p, &s)
+	checkRedirects(&p, &s)
 	checkMergeable(&p, &s)
 	checkCertManager(&p, &s)
 	s.Merge(CheckDialectConflicts(p))

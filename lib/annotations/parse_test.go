@@ -156,7 +156,7 @@ func TestSnippetsAreRefused(t *testing.T) {
 func TestNotImplementedKeysWarn(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ key, msg string }{
-		{pre + "app-root", "not implemented by portcullis; ignored"},
+		{pre + "preserve-trailing-slash", "not implemented by portcullis; ignored"},
 		{pre + "proxy-buffers-number", "not implemented by portcullis; ignored"},
 		{pre + "enable-cors", "not implemented by portcullis; ignored"},
 		{pre + "affinity", "not implemented by portcullis; ignored"},
@@ -220,7 +220,7 @@ func TestCustomPrefix(t *testing.T) {
 		"custom.example/ssl-redirct":    "false",
 		pre + "ssl-redirect":            "True", // not our prefix any more: ignored
 		"custom.example/server-snippet": "x",
-		"custom.example/app-root":       "/",
+		"custom.example/canary":         "true",
 	}, Options{Prefix: "custom.example"})
 	assert.Equal(t, ptr(false), p.Nginx.SSLRedirect)
 	assert.Equal(t, "custom.example/auth-tls-secret", p.NginxKey(KeyAuthTLSSecret))
@@ -230,7 +230,7 @@ func TestCustomPrefix(t *testing.T) {
 		{"metadata.annotations[custom.example/server-snippet]", "raw nginx configuration"},
 		{"metadata.annotations[custom.example/ssl-redirct]", "did you mean custom.example/ssl-redirect?"},
 	})
-	assertFindings(t, s.WarningEntries(), []finding{{"metadata.annotations[custom.example/app-root]", "not implemented"}})
+	assertFindings(t, s.WarningEntries(), []finding{{"metadata.annotations[custom.example/canary]", "not implemented"}})
 }
 
 func TestLegacyTLSNeedsTheOption(t *testing.T) {

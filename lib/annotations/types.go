@@ -118,6 +118,8 @@ type IngressNginx struct {
 	// Errors are default-backend, custom-http-errors and
 	// disable-proxy-intercept-errors.
 	Errors ErrorPages
+	// Redirects are the redirect, app-root, www. and upstream Host keys.
+	Redirects Redirects
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.
@@ -156,6 +158,8 @@ type NginxOrg struct {
 
 	// CustomHTTPErrors are nginx.org/custom-http-errors's codes, sorted.
 	CustomHTTPErrors []int
+	// Redirects are nginx.org/app-root and nginx.org/rewrites.
+	Redirects Redirects
 }
 
 // Traffic is how a path's requests are proxied, in either dialect: nil is

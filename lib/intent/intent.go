@@ -67,6 +67,14 @@ type Host struct {
 	Paths       []Path      `json:"paths,omitempty"`
 	// PassthroughBackend is where a passthrough host's connections go.
 	PassthroughBackend *Backend `json:"passthroughBackend,omitempty"`
+	// AppRoot is where a request for "/" is redirected (302), "" for none
+	// (app-root, nginx.org/app-root).
+	AppRoot string `json:"appRoot,omitempty"`
+	// WWWRedirect is the host's other name ("www." added or removed) whose
+	// requests are redirected to it (from-to-www-redirect), "" for none.
+	// It is set only when no other Ingress serves that name and no other
+	// namespace owns it.
+	WWWRedirect string `json:"wwwRedirect,omitempty"`
 	// FailClosed is set when the controller cannot honour what the host asked
 	// for (a missing client CA, a missing policy): it refuses the host's TLS
 	// handshakes or answers with an error status, never serves it open.
@@ -236,8 +244,35 @@ type Path struct {
 	Traffic *Traffic `json:"traffic,omitempty"`
 	// Errors is the default backend answering for the path; nil: none.
 	Errors *ErrorPages `json:"errors,omitempty"`
+	// Redirect answers every request of the path with a redirect instead
+	// of proxying it; nil: proxied.
+	Redirect *PathRedirect `json:"redirect,omitempty"`
+	// Forwarding changes how requests reach the backend; nil: unchanged.
+	Forwarding *Forwarding `json:"forwarding,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`
+}
+
+// PathRedirect is a fixed redirect (permanent-redirect, temporal-redirect).
+type PathRedirect struct {
+	// URL is an absolute http(s) URL without variables, sent as is.
+	URL  string `json:"url"`
+	Code int    `json:"code"`
+}
+
+// Forwarding is how a path's requests are passed to its backend, and how
+// the proxy writes redirects of its own there. Zero fields are unchanged.
+type Forwarding struct {
+	// Host is sent as the Host header instead of the request's host.
+	Host string `json:"host,omitempty"`
+	// Prefix is sent as the X-Forwarded-Prefix header.
+	Prefix string `json:"prefix,omitempty"`
+	// PathRewrite replaces the part of the request path the path matched
+	// (nginx.org/rewrites).
+	PathRewrite string `json:"pathRewrite,omitempty"`
+	// RelativeRedirects: the proxy's own redirects carry a relative
+	// Location.
+	RelativeRedirects bool `json:"relativeRedirects,omitempty"`
 }
 
 // Traffic is how a path's requests are proxied. A nil field is unset: the

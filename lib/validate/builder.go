@@ -79,10 +79,12 @@ func (b *builder) build() {
 	b.satisfy()
 	b.traffic()
 	b.errorPages()
+	b.pathRedirects()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()
 	b.tenancy()
+	b.wwwRedirects()
 	for _, name := range b.order {
 		b.in.Hosts = append(b.in.Hosts, *b.hosts[name].host)
 	}

@@ -257,14 +257,16 @@ func (b *builder) hostOwner(host string) (*claim, bool, string) {
 		relevant = func(h string) bool { return world.HostParent(h) == parent }
 	}
 	o := newOwnership(b.r, parent, relevant)
-	if olderOnly {
+	if olderOnly && slices.Contains(world.RuleHosts(b.ing), host) {
 		// In its place among the others, as the batch replays it.
 		o.replay(b.sorted(append(cands, b.ing)))
 		return o.verdict(o.decided[keyOf(b.ing, host)], b.ing)
 	}
+	// A host an update adds, or one this Ingress would serve without
+	// naming it (from-to-www-redirect): after every claim replayed.
 	o.replay(b.sorted(cands))
 	if blk := o.blocker(b.ing.Namespace, host); blk != nil {
-		return blk, false, o.shareWhy[blk.ing.Namespace] + o.contested(blk, b.ing)
+		return blk, olderOnly && sameSecond(blk.ing, b.ing), o.shareWhy[blk.ing.Namespace] + o.contested(blk, b.ing)
 	}
 	return nil, false, ""
 }
