@@ -135,6 +135,11 @@ var directives = map[string][]string{
 	"grpc_connect_timeout": {"http", "location"}, "grpc_read_timeout": {"http", "location"},
 	"grpc_send_timeout":       {"http", "location"},
 	"client_body_buffer_size": {"location"}, "proxy_buffering": {"location"}, "proxy_request_buffering": {"location"},
+	"proxy_buffer_size": {"http", "location"}, "grpc_buffer_size": {"http", "location"}, "proxy_buffers": {"http", "location"},
+	"proxy_busy_buffers_size": {"http", "location"}, "proxy_max_temp_file_size": {"http", "location"},
+	"proxy_next_upstream": {"http", "location"}, "grpc_next_upstream": {"http", "location"},
+	"proxy_next_upstream_timeout": {"http", "location"}, "grpc_next_upstream_timeout": {"http", "location"},
+	"proxy_next_upstream_tries": {"http", "location"}, "grpc_next_upstream_tries": {"http", "location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
 	"stream":    {""},

@@ -35,6 +35,7 @@ const (
 var InheritedByMinions = map[string]bool{
 	KeyOrgClientMaxBodySize: true, KeyOrgProxyConnectTimeout: true, KeyOrgProxyReadTimeout: true,
 	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true,
+	KeyOrgProxyBuffers: true, KeyOrgProxyBufferSize: true, KeyOrgProxyBusyBuffersSize: true, KeyOrgProxyMaxTempFileSize: true,
 }
 
 // Documentation shared by the two dialects' rows.
@@ -162,4 +163,5 @@ func checkTrafficConflicts(p Parsed, conflict func(what, aKey, aVal string, aSet
 			conflict(c.what, p.NginxKey(c.short), grammar.Seconds.Format(*c.a), true, c.org, grammar.ProxyTimeout.Format(*c.b), true)
 		}
 	}
+	checkBufferConflicts(p, conflict)
 }
