@@ -573,7 +573,8 @@ func (r *recorder) Errorf(format string, args ...any) {
 }
 
 // trafficKeys are the traffic annotations of both dialects, the directive
-// each renders to, and trafficValues values of theirs that agree.
+// each renders to, and trafficValues values of theirs that agree and that
+// lib admits each on its own too.
 var (
 	trafficKeys = []struct{ key, directive string }{
 		{"nginx.ingress.kubernetes.io/proxy-body-size", "client_max_body_size"},
@@ -606,8 +607,8 @@ var (
 		{"nginx.org/proxy-next-upstream-tries", "proxy_next_upstream_tries"},
 	}
 	trafficValues = []string{"8m", "5", "60", "90", "16k", "off", "off", "1.0", "8192k", "5s", "1m", "1m30s", "16k", "False",
-		"16k", "8", "32k", "0", "error timeout http_502", "10", "2",
-		"8 16k", "16k", "32k", "0", "http_502 timeout error", "10s", "2"}
+		"4k", "8", "8k", "0", "error timeout http_502", "10", "2",
+		"8 4k", "4096", "8k", "0", "http_502 timeout error", "10s", "2"}
 )
 
 // withTraffic sets trafficKeys to values.
@@ -635,9 +636,12 @@ func FuzzTraffic(f *testing.F) {
 			return
 		}
 		tk := trafficKeys[int(k)%len(trafficKeys)]
-		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
 		ing.Annotations[tk.key] = value
 		ok, m, conf := buildInjection(t, w, ing)
+		if value == trafficValues[int(k)%len(trafficKeys)] {
+			require.True(t, ok, "%s: %q refused", tk.key, value)
+		}
 		n := 0
 		for _, s := range m.Servers {
 			for _, l := range s.Locations {
