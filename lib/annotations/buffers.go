@@ -38,6 +38,8 @@ const (
 	docNext       = "When a request is passed to the next backend of the Service (nginx `proxy_next_upstream`, `grpc_next_upstream` on gRPC backends): conditions separated by single spaces from `error`, `timeout`, `invalid_header`, `http_500`, `http_502`, `http_503`, `http_504`, `http_403`, `http_404`, `http_429`, `non_idempotent` (retry POST and the like too), or `off` alone."
 	docNextTime   = "How long a request may be passed from backend to backend (nginx `proxy_next_upstream_timeout`); `0`: no limit."
 	docNextTries  = "How many backends a request may be tried on (nginx `proxy_next_upstream_tries`, the first try included); `0`: no limit."
+	// docNotOnMaster: NGINX Inc does not pass the retry keys to minions.
+	docNotOnMaster = " Refused on a mergeable master: NGINX Inc does not pass it to the minions."
 )
 
 var (
@@ -120,19 +122,19 @@ var nginxOrgBufferRows = []Row{
 	},
 	{
 		Key: KeyOrgProxyNextUpstream, Default: "ConfigMap `proxy-next-upstream` (error timeout)", Scope: ScopePath,
-		Doc:      docNext + " Not passed from a mergeable master to its minions (as NGINX Inc).",
+		Doc:      docNext + docNotOnMaster,
 		Value:    grammar.Bind(grammar.NextUpstream, func(p *Parsed, v []string) { p.Org.Traffic.NextUpstream = v }),
 		Examples: Examples{Good: good("error timeout", "off", "error timeout http_503"), Bad: nextBad},
 	},
 	{
 		Key: KeyOrgProxyNextUpstreamTimeout, Default: "ConfigMap `proxy-next-upstream-timeout` (0)", Scope: ScopePath,
-		Doc:      docNextTime + " An nginx time; a bare number is seconds.",
+		Doc:      docNextTime + " An nginx time; a bare number is seconds." + docNotOnMaster,
 		Value:    grammar.Bind(grammar.TimeOrZero, func(p *Parsed, v time.Duration) { p.Org.Traffic.NextUpstreamTimeout = &v }),
 		Examples: Examples{Good: good("0", "10s", "1m30s", "500ms"), Bad: bad("10 s", "must be an nginx time", "25d", "2^31-1 ms", "-1s", "must be an nginx time")},
 	},
 	{
 		Key: KeyOrgProxyNextUpstreamTries, Default: "ConfigMap `proxy-next-upstream-tries` (3)", Scope: ScopePath,
-		Doc:      docNextTries,
+		Doc:      docNextTries + docNotOnMaster,
 		Value:    grammar.Bind(grammar.NextUpstreamTries, func(p *Parsed, v int) { p.Org.Traffic.NextUpstreamTries = &v }),
 		Examples: Examples{Good: good("0", "3"), Bad: bad("3.0", "an integer from 0 to 1000")},
 	},
