@@ -136,8 +136,9 @@ func (w *wire) noTempFile(t *testing.T) {
 }
 
 // failingBackends start two backends on ip: one answering every request
-// 502 ("bad"), one echoing ("good"); bad counts the requests of each host.
-func failingBackends(t *testing.T, ip net.IP) (badPort, goodPort int32, badHits func(host string) int) {
+// 502 after delay ("bad"), one echoing ("good"); bad counts the requests of
+// each host.
+func failingBackends(t *testing.T, ip net.IP, delay time.Duration) (badPort, goodPort int32, badHits func(host string) int) {
 	t.Helper()
 	var mu sync.Mutex
 	hits := map[string]int{}
@@ -155,6 +156,11 @@ func failingBackends(t *testing.T, ip net.IP) (badPort, goodPort int32, badHits 
 		mu.Lock()
 		hits[r.Host]++
 		mu.Unlock()
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
 		rw.Header().Set("Content-Type", "application/json")
 		rw.WriteHeader(http.StatusBadGateway)
 		_ = json.NewEncoder(rw).Encode(seen{Backend: "bad", Host: r.Host, URI: r.RequestURI})
@@ -181,19 +187,22 @@ func twoEndpoints(ns, name string, ip net.IP, bad, good int32) []client.Object {
 	return []client.Object{gen.Service(name, gen.InNamespace(ns), gen.ServicePort(portName, 80, bad)), slice("bad", bad), slice("good", good)}
 }
 
-// retries: each host's Service has two endpoints, one answering 502. nginx
-// takes them in turn, so among a dozen requests some go to the failing one
-// first; whether the client then gets its 502 is what proxy-next-upstream
-// and proxy-next-upstream-tries decide. Each host has its own Service, so
-// one host's failures (nginx then rests the endpoint) do not steer another's
-// requests.
+// retries: each host's Service has two endpoints, one answering 502 (the
+// "slow" and "timeout" hosts': after 1.5s). nginx takes them in turn, so
+// among a dozen requests some go to the failing one first; whether the
+// client then gets its 502 is what proxy-next-upstream,
+// proxy-next-upstream-tries and proxy-next-upstream-timeout decide. Each
+// host has its own Service, so one host's failures (nginx then rests the
+// endpoint) do not steer another's requests.
 func (w *wire) retries(t *testing.T) {
 	const ns = "retries"
 	hosts := map[string]string{"plain": "plain.retries.wire.test", "retry": "retry.retries.wire.test",
-		"once": "once.retries.wire.test", "org": "org.retries.wire.test"}
+		"once": "once.retries.wire.test", "org": "org.retries.wire.test",
+		"slow": "slow.retries.wire.test", "timeout": "timeout.retries.wire.test"}
 	other := w.bystander(t, ns)
 	ip := nonLoopbackIPv4(t)
-	bad, good, badHits := failingBackends(t, ip)
+	bad, good, badHits := failingBackends(t, ip, 0)
+	slowBad, slowGood, slowBadHits := failingBackends(t, ip, 1500*time.Millisecond)
 	w.namespace(t, ns)
 	in := gen.InNamespace(ns)
 	annotations := map[string][]string{
@@ -201,18 +210,26 @@ func (w *wire) retries(t *testing.T) {
 		"retry": {ingressNginx + "proxy-next-upstream", "error timeout http_502"},
 		"once":  {ingressNginx + "proxy-next-upstream", "error timeout http_502", ingressNginx + "proxy-next-upstream-tries", "1"},
 		"org":   {nginxOrg + "proxy-next-upstream", "http_502 error timeout"},
+		"slow":  {ingressNginx + "proxy-next-upstream", "error timeout http_502"},
+		"timeout": {ingressNginx + "proxy-next-upstream", "error timeout http_502",
+			ingressNginx + "proxy-next-upstream-timeout", "1"},
 	}
 	for name, kv := range annotations {
 		opts := []gen.IngressOption{in, gen.Host(hosts[name]), gen.Path("/", name, 80)}
 		for i := 0; i < len(kv); i += 2 {
 			opts = append(opts, gen.Annotation(kv[i], kv[i+1]))
 		}
-		w.create(t, append(twoEndpoints(ns, name, ip, bad, good), gen.Ingress(name, opts...))...)
+		b, g := bad, good
+		if name == "slow" || name == "timeout" {
+			b, g = slowBad, slowGood
+		}
+		w.create(t, append(twoEndpoints(ns, name, ip, b, g), gen.Ingress(name, opts...))...)
 	}
 	c := w.client(nil)
 	// answers polls host until it is programmed (no more 404), then sends
-	// a dozen more requests; it returns every answer after the 404s.
-	answers := func(t *testing.T, host string) []reply {
+	// a dozen more requests, or fewer if until holds first; it returns every
+	// answer after the 404s.
+	answers := func(t *testing.T, host string, until func(reply) bool) []reply {
 		t.Helper()
 		var got []reply
 		eventually(t, "GET "+host+" was never programmed", func() string {
@@ -227,36 +244,50 @@ func (w *wire) retries(t *testing.T) {
 			return ""
 		})
 		for range 12 {
+			if until != nil && until(got[len(got)-1]) {
+				break
+			}
 			got = append(got, w.must(t, c, w.http(host, "/"), nil))
 		}
 		return got
 	}
+	isFailed := func(r reply) bool {
+		return r.status == http.StatusBadGateway && r.seen != nil && r.seen.Backend == "bad"
+	}
 	failed := func(rs []reply) int {
 		n := 0
 		for _, r := range rs {
-			if r.status == http.StatusBadGateway && r.seen != nil && r.seen.Backend == "bad" {
+			if isFailed(r) {
 				n++
 			}
 		}
 		return n
 	}
 	t.Run("the default (error timeout): the failing backend's 502 reaches the client", func(t *testing.T) {
-		rs := answers(t, hosts["plain"])
+		rs := answers(t, hosts["plain"], nil)
 		assert.NotZero(t, failed(rs), "no request reached the failing endpoint: %v", rs)
 	})
-	for _, name := range []string{"retry", "org"} {
+	for _, name := range []string{"retry", "org", "slow"} {
 		t.Run(name+": with http_502 the request is passed to the other backend", func(t *testing.T) {
-			rs := answers(t, hosts[name])
+			rs := answers(t, hosts[name], nil)
 			for _, r := range rs {
 				require.Equal(t, http.StatusOK, r.status, "%s", r)
 				require.NotNil(t, r.seen)
 				assert.Equal(t, "good", r.seen.Backend)
 			}
-			assert.NotZero(t, badHits(hosts[name]), "no request reached the failing endpoint first: nothing was retried")
+			hits := badHits
+			if name == "slow" {
+				hits = slowBadHits
+			}
+			assert.NotZero(t, hits(hosts[name]), "no request reached the failing endpoint first: nothing was retried")
 		})
 	}
 	t.Run("proxy-next-upstream-tries 1: no second try, the 502 reaches the client", func(t *testing.T) {
-		rs := answers(t, hosts["once"])
+		rs := answers(t, hosts["once"], isFailed)
+		assert.NotZero(t, failed(rs), "every request was served: %v", rs)
+	})
+	t.Run("proxy-next-upstream-timeout 1: a 502 after 1.5s is not passed on", func(t *testing.T) {
+		rs := answers(t, hosts["timeout"], isFailed)
 		assert.NotZero(t, failed(rs), "every request was served: %v", rs)
 	})
 	other.unaffected(t, w)
