@@ -59,6 +59,10 @@ func TestWireBehaviour(t *testing.T) {
 		{"permanent-redirect and temporal-redirect answer with their code and Location", (*wire).pathRedirects},
 		{"app-root, from-to-www-redirect (never over another namespace's host), upstream-vhost, x-forwarded-prefix, nginx.org/rewrites", (*wire).forwarding},
 		{"a regular-expression path ending in $ does not match a path ending in a newline", (*wire).regexEndAnchor},
+		// wire_buffers_e2e_test.go
+		{"proxy-buffer-size: a response header over the buffer gets 502, per Ingress", (*wire).headerBuffer},
+		{"proxy-max-temp-file-size 0: the backend waits for the client", (*wire).noTempFile},
+		{"proxy-next-upstream, -tries and -timeout: a backend's 502 is retried on the other endpoint, or not", (*wire).retries},
 		// wire_rotation_e2e_test.go
 		{"a rotated TLS secret takes effect without restarting nginx", (*wire).rotatedCertificate},
 		{"a TLS secret renewed with the same key is served without a reload, nothing dropped", (*wire).renewedSameKey},

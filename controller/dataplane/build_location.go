@@ -125,6 +125,9 @@ func (b *builder) location(p intent.Path) Location {
 	}
 	if p.Traffic != nil {
 		t, err := traffic(p.Traffic)
+		if err == nil {
+			err = checkBuffers(b.opts.Config, p.Traffic)
+		}
 		if err != nil {
 			return failed(l, &intent.FailClosed{Reason: "traffic: " + err.Error()})
 		}

@@ -21,6 +21,13 @@ type Traffic struct {
 	Buffering, RequestBuffering *bool
 	BodyBufferSize              *int64
 	HTTPVersion                 string
+	// Response buffers in bytes and retries, nil when unset (see
+	// intent.Traffic); checked with the http level's by location.
+	BufferSize, BusyBuffersSize, MaxTempFileSize *int64
+	Buffers                                      *intent.Buffers
+	NextUpstream                                 []string
+	NextUpstreamTimeout                          *time.Duration
+	NextUpstreamTries                            *int
 }
 
 // maxBodySize is the largest body limit the model holds (grammar.BodySize's).
@@ -51,6 +58,9 @@ func traffic(t *intent.Traffic) (*Traffic, error) {
 		return nil, fmt.Errorf("HTTP version %q is not 1.0 or 1.1", t.HTTPVersion)
 	}
 	out.Buffering, out.RequestBuffering = copyBool(t.Buffering), copyBool(t.RequestBuffering)
+	if err := buffers(t, out); err != nil {
+		return nil, err
+	}
 	for _, c := range []struct {
 		name string
 		in   *time.Duration
@@ -83,7 +93,7 @@ func copyBool(b *bool) *bool {
 // timeout is unset. A value out of range (the ConfigMap parsed, so none
 // should be) is left to nginx's default.
 func globalTraffic(cfg config.Config) Traffic {
-	var g Traffic
+	g := globalBuffers(cfg)
 	body := cfg.ProxyBodySize
 	if t, err := traffic(&intent.Traffic{BodySize: &body}); err == nil {
 		g.BodySize = t.BodySize

@@ -139,6 +139,11 @@ var directives = map[string][]string{
 	"proxy_intercept_errors": {"location"},
 	// redirects (redirects.go)
 	"absolute_redirect": {"location"},
+	"proxy_buffer_size": {"http", "location"}, "grpc_buffer_size": {"http", "location"}, "proxy_buffers": {"http", "location"},
+	"proxy_busy_buffers_size": {"http", "location"}, "proxy_max_temp_file_size": {"http", "location"},
+	"proxy_next_upstream": {"http", "location"}, "grpc_next_upstream": {"http", "location"},
+	"proxy_next_upstream_timeout": {"http", "location"}, "grpc_next_upstream_timeout": {"http", "location"},
+	"proxy_next_upstream_tries": {"http", "location"}, "grpc_next_upstream_tries": {"http", "location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
 	"stream":    {""},

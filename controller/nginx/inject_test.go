@@ -194,15 +194,15 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 // error pages, backend names, ciphers, service names, source ranges
 // (allowlist, denylist), basic authentication (realm, htpasswd), external
 // authentication (auth-url, auth-signin, auth-response-headers), the traffic
-// keys of both dialects (body size, proxy timeouts), regex paths with
-// rewrite targets and the error pages of both dialects (default-backend,
-// custom-http-errors, spec.defaultBackend, nginx.org/custom-http-errors, the
-// Ingress name sent as X-Ingress-Name), the redirect keys
-// (permanent-redirect, app-root, upstream-vhost, x-forwarded-prefix,
-// nginx.org/rewrites, and the www. name of a hostile host) through lib,
-// the
-// model and the renderer: whatever lib accepts renders to exactly the tree
-// the model asked for, and what it refuses fails closed.
+// keys of both dialects (body size, proxy timeouts, buffers, retries), regex
+// paths with rewrite targets, the error pages of both dialects
+// (default-backend, custom-http-errors, spec.defaultBackend,
+// nginx.org/custom-http-errors, the Ingress name sent as X-Ingress-Name) and
+// the redirect keys (permanent-redirect, app-root, upstream-vhost,
+// x-forwarded-prefix, nginx.org/rewrites, and the www. name of a hostile
+// host) through lib, the model and the renderer: whatever lib accepts
+// renders to exactly the tree the model asked for, and what it refuses
+// fails closed.
 func TestInjectionProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	accepted, acceptedRegex, acceptedPages, acceptedRedirect := 0, 0, 0, 0
@@ -617,7 +617,8 @@ func (r *recorder) Errorf(format string, args ...any) {
 }
 
 // trafficKeys are the traffic annotations of both dialects, the directive
-// each renders to, and trafficValues values of theirs that agree.
+// each renders to, and trafficValues values of theirs that agree and that
+// lib admits each on its own too.
 var (
 	trafficKeys = []struct{ key, directive string }{
 		{"nginx.ingress.kubernetes.io/proxy-body-size", "client_max_body_size"},
@@ -634,8 +635,24 @@ var (
 		{"nginx.org/proxy-send-timeout", "proxy_send_timeout"},
 		{"nginx.org/client-body-buffer-size", "client_body_buffer_size"},
 		{"nginx.org/proxy-buffering", "proxy_buffering"},
+		{"nginx.ingress.kubernetes.io/proxy-buffer-size", "proxy_buffer_size"},
+		{"nginx.ingress.kubernetes.io/proxy-buffers-number", "proxy_buffers"},
+		{"nginx.ingress.kubernetes.io/proxy-busy-buffers-size", "proxy_busy_buffers_size"},
+		{"nginx.ingress.kubernetes.io/proxy-max-temp-file-size", "proxy_max_temp_file_size"},
+		{"nginx.ingress.kubernetes.io/proxy-next-upstream", "proxy_next_upstream"},
+		{"nginx.ingress.kubernetes.io/proxy-next-upstream-timeout", "proxy_next_upstream_timeout"},
+		{"nginx.ingress.kubernetes.io/proxy-next-upstream-tries", "proxy_next_upstream_tries"},
+		{"nginx.org/proxy-buffers", "proxy_buffers"},
+		{"nginx.org/proxy-buffer-size", "proxy_buffer_size"},
+		{"nginx.org/proxy-busy-buffers-size", "proxy_busy_buffers_size"},
+		{"nginx.org/proxy-max-temp-file-size", "proxy_max_temp_file_size"},
+		{"nginx.org/proxy-next-upstream", "proxy_next_upstream"},
+		{"nginx.org/proxy-next-upstream-timeout", "proxy_next_upstream_timeout"},
+		{"nginx.org/proxy-next-upstream-tries", "proxy_next_upstream_tries"},
 	}
-	trafficValues = []string{"8m", "5", "60", "90", "16k", "off", "off", "1.0", "8192k", "5s", "1m", "1m30s", "16k", "False"}
+	trafficValues = []string{"8m", "5", "60", "90", "16k", "off", "off", "1.0", "8192k", "5s", "1m", "1m30s", "16k", "False",
+		"4k", "8", "8k", "0", "error timeout http_502", "10", "2",
+		"8 4k", "4096", "8k", "0", "http_502 timeout error", "10s", "2"}
 )
 
 // withTraffic sets trafficKeys to values.
@@ -647,8 +664,8 @@ func withTraffic(ing *networkingv1.Ingress, values []string) {
 
 // FuzzTraffic: a hostile value of any traffic key, judged by lib and
 // rendered, never adds a directive, and a path lib serves carries exactly
-// the setting it asked for: its directive, with a plain nginx size, time,
-// on|off or HTTP version.
+// the setting it asked for: its directive, with plain nginx sizes, times,
+// counts, on|off, an HTTP version or retry conditions.
 func FuzzTraffic(f *testing.F) {
 	for i, v := range trafficValues {
 		f.Add(uint8(i), v)
@@ -663,9 +680,12 @@ func FuzzTraffic(f *testing.F) {
 			return
 		}
 		tk := trafficKeys[int(k)%len(trafficKeys)]
-		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
 		ing.Annotations[tk.key] = value
 		ok, m, conf := buildInjection(t, w, ing)
+		if value == trafficValues[int(k)%len(trafficKeys)] {
+			require.True(t, ok, "%s: %q refused", tk.key, value)
+		}
 		n := 0
 		for _, s := range m.Servers {
 			for _, l := range s.Locations {
@@ -689,8 +709,10 @@ func FuzzTraffic(f *testing.F) {
 		walkParsed(back, func(p *parsed, parent string) {
 			if p.name == tk.directive && parent == "location" {
 				found++
-				require.Len(t, p.args, 1)
-				require.Regexp(t, `^([0-9]+(k|m|g|s|ms)?|on|off|1\.[01])$`, p.args[0])
+				require.NotEmpty(t, p.args)
+				for _, a := range p.args {
+					require.Regexp(t, `^([0-9]+(k|m|g|s|ms)?|on|off|1\.[01]|error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent)$`, a)
+				}
 			}
 		})
 		require.NotZero(t, found, "%s: %q accepted but no %s rendered:\n%s", tk.key, value, tk.directive, conf)

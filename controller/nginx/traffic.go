@@ -2,10 +2,12 @@ package nginx
 
 // Traffic: the request body limit and the backend timeouts, at the http
 // level (the ConfigMap's) and in the locations of Ingresses that set their
-// own, with their buffering and HTTP version (docs/controller.md#what-is-rendered).
+// own, with their buffering, response buffers, retries and HTTP version
+// (docs/controller.md#what-is-rendered).
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -55,6 +57,11 @@ func trafficDirectives(t *dataplane.Traffic, modules ...string) ([]*Node, error)
 			return nil, fmt.Errorf("HTTP version %q", t.HTTPVersion)
 		}
 	}
+	bufs, err := bufferDirectives(t, modules)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, bufs...)
 	for _, m := range modules {
 		for _, c := range []struct {
 			name string
@@ -83,4 +90,83 @@ func nginxTime(v time.Duration) (Arg, error) {
 		return lit(strconv.FormatInt(int64(v/time.Second), 10) + "s"), nil
 	}
 	return lit(strconv.FormatInt(v.Milliseconds(), 10) + "ms"), nil
+}
+
+// bufferDirectives writes t's response buffers and retries: the header
+// buffer and the retries for each module, the other buffers for the proxy
+// module only (nginx's gRPC proxy sizes its own). Every argument is a size,
+// count, time or retry condition the model checked; checked again here.
+func bufferDirectives(t *dataplane.Traffic, modules []string) ([]*Node, error) {
+	var out []*Node
+	sizeArg := func(what string, n int64, lo, hi int64) (Arg, error) {
+		if n < lo || n > hi {
+			return Arg{}, fmt.Errorf("%s %d is out of range", what, n)
+		}
+		return lit(grammar.NginxSize.Format(n)), nil
+	}
+	for _, m := range modules {
+		if t.BufferSize != nil {
+			a, err := sizeArg("buffer size", *t.BufferSize, 1, grammar.MaxBufferSize)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d(m+"_buffer_size", a))
+		}
+		if m == "proxy" {
+			if b := t.Buffers; b != nil {
+				if b.Number < grammar.MinBuffers || b.Number > grammar.MaxBuffers {
+					return nil, fmt.Errorf("%d proxy buffers", b.Number)
+				}
+				a, err := sizeArg("proxy buffers size", b.Size, 1, grammar.MaxBufferSize)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, d("proxy_buffers", lit(strconv.Itoa(b.Number)), a))
+			}
+			if t.BusyBuffersSize != nil {
+				a, err := sizeArg("busy buffers size", *t.BusyBuffersSize, 1, grammar.MaxBusyBuffersSize)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, d("proxy_busy_buffers_size", a))
+			}
+			if t.MaxTempFileSize != nil {
+				a, err := sizeArg("max temp file size", *t.MaxTempFileSize, 0, grammar.MaxTempFileSize)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, d("proxy_max_temp_file_size", a))
+			}
+		}
+		if t.NextUpstream != nil {
+			if len(t.NextUpstream) == 0 {
+				return nil, fmt.Errorf("no next upstream conditions")
+			}
+			args := make([]Arg, 0, len(t.NextUpstream))
+			for _, c := range t.NextUpstream {
+				if !slices.Contains(grammar.NextUpstreamConditions, c) {
+					return nil, fmt.Errorf("next upstream condition %q", c)
+				}
+				args = append(args, lit(c))
+			}
+			out = append(out, d(m+"_next_upstream", args...))
+		}
+		if v := t.NextUpstreamTimeout; v != nil {
+			a := lit("0")
+			if *v != 0 {
+				var err error
+				if a, err = nginxTime(*v); err != nil {
+					return nil, fmt.Errorf("next upstream timeout: %w", err)
+				}
+			}
+			out = append(out, d(m+"_next_upstream_timeout", a))
+		}
+		if v := t.NextUpstreamTries; v != nil {
+			if *v < 0 || *v > grammar.MaxNextUpstreamTries {
+				return nil, fmt.Errorf("next upstream tries %d", *v)
+			}
+			out = append(out, d(m+"_next_upstream_tries", lit(strconv.Itoa(*v))))
+		}
+	}
+	return out, nil
 }

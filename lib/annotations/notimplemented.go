@@ -28,8 +28,6 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	"cors-expose-headers", "cors-allow-credentials", "cors-max-age",
 	"custom-headers", "connection-proxy-header",
 	// Proxy buffering, timeouts and retries.
-	"proxy-buffer-size", "proxy-buffers-number", "proxy-max-temp-file-size",
-	"proxy-next-upstream", "proxy-next-upstream-timeout", "proxy-next-upstream-tries",
 	"proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to",
 	// Load balancing and session affinity.
 	"load-balance", "upstream-hash-by", "upstream-hash-by-subset", "upstream-hash-by-subset-size",
@@ -59,10 +57,6 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	"lua-resty-waf-allow-unknown-content-types", "lua-resty-waf-score-threshold",
 	"lua-resty-waf-process-multipart-body",
 ),
-	// Everyday traffic keys found missing against the v1.15 snapshot
-	// (testdata/peers); kept together so that they move out as one block
-	// when implemented.
-	known("proxy-busy-buffers-size"),
 	// Authentication portcullis does not enforce yet: refused, since
 	// ignoring it would serve the host to every client.
 	cannotEnforce("auth-signin-redirect-param",
@@ -94,9 +88,7 @@ func cannotEnforce(keys ...string) []Known {
 var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.org/lb-method", "nginx.org/server-tokens",
 	"nginx.org/proxy-hide-headers", "nginx.org/proxy-pass-headers", "nginx.org/proxy-set-headers",
-	"nginx.org/proxy-next-upstream", "nginx.org/proxy-next-upstream-timeout", "nginx.org/proxy-next-upstream-tries",
-	"nginx.org/proxy-buffers", "nginx.org/proxy-buffer-size",
-	"nginx.org/proxy-busy-buffers-size", "nginx.org/proxy-max-temp-file-size", "nginx.org/upstream-zone-size",
+	"nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
 	"nginx.org/rewrite-target",

@@ -157,7 +157,7 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ key, msg string }{
 		{pre + "preserve-trailing-slash", "not implemented by portcullis; ignored"},
-		{pre + "proxy-buffers-number", "not implemented by portcullis; ignored"},
+		{pre + "load-balance", "not implemented by portcullis; ignored"},
 		{pre + "enable-cors", "not implemented by portcullis; ignored"},
 		{pre + "affinity", "not implemented by portcullis; ignored"},
 		{pre + "secure-backends", `ignored: removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},

@@ -36,6 +36,7 @@ var InheritedByMinions = map[string]bool{
 	KeyOrgClientMaxBodySize: true, KeyOrgProxyConnectTimeout: true, KeyOrgProxyReadTimeout: true,
 	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true,
 	KeyOrgCustomHTTPErrors: true,
+	KeyOrgProxyBuffers:     true, KeyOrgProxyBufferSize: true, KeyOrgProxyBusyBuffersSize: true, KeyOrgProxyMaxTempFileSize: true,
 }
 
 // Documentation shared by the two dialects' rows.
@@ -163,4 +164,5 @@ func checkTrafficConflicts(p Parsed, conflict func(what, aKey, aVal string, aSet
 			conflict(c.what, p.NginxKey(c.short), grammar.Seconds.Format(*c.a), true, c.org, grammar.ProxyTimeout.Format(*c.b), true)
 		}
 	}
+	checkBufferConflicts(p, conflict)
 }

@@ -177,6 +177,21 @@ type Traffic struct {
 	RequestBuffering     *bool
 	ClientBodyBufferSize *int64
 	HTTPVersion          string
+
+	// BufferSize, BuffersNumber (ingress-nginx: proxy_buffers of
+	// BufferSize each), Buffers (NGINX Inc's "<number> <size>"),
+	// BusyBuffersSize and MaxTempFileSize are the response buffers, sizes in
+	// bytes (docs/annotations.md).
+	BufferSize      *int64
+	BuffersNumber   *int
+	Buffers         *grammar.Buffers
+	BusyBuffersSize *int64
+	MaxTempFileSize *int64
+	// NextUpstream are the retry conditions, nil if absent;
+	// NextUpstreamTimeout and NextUpstreamTries bound retries, 0: no limit.
+	NextUpstream        []string
+	NextUpstreamTimeout *time.Duration
+	NextUpstreamTries   *int
 }
 
 // EffectiveSSLRedirect is the ssl-redirect NGINX Inc would use and the key it

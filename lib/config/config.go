@@ -93,6 +93,18 @@ type Config struct {
 	ProxyReadTimeout    time.Duration
 	ProxySendTimeout    time.Duration
 
+	// The http level's response buffers and retries (docs/annotations.md);
+	// sizes in bytes. ProxyBusyBuffersSize 0: nginx's default;
+	// ProxyMaxTempFileSize 0: no temporary files; ProxyNextUpstreamTimeout
+	// and ProxyNextUpstreamTries 0: no limit.
+	ProxyBufferSize          int64
+	ProxyBuffersNumber       int
+	ProxyBusyBuffersSize     int64
+	ProxyMaxTempFileSize     int64
+	ProxyNextUpstream        []string
+	ProxyNextUpstreamTimeout time.Duration
+	ProxyNextUpstreamTries   int
+
 	// DefaultIssuer is nil when there is none.
 	DefaultIssuer *IssuerRef
 	// DefaultCertificateAnnotations are cert-manager annotations the mutating
@@ -206,6 +218,7 @@ func checkConfig(c Config, data map[string]string, s *findings.Set) {
 			s.Warnf(Path(key), "has no effect unless policies includes %q", policy)
 		}
 	}
+	checkBuffers(c, data, s)
 	if _, set := data["hsts-preload"]; set && c.HSTSPreload && (!c.HSTSIncludeSubdomains || c.HSTSMaxAge < 31536000) {
 		s.Warn(Path("hsts-preload"), "browsers' preload lists require hsts-include-subdomains: \"true\" and hsts-max-age of at least 31536000")
 	}

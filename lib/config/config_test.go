@@ -92,6 +92,11 @@ func TestDefaults(t *testing.T) {
 		ProxyConnectTimeout:    5 * time.Second,
 		ProxyReadTimeout:       time.Minute,
 		ProxySendTimeout:       time.Minute,
+		ProxyBufferSize:        4 << 10,
+		ProxyBuffersNumber:     4,
+		ProxyMaxTempFileSize:   1 << 30,
+		ProxyNextUpstream:      []string{"error", "timeout"},
+		ProxyNextUpstreamTries: 3,
 	}, c)
 	// Each call returns fresh slices: callers may not corrupt the defaults.
 	c.SSLProtocols[0] = "x"

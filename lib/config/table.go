@@ -199,4 +199,4 @@ var rows = slices.Concat([]Row{
 		Value:    grammar.Bind(grammar.GoDuration(time.Hour), func(c *Config, v time.Duration) { c.MaxCertificateLifetime = v }),
 		Examples: annotations.Examples{Good: good("2160h"), Bad: bad("90d", `write "90d" as "2160h"`), With: map[string]string{"policies": "max-certificate-lifetime"}},
 	},
-}, trafficRows, errorRows)
+}, trafficRows, errorRows, bufferRows)

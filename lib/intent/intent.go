@@ -292,6 +292,22 @@ type Traffic struct {
 	RequestBuffering *bool  `json:"requestBuffering,omitempty"`
 	BodyBufferSize   *int64 `json:"bodyBufferSize,omitempty"`
 	HTTPVersion      string `json:"httpVersion,omitempty"`
+	// BufferSize (the response header's buffer), Buffers, BusyBuffersSize
+	// and MaxTempFileSize are the location's response buffers in bytes
+	// (nginx's proxy_buffer_size, proxy_buffers, proxy_busy_buffers_size,
+	// proxy_max_temp_file_size; BufferSize is grpc_buffer_size on gRPC
+	// backends); MaxTempFileSize 0: no temporary files.
+	BufferSize      *int64   `json:"bufferSize,omitempty"`
+	Buffers         *Buffers `json:"buffers,omitempty"`
+	BusyBuffersSize *int64   `json:"busyBuffersSize,omitempty"`
+	MaxTempFileSize *int64   `json:"maxTempFileSize,omitempty"`
+	// NextUpstream are the conditions in which a request is passed to the
+	// next backend (nginx's proxy_next_upstream), ["off"] for never;
+	// NextUpstreamTimeout and NextUpstreamTries bound the passing, 0: no
+	// limit.
+	NextUpstream        []string       `json:"nextUpstream,omitempty"`
+	NextUpstreamTimeout *time.Duration `json:"nextUpstreamTimeout,omitempty"`
+	NextUpstreamTries   *int           `json:"nextUpstreamTries,omitempty"`
 }
 
 // ErrorPages is a default backend answering for a path

@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"reflect"
+
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/world"
@@ -18,6 +20,10 @@ func (b *builder) traffic() {
 	o.ReadTimeout = first(o.ReadTimeout, m.ReadTimeout)
 	o.SendTimeout = first(o.SendTimeout, m.SendTimeout)
 	o.Buffering = first(o.Buffering, m.Buffering)
+	o.Buffers = first(o.Buffers, m.Buffers)
+	o.BufferSize = first(o.BufferSize, m.BufferSize)
+	o.BusyBuffersSize = first(o.BusyBuffersSize, m.BusyBuffersSize)
+	o.MaxTempFileSize = first(o.MaxTempFileSize, m.MaxTempFileSize)
 	t := intent.Traffic{
 		BodySize:       first(n.BodySize, o.BodySize),
 		ConnectTimeout: first(n.ConnectTimeout, o.ConnectTimeout),
@@ -29,7 +35,8 @@ func (b *builder) traffic() {
 		BodyBufferSize:   first(n.ClientBodyBufferSize, o.ClientBodyBufferSize),
 		HTTPVersion:      n.HTTPVersion,
 	}
-	if t == (intent.Traffic{}) {
+	b.buffers(&t, n, o)
+	if reflect.ValueOf(t).IsZero() {
 		return
 	}
 	grpc := false
@@ -70,7 +77,9 @@ func (b *builder) masterTraffic() annotations.Traffic {
 // noEffectOnGRPC warns about the keys nginx's gRPC proxy does not read.
 func (b *builder) noEffectOnGRPC() {
 	for _, key := range []string{b.nkey(annotations.KeyProxyBuffering), annotations.KeyOrgProxyBuffering,
-		b.nkey(annotations.KeyProxyRequestBuffering), b.nkey(annotations.KeyProxyHTTPVersion)} {
+		b.nkey(annotations.KeyProxyRequestBuffering), b.nkey(annotations.KeyProxyHTTPVersion),
+		b.nkey(annotations.KeyProxyBuffersNumber), b.nkey(annotations.KeyProxyBusyBuffersSize), b.nkey(annotations.KeyProxyMaxTempFileSize),
+		annotations.KeyOrgProxyBuffers, annotations.KeyOrgProxyBusyBuffersSize, annotations.KeyOrgProxyMaxTempFileSize} {
 		if b.ann.Has(key) {
 			b.fs.Warn(annPath(key), "has no effect on this Ingress's gRPC backends (nginx's gRPC proxy streams, over HTTP/2)")
 		}
