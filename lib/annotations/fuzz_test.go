@@ -73,6 +73,14 @@ func checkStrings(t *testing.T, key string, v any) {
 			}
 			continue
 		}
+		if key == DefaultPrefix+"/"+KeyAuthRealm {
+			// Free text the writer quotes (in TestInjectionProperty): only
+			// what would end or escape the quoting, or name a variable.
+			if strings.ContainsAny(s, "\"\\$\n\r\x00") {
+				t.Fatalf("%s accepted %q", key, s)
+			}
+			continue
+		}
 		if key == DefaultPrefix+"/"+KeyRewriteTarget {
 			// Captures only: "$" followed by one digit 1–9 and no name.
 			if strings.ContainsAny(rewriteCapture.ReplaceAllString(s, ""), unsafeChars) {
