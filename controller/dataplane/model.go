@@ -110,6 +110,8 @@ type Server struct {
 	Redirect   Redirect
 	// HSTS is nil when the header is not sent.
 	HSTS *intent.HSTS
+	// ServerTokens sends nginx's version (server_tokens on).
+	ServerTokens bool
 	// Locations are sorted by Path, then Match, then Regex.
 	Locations []Location
 	// Sources are the Ingresses that contributed to the host, sorted.
@@ -204,6 +206,8 @@ type Location struct {
 	// Traffic is the location's own request body limit and backend
 	// timeouts; nil: the http level's (Global.Traffic).
 	Traffic *Traffic
+	// Headers are the location's response headers and CORS; nil: none.
+	Headers *Headers
 	Source  intent.ObjectRef
 }
 

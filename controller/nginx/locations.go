@@ -162,6 +162,21 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	if l.SatisfyAny {
 		n.add(d("satisfy", lit("any")))
 	}
+	module := "proxy"
+	if grpc {
+		module = "grpc"
+	}
+	headers, err := r.headerDirectives(l.Headers, module)
+	if err != nil {
+		return nil, err
+	}
+	// A CORS preflight's "if" runs before the rewrite, whose "break" would
+	// end the rewrite phase before it.
+	for _, h := range headers {
+		if h.Name == "if" {
+			n.add(h)
+		}
+	}
 	n.add(rewrite(l)...)
 	n.add(d(pass, lit(scheme+l.Upstream)))
 	// The http-level headers, unless this location sets its own (the
@@ -181,15 +196,16 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		}
 		n.add(nodes...)
 	}
-	module := "proxy"
-	if grpc {
-		module = "grpc"
-	}
 	traffic, err := trafficDirectives(l.Traffic, module)
 	if err != nil {
 		return nil, err
 	}
 	n.add(traffic...)
+	for _, h := range headers {
+		if h.Name != "if" {
+			n.add(h)
+		}
+	}
 	return n, nil
 }
 

@@ -177,6 +177,7 @@ func CheckDialectConflicts(p Parsed) findings.Set {
 	refuseRedirect(redirectKey, redirect, p.NginxKey(KeyForceSSLRedirect), n.ForceSSLRedirect)
 	conflict("the host's cipher list", p.NginxKey(KeySSLCiphers), n.SSLCiphers, n.SSLCiphers != "", KeyOrgSSLCiphers, o.SSLCiphers, o.SSLCiphers != "")
 	checkTrafficConflicts(p, conflict)
+	checkHeaderConflicts(p, conflict)
 	return s
 }
 

@@ -25,14 +25,12 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	// Canary.
 	"canary", "canary-by-cookie", "canary-by-header", "canary-by-header-pattern",
 	"canary-by-header-value", "canary-weight", "canary-weight-total",
-	// CORS and headers.
-	"enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers",
-	"cors-expose-headers", "cors-allow-credentials", "cors-max-age",
+	// Headers.
 	"custom-headers", "connection-proxy-header", "upstream-vhost",
 	// Proxy buffering, timeouts and retries.
 	"proxy-buffer-size", "proxy-buffers-number", "proxy-max-temp-file-size",
 	"proxy-next-upstream", "proxy-next-upstream-timeout", "proxy-next-upstream-tries",
-	"proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to",
+	"proxy-cookie-domain", "proxy-cookie-path",
 	// Load balancing and session affinity.
 	"load-balance", "upstream-hash-by", "upstream-hash-by-subset", "upstream-hash-by-subset-size",
 	"affinity", "affinity-mode", "affinity-canary-behavior",
@@ -94,8 +92,8 @@ func cannotEnforce(keys ...string) []Known {
 // nginxOrgNotImplemented are the NGINX Inc Ingress annotations portcullis
 // recognises but does not implement.
 var nginxOrgNotImplemented = slices.Concat(known(
-	"nginx.org/lb-method", "nginx.org/server-tokens",
-	"nginx.org/proxy-hide-headers", "nginx.org/proxy-pass-headers", "nginx.org/proxy-set-headers",
+	"nginx.org/lb-method",
+	"nginx.org/proxy-set-headers",
 	"nginx.org/proxy-next-upstream", "nginx.org/proxy-next-upstream-timeout", "nginx.org/proxy-next-upstream-tries",
 	"nginx.org/proxy-buffers", "nginx.org/proxy-buffer-size",
 	"nginx.org/proxy-busy-buffers-size", "nginx.org/proxy-max-temp-file-size", "nginx.org/upstream-zone-size",
@@ -113,9 +111,7 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	// Everyday traffic keys found missing against NGINX's annotations page
 	// (testdata/peers); kept together so that they move out as one block
 	// when implemented.
-	known("nginx.org/proxy-redirect-from", "nginx.org/proxy-redirect-to",
-		"nginx.org/add-header", "nginx.org/add-header-inherit",
-		"nginx.org/custom-http-errors", "nginx.org/sticky-cookie-services"),
+	known("nginx.org/custom-http-errors", "nginx.org/sticky-cookie-services"),
 	cannotEnforce("nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token", "nginx.com/jwt-login-url"),
 	[]Known{
 		{Key: "nginx.org/http-redirect-code", Hint: "portcullis uses the ConfigMap's http-redirect-code (308)"},

@@ -35,6 +35,7 @@ const (
 var InheritedByMinions = map[string]bool{
 	KeyOrgClientMaxBodySize: true, KeyOrgProxyConnectTimeout: true, KeyOrgProxyReadTimeout: true,
 	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true,
+	KeyOrgAddHeader: true, KeyOrgAddHeaderInherit: true, KeyOrgProxyHideHeaders: true, KeyOrgProxyPassHeaders: true,
 }
 
 // Documentation shared by the two dialects' rows.

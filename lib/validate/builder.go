@@ -78,6 +78,7 @@ func (b *builder) build() {
 	b.externalAuth()
 	b.satisfy()
 	b.traffic()
+	b.headers()
 	b.passthrough()
 	b.redirectsAndHSTS()
 	b.conflicts()
