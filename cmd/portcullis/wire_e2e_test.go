@@ -53,6 +53,9 @@ func TestWireBehaviour(t *testing.T) {
 		{"proxy-body-size: 413 over the limit, per Ingress", (*wire).traffic},
 		{"proxy-read-timeout: 504 from a backend slower than the timeout", (*wire).readTimeout},
 		{"proxy-buffering off: the backend waits for the client; buffered, it does not", (*wire).unbuffered},
+		// wire_headers_e2e_test.go
+		{"CORS: preflight and allowed origins answered, other origins get no CORS header", (*wire).cors},
+		{"add-header, proxy-hide-headers, server-tokens and proxy-redirect as the client sees them", (*wire).responseHeaders},
 		// wire_rotation_e2e_test.go
 		{"a rotated TLS secret takes effect without restarting nginx", (*wire).rotatedCertificate},
 		{"a TLS secret renewed with the same key is served without a reload, nothing dropped", (*wire).renewedSameKey},
