@@ -627,7 +627,7 @@ func FuzzTraffic(f *testing.F) {
 			return
 		}
 		tk := trafficKeys[int(k)%len(trafficKeys)]
-		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH", "backend")
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
 		ing.Annotations[tk.key] = value
 		ok, m, conf := buildInjection(t, w, ing)
 		n := 0
@@ -643,6 +643,9 @@ func FuzzTraffic(f *testing.F) {
 				n++
 				require.NotNil(t, l.Traffic, "a path served without its %s", tk.key)
 			}
+		}
+		if value == trafficValues[int(k)%len(trafficKeys)] {
+			require.True(t, ok, "the agreeing value of %s is refused", tk.key)
 		}
 		if !ok || n == 0 {
 			return
