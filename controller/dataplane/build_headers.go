@@ -71,6 +71,11 @@ func headers(h *intent.Headers) (*Headers, error) {
 		out.Redirect = &rr
 	}
 	if h.CORS != nil {
+		for _, a := range h.Add {
+			if len(a.Name) >= len("access-control-") && strings.EqualFold(a.Name[:len("access-control-")], "access-control-") {
+				return nil, fmt.Errorf("added header %q beside CORS", a.Name)
+			}
+		}
 		c, err := cors(h.CORS)
 		if err != nil {
 			return nil, err

@@ -63,6 +63,7 @@ func TestHeadersAreCheckedAgain(t *testing.T) {
 		"allowed header with a colon": {CORS: cors(func(c *intent.CORS) { c.Headers = []string{"X-A: 1"} })},
 		"exposed header variable":     {CORS: cors(func(c *intent.CORS) { c.Expose = []string{"$x"} })},
 		"negative max age":            {CORS: cors(func(c *intent.CORS) { c.MaxAge = -1 })},
+		"CORS header added beside it": {CORS: cors(nil), Add: []intent.Header{{Name: "access-control-allow-origin", Value: "*"}}},
 	} {
 		_, err := headers(bad)
 		assert.Error(t, err, name)

@@ -25,6 +25,13 @@ func (b *builder) headers() {
 	org := b.orgHeaders()
 	h.Hide, h.Pass = org.Hide, org.Pass
 	for _, a := range org.Add {
+		if h.CORS != nil && isCORSHeader(a.Name) {
+			// Two answers to one origin: a constant one would widen or
+			// contradict the listed origins' (docs/reference.md#cors).
+			b.fs.Errorf(annPath(annotations.KeyOrgAddHeader), a.Name, "adds %s, which %s: \"true\" writes on this Ingress; set CORS with one of them",
+				a.Name, b.nkey(annotations.KeyEnableCORS))
+			continue
+		}
 		h.Add = append(h.Add, intent.Header{Name: a.Name, Value: a.Value, Always: a.Always})
 	}
 	if b.ann.Has(annotations.KeyOrgAddHeaderInherit) && b.in.Mergeable != "minion" {
@@ -79,6 +86,12 @@ func (b *builder) cors() *intent.CORS {
 	}
 	out.Origins, out.Credentials = slices.Clone(c.Origins), credentials
 	return out
+}
+
+// isCORSHeader is whether name is one of the Access-Control-* response
+// headers.
+func isCORSHeader(name string) bool {
+	return len(name) >= len("access-control-") && strings.EqualFold(name[:len("access-control-")], "access-control-")
 }
 
 func orDefaultList(v, def []string) []string {
