@@ -32,7 +32,9 @@ func CheckHeaderName(s string) error {
 
 // CheckHeaderValue checks a header value portcullis writes as a quoted
 // nginx argument: 1 to 1024 bytes of printable ASCII (space included), no
-// "$" (an nginx variable) and no leading or trailing space.
+// "$" (an nginx variable), no leading or trailing space, and double and
+// single quotes each balanced (an even number: what a value quoted by hand
+// would hold; the writer escapes them either way).
 func CheckHeaderValue(s string) error {
 	if s == "" || len(s) > maxHeaderValue {
 		return errorf("header value %s must be 1 to %d bytes", quoteOrEmpty(s), maxHeaderValue)
@@ -44,6 +46,11 @@ func CheckHeaderValue(s string) error {
 	}
 	if strings.TrimSpace(s) != s {
 		return errorf("header value %q starts or ends with white space", s)
+	}
+	for _, q := range []string{`"`, "'"} {
+		if strings.Count(s, q)%2 != 0 {
+			return errorf("header value %q has an unbalanced %s quote", s, q)
+		}
 	}
 	return nil
 }
