@@ -40,11 +40,21 @@ func (b *builder) headers() {
 	if h.CORS == nil && h.Redirect == nil && h.Add == nil && h.Hide == nil && h.Pass == nil {
 		return
 	}
+	grpc := false
 	for _, name := range b.order {
 		host := b.hosts[name].host
 		for i := range host.Paths {
 			hh := h
 			host.Paths[i].Headers = &hh
+			p := host.Paths[i].Protocol
+			grpc = grpc || p == intent.ProtocolGRPC || p == intent.ProtocolGRPCS
+		}
+	}
+	if grpc && h.Redirect != nil {
+		for _, key := range []string{b.nkey(annotations.KeyProxyRedirectFrom), annotations.KeyOrgProxyRedirectFrom} {
+			if b.ann.Has(key) {
+				b.fs.Warn(annPath(key), "has no effect on this Ingress's gRPC backends (gRPC has no redirects to rewrite)")
+			}
 		}
 	}
 }
