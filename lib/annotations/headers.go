@@ -114,7 +114,7 @@ var ingressNginxHeaderRows = []Row{
 var nginxOrgHeaderRows = []Row{
 	{
 		Key: KeyOrgAddHeader, Scope: ScopePath,
-		Doc:   "Response headers added to this Ingress's paths (nginx `add_header`): comma-separated `Name: Value`, or `Name: Value: always` to add it to error responses too. Names are RFC 7230 tokens without `$`; values printable ASCII without `,` or `$` (no variables), quotes balanced. Headers nginx frames the response with, hop-by-hop ones and `Strict-Transport-Security` (use `nginx.org/hsts`) are refused. The host's HSTS header is kept on every path." + docInheritedNGINX,
+		Doc:   "Response headers added to this Ingress's paths (nginx `add_header`): comma-separated `Name: Value`, or `Name: Value: always` to add it to error responses too. Names are RFC 7230 tokens without `$`; values printable ASCII without `,` or `$` (no variables), quotes balanced. Headers nginx frames the response with, hop-by-hop ones, `Strict-Transport-Security` (use `nginx.org/hsts`) and, beside `enable-cors: \"true\"`, `Access-Control-*` are refused. The host's HSTS header is kept on every path." + docInheritedNGINX,
 		Value: grammar.Bind(grammar.AddHeaders, func(p *Parsed, v []grammar.Header) { p.Org.Headers.Add = v }),
 		Examples: Examples{Good: good("X-Frame-Options: DENY", "X-A: 1, Cache-Control: no-store: always", `X-Quote: say "hi"`),
 			Bad: bad("X-A: $host", "not allowed", "X-A", `is not "Name: Value"`, "Content-Length: 0", "may not be added",
