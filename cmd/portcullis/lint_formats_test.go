@@ -71,7 +71,7 @@ func TestLintSARIFIsValid(t *testing.T) {
 		byRule[*r.RuleID] = *r.Locations[0].PhysicalLocation.Region.StartLine
 	}
 	assert.Equal(t, 31, byRule["metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]"], "the annotation's line")
-	assert.Equal(t, 30, byRule["metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]"])
+	assert.Equal(t, 30, byRule["metadata.annotations[nginx.ingress.kubernetes.io/secure-backends]"])
 	assert.Equal(t, 24, byRule["spec.tls[].secretName"], "the object's line")
 }
 

@@ -141,6 +141,13 @@ func (b *builder) location(p intent.Path) Location {
 		}
 		pages = ep
 	}
+	if p.Headers != nil {
+		h, err := headers(p.Headers)
+		if err != nil {
+			return failed(l, &intent.FailClosed{Reason: "headers: " + err.Error()})
+		}
+		l.Headers = h
+	}
 	servers, tlsName, err := b.opts.Backends.Addresses(p.Source.Namespace, p.Backend)
 	if err == nil && len(servers) == 0 {
 		err = errors.New("no addresses")

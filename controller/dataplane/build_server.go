@@ -45,6 +45,7 @@ func (b *builder) server(name string, cs []contribution, owner *contribution) Se
 		hsts := *h.HSTS
 		s.HSTS = &hsts
 	}
+	s.ServerTokens = h.ServerTokens
 	if fc := h.FailClosed; fc != nil {
 		if fc.Status == 0 {
 			return rejected(s, fc.Reason)

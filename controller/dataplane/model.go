@@ -121,6 +121,8 @@ type Server struct {
 	// ConfigMap's http-redirect-code).
 	WWWRedirect     string
 	WWWRedirectCode int
+	// ServerTokens sends nginx's version (server_tokens on).
+	ServerTokens bool
 	// Locations are sorted by Path, then Match, then Regex.
 	Locations []Location
 	// Sources are the Ingresses that contributed to the host, sorted.
@@ -225,7 +227,9 @@ type Location struct {
 	// Forwarding changes the Host and X-Forwarded-Prefix headers, the path
 	// passed on and nginx's own redirects; nil: unchanged.
 	Forwarding *Forwarding
-	Source     intent.ObjectRef
+	// Headers are the location's response headers and CORS; nil: none.
+	Headers *Headers
+	Source  intent.ObjectRef
 }
 
 // PathRedirect is a fixed redirect: Code (300–308) to URL, an absolute

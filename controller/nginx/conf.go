@@ -102,7 +102,7 @@ var directives = map[string][]string{
 	// http
 	"access_log": {"http"}, "log_format": {"http"}, "client_body_temp_path": {"http"}, "proxy_temp_path": {"http"},
 	"fastcgi_temp_path": {"http"}, "uwsgi_temp_path": {"http"}, "scgi_temp_path": {"http"},
-	"server_tokens": {"http"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
+	"server_tokens": {"http", "server"}, "server_names_hash_bucket_size": {"http"}, "map_hash_bucket_size": {"http"},
 	"server_names_hash_max_size": {"http"}, "map_hash_max_size": {"http"},
 	"ssl_session_cache": {"http"}, "proxy_http_version": {"http", "location"}, "proxy_set_header": {"http", "location"}, "grpc_set_header": {"http", "location"}, "ssl_session_timeout": {"http"}, "ssl_session_tickets": {"http"},
 	"ssl_buffer_size": {"http"}, "ssl_ecdh_curve": {"http"}, "map": {"http"}, "geo": {"http"},
@@ -112,7 +112,7 @@ var directives = map[string][]string{
 	"ssl_certificate": {"server"}, "ssl_certificate_key": {"server"}, "ssl_protocols": {"http", "server"},
 	"ssl_ciphers": {"http", "server"}, "ssl_prefer_server_ciphers": {"http", "server"},
 	"ssl_client_certificate": {"server"}, "ssl_verify_client": {"server"}, "ssl_verify_depth": {"server"},
-	"ssl_crl": {"server"}, "error_page": {"server", "location"}, "add_header": {"server"},
+	"ssl_crl": {"server"}, "error_page": {"server", "location"}, "add_header": {"server", "location", "if"},
 	"location": {"server"}, "if": {"server", "location"}, "return": {"server", "location", "if"},
 	"rewrite": {"location"},
 	// location
@@ -144,6 +144,9 @@ var directives = map[string][]string{
 	"proxy_next_upstream": {"http", "location"}, "grpc_next_upstream": {"http", "location"},
 	"proxy_next_upstream_timeout": {"http", "location"}, "grpc_next_upstream_timeout": {"http", "location"},
 	"proxy_next_upstream_tries": {"http", "location"}, "grpc_next_upstream_tries": {"http", "location"},
+	// response headers (headers.go)
+	"proxy_hide_header": {"location"}, "proxy_pass_header": {"location"}, "grpc_hide_header": {"location"},
+	"grpc_pass_header": {"location"}, "proxy_redirect": {"location"},
 	// upstream ("server" above), stream
 	"keepalive": {"upstream"},
 	"stream":    {""},

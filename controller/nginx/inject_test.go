@@ -194,7 +194,9 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 // error pages, backend names, ciphers, service names, source ranges
 // (allowlist, denylist), basic authentication (realm, htpasswd), external
 // authentication (auth-url, auth-signin, auth-response-headers), the traffic
-// keys of both dialects (body size, proxy timeouts, buffers, retries), regex
+// keys of both dialects (body size, proxy timeouts, buffers, retries), the
+// response header keys of both dialects (CORS, added, hidden and passed
+// headers, server-tokens, proxy_redirect), regex
 // paths with rewrite targets, the error pages of both dialects
 // (default-backend, custom-http-errors, spec.defaultBackend,
 // nginx.org/custom-http-errors, the Ingress name sent as X-Ingress-Name) and
@@ -206,7 +208,7 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 func TestInjectionProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	accepted, acceptedRegex, acceptedPages, acceptedRedirect := 0, 0, 0, 0
-	for i := range 1040 {
+	for i := range 1080 {
 		host := "app.example.com"
 		path := "/api"
 		matchCN := `CN=(client|admin)\.example\.com`
@@ -223,7 +225,8 @@ func TestInjectionProperty(t *testing.T) {
 		org := false
 		redirect := -1
 		redirectValue := ""
-		switch i % 26 {
+		hdrs := slices.Clone(headerValues)
+		switch i % 27 {
 		case 0:
 			host = mutate(r, host)
 		case 1:
@@ -267,8 +270,11 @@ func TestInjectionProperty(t *testing.T) {
 			org, pages.backend, pages.codes = true, mutate(r, pages.backend), mutate(r, "404, 5xx")
 		case 20:
 			pages.ingress = mutate(r, pages.ingress)
+		case 26:
+			k := r.IntN(len(hdrs))
+			hdrs[k] = mutate(r, hdrs[k])
 		default:
-			redirect = i%26 - 21
+			redirect = i%27 - 21
 			redirectValue = mutate(r, redirectKeys[redirect].good)
 		}
 		w, ing := injectionWorld(t, host, path, matchCN, errorPage, sslName, ciphers, svc)
@@ -277,6 +283,7 @@ func TestInjectionProperty(t *testing.T) {
 		withBasicAuth(w, ing, realm, users)
 		withExternalAuth(ing, authURL, signIn, authHeaders)
 		withTraffic(ing, traffic)
+		withHeaders(ing, hdrs)
 		if regexPath != "" {
 			withRegex(ing, regexPath, rewriteTarget)
 		}
@@ -286,10 +293,11 @@ func TestInjectionProperty(t *testing.T) {
 		}
 		ok, m, conf := buildInjection(t, w, ing)
 		if t.Failed() {
-			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q regex %q rewrite %q error pages %+v org %v redirect %d %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic, regexPath, rewriteTarget, pages, org, redirect, redirectValue)
+			t.Fatalf("case %d (host %q path %q match-cn %q error page %q ssl name %q ciphers %q service %q allow %q deny %q realm %q users %q auth %q %q %q traffic %q regex %q rewrite %q error pages %+v org %v redirect %d %q headers %q)", i, host, path, matchCN, errorPage, sslName, ciphers, svc, allow, deny, realm, users, authURL, signIn, authHeaders, traffic, regexPath, rewriteTarget, pages, org, redirect, redirectValue, hdrs)
 		}
 		if ok {
 			accepted++
+			checkHeaderArgs(t, conf)
 			for _, s := range m.Servers {
 				for _, l := range s.Locations {
 					if l.Status == 0 && l.Redirect == nil && pages == errorPagesValues {
@@ -889,5 +897,148 @@ func FuzzRedirects(f *testing.F) {
 		if ok && served > 0 {
 			assertRedirectRendered(t, conf, rk.key, value)
 		}
+	})
+}
+
+// headerKeys are the response header annotations of both dialects, the
+// directive each renders to in a location ("": none to look for, as the
+// value may turn it off), and headerValues values of theirs that agree.
+var (
+	headerKeys = []struct{ key, directive string }{
+		{"nginx.ingress.kubernetes.io/enable-cors", ""},
+		{"nginx.ingress.kubernetes.io/cors-allow-origin", "add_header"},
+		{"nginx.ingress.kubernetes.io/cors-allow-methods", "add_header"},
+		{"nginx.ingress.kubernetes.io/cors-allow-headers", "add_header"},
+		{"nginx.ingress.kubernetes.io/cors-expose-headers", "add_header"},
+		{"nginx.ingress.kubernetes.io/cors-allow-credentials", ""},
+		{"nginx.ingress.kubernetes.io/cors-max-age", "add_header"},
+		{"nginx.ingress.kubernetes.io/proxy-redirect-from", "proxy_redirect"},
+		{"nginx.ingress.kubernetes.io/proxy-redirect-to", "proxy_redirect"},
+		{"nginx.org/add-header", "add_header"},
+		{"nginx.org/add-header-inherit", ""},
+		{"nginx.org/proxy-hide-headers", "proxy_hide_header"},
+		{"nginx.org/proxy-pass-headers", "proxy_pass_header"},
+		{"nginx.org/server-tokens", ""},
+		{"nginx.org/proxy-redirect-from", "proxy_redirect"},
+		{"nginx.org/proxy-redirect-to", "proxy_redirect"},
+	}
+	headerValues = []string{"true", "https://app.example.com, https://*.example.org:8443", "GET, POST", "X-Token, Content-Type",
+		"X-Total-Count", "true", "600", "http://backend:8080/", "/app/",
+		"X-Frame-Options: DENY, Content-Security-Policy: default-src 'self'; img-src *: always", "on",
+		"X-Powered-By", "X-Accel-Expires", "True", "http://backend:8080/", "/app/"}
+)
+
+// withHeaders sets headerKeys to values.
+func withHeaders(ing *networkingv1.Ingress, values []string) {
+	for i, k := range headerKeys {
+		ing.Annotations[k.key] = values[i]
+	}
+}
+
+var (
+	tokenArg     = regexp.MustCompile("^[A-Za-z0-9!#%&'*+.^_`|~-]+$")
+	corsVarArg   = regexp.MustCompile(`^\$portcullis_(cors|corscred|corsexpose|corspre|hsts)_[0-9a-f]{16}$`)
+	originKeyArg = regexp.MustCompile(`^~\*\^[a-z0-9\\+.-]+://(\[a-z0-9-\]\+\\\.)?[A-Za-z0-9\\.-]+(:[0-9]{1,5})?\$$`)
+)
+
+// checkHeaderArgs holds the response header directives of a rendered
+// configuration to their shapes: a header name is a token; a value is
+// portcullis's own variable or printable text without "$"; proxy_redirect
+// has no "$", white space or leading "~"; an Origin map's keys are anchored
+// origins.
+func checkHeaderArgs(t testing.TB, conf []byte) {
+	t.Helper()
+	back, err := parseConf(conf)
+	require.NoError(t, err)
+	walkParsed(back, func(p *parsed, parent string) {
+		switch p.name {
+		case "add_header":
+			require.GreaterOrEqual(t, len(p.args), 2)
+			require.Regexp(t, tokenArg, p.args[0])
+			if !corsVarArg.MatchString(p.args[1]) {
+				require.NotContains(t, p.args[1], "$")
+				require.Regexp(t, `^[ -~]+$`, p.args[1])
+			}
+			if len(p.args) == 3 {
+				require.Equal(t, "always", p.args[2])
+			}
+		case "proxy_hide_header", "proxy_pass_header", "grpc_hide_header", "grpc_pass_header":
+			require.Len(t, p.args, 1)
+			require.Regexp(t, tokenArg, p.args[0])
+		case "proxy_redirect":
+			for _, a := range p.args {
+				require.Regexp(t, `^[^$~\s;{}"'\\][^$\s;{}"'\\]*$`, a)
+			}
+		case "map":
+			if len(p.args) == 2 && p.args[0] == "$http_origin" {
+				for _, e := range p.children {
+					if e.name != "default" {
+						require.Regexp(t, originKeyArg, e.name)
+						require.Equal(t, []string{"$http_origin"}, e.args)
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzHeaders: a hostile value of any response header key, judged by lib
+// and rendered, never adds a directive; a path lib serves carries the
+// header directive the key asks for, every argument of its kind's shape
+// (checkHeaderArgs).
+func FuzzHeaders(f *testing.F) {
+	for i, v := range headerValues {
+		f.Add(uint8(i), v)
+		for _, h := range hostile {
+			f.Add(uint8(i), v+h)
+		}
+	}
+	f.Add(uint8(1), "https://*.example.org, http://localhost:8080")
+	f.Add(uint8(9), `X-Q: say "hi" \o/`)
+	f.Fuzz(func(t *testing.T, k uint8, value string) {
+		if len(value) > 300 {
+			return
+		}
+		i := int(k) % len(headerKeys)
+		hk := headerKeys[i]
+		values := slices.Clone(headerValues)
+		values[i] = value
+		// The two dialects' proxy_redirect agree unless the fuzzed one differs.
+		w, ing := injectionWorld(t, "app.example.com", "/api", `CN=(client|admin)\.example\.com`, "https://errors.example.com/x", "backend.example.com", "HIGH:!aNULL", "backend")
+		withHeaders(ing, values)
+		ok, m, conf := buildInjection(t, w, ing)
+		n := 0
+		for _, s := range m.Servers {
+			for _, l := range s.Locations {
+				if !ok {
+					require.NotZero(t, l.Status, "a refused Ingress's path is served")
+					continue
+				}
+				if l.Status != 0 {
+					continue
+				}
+				n++
+				require.NotNil(t, l.Headers, "a path served without its %s", hk.key)
+			}
+		}
+		if value == headerValues[i] {
+			require.True(t, ok, "the agreeing values are refused")
+		}
+		if !ok || n == 0 {
+			return
+		}
+		checkHeaderArgs(t, conf)
+		if hk.directive == "" {
+			return
+		}
+		back, err := parseConf(conf)
+		require.NoError(t, err)
+		found := 0
+		walkParsed(back, func(p *parsed, parent string) {
+			if p.name == hk.directive && (parent == "location" || parent == "if") {
+				found++
+			}
+		})
+		require.NotZero(t, found, "%s: %q accepted but no %s rendered:\n%s", hk.key, value, hk.directive, conf)
 	})
 }

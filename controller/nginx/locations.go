@@ -175,6 +175,21 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	if l.SatisfyAny {
 		n.add(d("satisfy", lit("any")))
 	}
+	module := "proxy"
+	if grpc {
+		module = "grpc"
+	}
+	headers, err := r.headerDirectives(l.Headers, module)
+	if err != nil {
+		return nil, err
+	}
+	// A CORS preflight's "if" runs before the rewrite, whose "break" would
+	// end the rewrite phase before it.
+	for _, h := range headers {
+		if h.Name == "if" {
+			n.add(h)
+		}
+	}
 	n.add(rewrite(l)...)
 	fwd, err := forwardingDirectives(mod, l)
 	if err != nil {
@@ -200,10 +215,6 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		}
 		n.add(nodes...)
 	}
-	module := "proxy"
-	if grpc {
-		module = "grpc"
-	}
 	traffic, err := trafficDirectives(l.Traffic, module)
 	if err != nil {
 		return nil, err
@@ -217,6 +228,11 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 		return nil, err
 	}
 	n.add(pages...)
+	for _, h := range headers {
+		if h.Name != "if" {
+			n.add(h)
+		}
+	}
 	return n, nil
 }
 

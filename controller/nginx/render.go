@@ -122,6 +122,9 @@ type renderer struct {
 	// (Global.ForwardedFrom, Global.ProxyProtocolFrom).
 	forwardedFrom, proxyFrom []netip.Prefix
 	global                   dataplane.Global
+	// hsts is the HSTS add_header of the server block being rendered, which
+	// its locations that add headers repeat (headers.go); nil: none.
+	hsts *Node
 }
 
 func cmpOr(s, def string) string {
@@ -179,6 +182,11 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 			h.add(maps...)
 		}
 	}
+	cors, err := corsMaps(m)
+	if err != nil {
+		return nil, err
+	}
+	h.add(cors...)
 	r.global = g
 	if !g.StaticCertificates {
 		certs, err := r.certificateMap(m)
@@ -391,6 +399,17 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 	if s.TLS != nil || s.Reject {
 		tls = blk("server", nil, r.listenTLS(), name)
 	}
+	if s.ServerTokens && !s.Reject {
+		plain.add(d("server_tokens", lit("on")))
+		if tls != nil {
+			tls.add(d("server_tokens", lit("on")))
+		}
+	}
+	r.hsts = nil
+	if s.HSTS != nil && s.HSTS.BehindProxy {
+		r.hsts = d("add_header", lit("Strict-Transport-Security"), lit(varName("hsts", s.Host)), lit("always"))
+	}
+	defer func() { r.hsts = nil }()
 	switch {
 	case s.Reject:
 		tls.add(d("ssl_reject_handshake", lit("on")))
@@ -443,8 +462,11 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 		}
 		tls.add(nodes...)
 	}
+	plainHSTS := r.hsts
+	r.hsts = nil
 	if s.HSTS != nil {
-		tls.add(d("add_header", lit("Strict-Transport-Security"), lit(hstsValue(s.HSTS)), lit("always")))
+		r.hsts = d("add_header", lit("Strict-Transport-Security"), lit(hstsValue(s.HSTS)), lit("always"))
+		tls.add(r.hsts)
 	}
 	if err := r.addLocations(tls, s.Locations, s.ClientAuth); err != nil {
 		return nil, err
@@ -452,8 +474,8 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 	if err := addAppRoot(tls, s); err != nil {
 		return nil, err
 	}
-	if s.HSTS != nil && s.HSTS.BehindProxy {
-		plain.Children = append([]*Node{d("add_header", lit("Strict-Transport-Security"), lit(varName("hsts", s.Host)), lit("always"))}, plain.Children...)
+	if plainHSTS != nil {
+		plain.Children = append([]*Node{plainHSTS}, plain.Children...)
 	}
 	return append([]*Node{plain, tls}, www...), nil
 }

@@ -178,6 +178,7 @@ func CheckDialectConflicts(p Parsed) findings.Set {
 	conflict("the host's cipher list", p.NginxKey(KeySSLCiphers), n.SSLCiphers, n.SSLCiphers != "", KeyOrgSSLCiphers, o.SSLCiphers, o.SSLCiphers != "")
 	checkTrafficConflicts(p, conflict)
 	checkRedirectConflicts(p, conflict)
+	checkHeaderConflicts(p, conflict)
 	return s
 }
 

@@ -57,6 +57,10 @@ var rewriteCapture = regexp.MustCompile(`\$[1-9]`)
 //   - auth-tls-match-cn may hold $ (anchor), \ (escape) and braces, but braces
 //     only as counts {n}, {n,} or {n,m}, and never ; " ' ` or a line break;
 //   - rewrite-target may hold "$" only as a capture $1 to $9;
+//   - auth-realm is quoted free text without " \ $ or a line break;
+//   - nginx.org/add-header values may hold ; { } " ' ` \ (a
+//     Content-Security-Policy needs ; and '; the writer quotes them), but
+//     never "$" or a control character;
 //   - free-text cert-manager rows are exempt (see freeText);
 //   - every other row holds none of ; { } " ' ` $ \ or a line break.
 func checkStrings(t *testing.T, key string, v any) {
@@ -77,6 +81,12 @@ func checkStrings(t *testing.T, key string, v any) {
 			// Free text the writer quotes (in TestInjectionProperty): only
 			// what would end or escape the quoting, or name a variable.
 			if strings.ContainsAny(s, "\"\\$\n\r\x00") {
+				t.Fatalf("%s accepted %q", key, s)
+			}
+			continue
+		}
+		if key == KeyOrgAddHeader {
+			if strings.ContainsAny(s, "$\n\r") || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f }) {
 				t.Fatalf("%s accepted %q", key, s)
 			}
 			continue

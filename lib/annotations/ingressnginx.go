@@ -275,7 +275,7 @@ var ingressNginxTable = (&Table{
 			Value:    grammar.Bind(grammar.Enum("all", "any"), func(p *Parsed, v string) { p.Nginx.Satisfy = v }),
 			Examples: Examples{Good: good("any", "all"), Bad: bad("ANY", `did you mean "any"?`)},
 		},
-	}, ingressNginxTrafficRows, ingressNginxErrorRows, ingressNginxRedirectRows, ingressNginxBufferRows),
+	}, ingressNginxTrafficRows, ingressNginxErrorRows, ingressNginxRedirectRows, ingressNginxBufferRows, ingressNginxHeaderRows),
 	Snippets:       []string{"configuration-snippet", "server-snippet", "auth-snippet", "modsecurity-snippet", "stream-snippet"},
 	NotImplemented: ingressNginxNotImplemented,
 }).build()

@@ -133,7 +133,7 @@ var nginxOrgTable = (&Table{
 			Value:    grammar.Bind(grammar.Enum("case_sensitive", "case_insensitive", "exact"), func(p *Parsed, v string) { p.Org.PathRegex = v }),
 			Examples: Examples{Good: good("case_sensitive", "case_insensitive", "exact"), Bad: bad("true", `allowed: "case_sensitive"`, "Exact", `did you mean "exact"?`)},
 		},
-	}, nginxOrgTrafficRows, nginxOrgErrorRows, nginxOrgRedirectRows, nginxOrgBufferRows),
+	}, nginxOrgTrafficRows, nginxOrgErrorRows, nginxOrgRedirectRows, nginxOrgBufferRows, nginxOrgHeaderRows),
 	Snippets:       []string{"nginx.org/server-snippets", "nginx.org/location-snippets"},
 	NotImplemented: nginxOrgNotImplemented,
 }).build()

@@ -23,12 +23,8 @@ var ingressNginxNotImplemented = slices.Concat(known(
 	// Canary.
 	"canary", "canary-by-cookie", "canary-by-header", "canary-by-header-pattern",
 	"canary-by-header-value", "canary-weight", "canary-weight-total",
-	// CORS and headers.
-	"enable-cors", "cors-allow-origin", "cors-allow-methods", "cors-allow-headers",
-	"cors-expose-headers", "cors-allow-credentials", "cors-max-age",
-	"custom-headers", "connection-proxy-header",
-	// Proxy buffering, timeouts and retries.
-	"proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to",
+	// Headers and cookies.
+	"custom-headers", "connection-proxy-header", "proxy-cookie-domain", "proxy-cookie-path",
 	// Load balancing and session affinity.
 	"load-balance", "upstream-hash-by", "upstream-hash-by-subset", "upstream-hash-by-subset-size",
 	"affinity", "affinity-mode", "affinity-canary-behavior",
@@ -86,9 +82,7 @@ func cannotEnforce(keys ...string) []Known {
 // nginxOrgNotImplemented are the NGINX Inc Ingress annotations portcullis
 // recognises but does not implement.
 var nginxOrgNotImplemented = slices.Concat(known(
-	"nginx.org/lb-method", "nginx.org/server-tokens",
-	"nginx.org/proxy-hide-headers", "nginx.org/proxy-pass-headers", "nginx.org/proxy-set-headers",
-	"nginx.org/upstream-zone-size",
+	"nginx.org/lb-method", "nginx.org/proxy-set-headers", "nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
 	"nginx.org/rewrite-target",
@@ -100,12 +94,8 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.com/health-checks", "nginx.com/health-checks-mandatory", "nginx.com/health-checks-mandatory-queue",
 	"nginx.com/slow-start", "nginx.com/sticky-cookie-services",
 ),
-	// Everyday traffic keys found missing against NGINX's annotations page
-	// (testdata/peers); kept together so that they move out as one block
-	// when implemented.
-	known("nginx.org/proxy-redirect-from", "nginx.org/proxy-redirect-to",
-		"nginx.org/add-header", "nginx.org/add-header-inherit",
-		"nginx.org/sticky-cookie-services"),
+	// NGINX's annotations page lists this spelling too, beside nginx.com/.
+	known("nginx.org/sticky-cookie-services"),
 	cannotEnforce("nginx.com/jwt-realm", "nginx.com/jwt-key", "nginx.com/jwt-token", "nginx.com/jwt-login-url"),
 	[]Known{
 		{Key: "nginx.org/http-redirect-code", Hint: "portcullis uses the ConfigMap's http-redirect-code (308)"},

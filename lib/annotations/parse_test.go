@@ -158,7 +158,7 @@ func TestNotImplementedKeysWarn(t *testing.T) {
 	cases := []struct{ key, msg string }{
 		{pre + "preserve-trailing-slash", "not implemented by portcullis; ignored"},
 		{pre + "load-balance", "not implemented by portcullis; ignored"},
-		{pre + "enable-cors", "not implemented by portcullis; ignored"},
+		{pre + "custom-headers", "not implemented by portcullis; ignored"},
 		{pre + "affinity", "not implemented by portcullis; ignored"},
 		{pre + "secure-backends", `ignored: removed from ingress-nginx in 0.21; use backend-protocol: "HTTPS"`},
 		{"nginx.org/lb-method", "not implemented by portcullis; ignored"},

@@ -34,9 +34,9 @@ const (
 // Ingresses): allowed on a master, unlike the other path-level keys.
 var InheritedByMinions = map[string]bool{
 	KeyOrgClientMaxBodySize: true, KeyOrgProxyConnectTimeout: true, KeyOrgProxyReadTimeout: true,
-	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true,
-	KeyOrgCustomHTTPErrors: true,
-	KeyOrgProxyBuffers:     true, KeyOrgProxyBufferSize: true, KeyOrgProxyBusyBuffersSize: true, KeyOrgProxyMaxTempFileSize: true,
+	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true, KeyOrgCustomHTTPErrors: true,
+	KeyOrgProxyBuffers: true, KeyOrgProxyBufferSize: true, KeyOrgProxyBusyBuffersSize: true, KeyOrgProxyMaxTempFileSize: true,
+	KeyOrgAddHeader: true, KeyOrgAddHeaderInherit: true, KeyOrgProxyHideHeaders: true, KeyOrgProxyPassHeaders: true,
 }
 
 // Documentation shared by the two dialects' rows.

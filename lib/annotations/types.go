@@ -120,6 +120,10 @@ type IngressNginx struct {
 	Errors ErrorPages
 	// Redirects are the redirect, app-root, www. and upstream Host keys.
 	Redirects Redirects
+	// CORS is enable-cors and the cors-* keys; ProxyRedirect is
+	// proxy-redirect-from and -to.
+	CORS          CORS
+	ProxyRedirect ProxyRedirect
 }
 
 // NginxOrg holds the NGINX Inc annotations portcullis implements.
@@ -160,6 +164,34 @@ type NginxOrg struct {
 	CustomHTTPErrors []int
 	// Redirects are nginx.org/app-root and nginx.org/rewrites.
 	Redirects Redirects
+	// Headers are add-header, add-header-inherit, proxy-hide-headers,
+	// proxy-pass-headers and server-tokens; ProxyRedirect is
+	// proxy-redirect-from and -to.
+	Headers       OrgHeaders
+	ProxyRedirect ProxyRedirect
+}
+
+// CORS is ingress-nginx's enable-cors and cors-* keys; nil or empty is
+// absent.
+type CORS struct {
+	Enable *bool
+	// Origins is "*" alone or lower-case origins (grammar.CORSOrigins).
+	Origins, Methods, Headers, Expose []string
+	Credentials                       *bool
+	MaxAge                            *int
+}
+
+// ProxyRedirect is nginx's proxy_redirect in either dialect: From is off,
+// default, a URL or a path; To is a URL or a path; "" if absent.
+type ProxyRedirect struct{ From, To string }
+
+// OrgHeaders are NGINX Inc's response header keys; nil or empty is absent.
+type OrgHeaders struct {
+	Add []grammar.Header
+	// AddInherit is on, off or merge; "" if absent.
+	AddInherit   string
+	Hide, Pass   []string
+	ServerTokens *bool
 }
 
 // Traffic is how a path's requests are proxied, in either dialect: nil is

@@ -64,7 +64,10 @@ type Host struct {
 	ClientAuth  *ClientAuth `json:"clientAuth,omitempty"`
 	Redirect    Redirect    `json:"redirect"`
 	HSTS        *HSTS       `json:"hsts,omitempty"`
-	Paths       []Path      `json:"paths,omitempty"`
+	// ServerTokens sends the server's version in the Server header and
+	// error pages; off unless the owner of the host sets it.
+	ServerTokens bool   `json:"serverTokens,omitempty"`
+	Paths        []Path `json:"paths,omitempty"`
 	// PassthroughBackend is where a passthrough host's connections go.
 	PassthroughBackend *Backend `json:"passthroughBackend,omitempty"`
 	// AppRoot is where a request for "/" is redirected (302), "" for none
@@ -249,6 +252,9 @@ type Path struct {
 	Redirect *PathRedirect `json:"redirect,omitempty"`
 	// Forwarding changes how requests reach the backend; nil: unchanged.
 	Forwarding *Forwarding `json:"forwarding,omitempty"`
+	// Headers are the response headers the Ingress adds, hides or passes,
+	// its CORS answers and its rewrite of backend redirects; nil: none.
+	Headers *Headers `json:"headers,omitempty"`
 	// FailClosed is set when the path's backend TLS cannot be honoured.
 	FailClosed *FailClosed `json:"failClosed,omitempty"`
 }
@@ -327,6 +333,54 @@ type ErrorPages struct {
 	// way); otherwise Backend is asked for "/" and its status is the
 	// client's (ingress-nginx's).
 	KeepStatus bool `json:"keepStatus,omitempty"`
+}
+
+// Headers are what a path does to response headers, for any protocol.
+type Headers struct {
+	// Add are headers added to responses.
+	Add []Header `json:"add,omitempty"`
+	// Hide are backend response headers not passed on; Pass are headers
+	// the proxy hides by default that are passed on.
+	Hide []string `json:"hide,omitempty"`
+	Pass []string `json:"pass,omitempty"`
+	// CORS answers cross-origin requests; nil: no CORS headers.
+	CORS *CORS `json:"cors,omitempty"`
+	// Redirect rewrites the start of the backend's Location and Refresh
+	// headers; nil: the proxy's default.
+	Redirect *ProxyRedirect `json:"redirect,omitempty"`
+}
+
+// Header is one added response header; Always adds it to error responses
+// too.
+type Header struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Always bool   `json:"always,omitempty"`
+}
+
+// CORS is how a path answers cross-origin requests
+// (docs/reference.md#cors). A request whose Origin is allowed gets
+// Access-Control-Allow-Origin (AnyOrigin: "*"; else its own origin, with
+// Vary: Origin) and, as a preflight (OPTIONS), 204 with the Allow-* headers
+// and MaxAge; any other request gets no CORS header.
+type CORS struct {
+	// AnyOrigin allows every origin, answered "*" and never with
+	// credentials; else Origins are the allowed origins, lower-case
+	// scheme://host[:port], the host's first label possibly "*" (one label).
+	AnyOrigin   bool     `json:"anyOrigin,omitempty"`
+	Origins     []string `json:"origins,omitempty"`
+	Methods     []string `json:"methods"`
+	Headers     []string `json:"headers,omitempty"`
+	Expose      []string `json:"expose,omitempty"`
+	Credentials bool     `json:"credentials,omitempty"`
+	MaxAge      int      `json:"maxAge"`
+}
+
+// ProxyRedirect rewrites backend redirects: From is "off" (no rewrite),
+// "default" (the proxy's own), or a URL or path prefix replaced by To.
+type ProxyRedirect struct {
+	From string `json:"from"`
+	To   string `json:"to,omitempty"`
 }
 
 // Access is which client addresses may use a path: those in Deny get 403

@@ -1,0 +1,197 @@
+package validate
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+)
+
+// headers applies the response header keys of either dialect to the
+// Ingress's paths and server-tokens to its hosts (docs/annotations.md):
+// CORS, added, hidden and passed headers, and proxy_redirect. When both
+// dialects set proxy_redirect and disagree, annotations.Parse has refused
+// the Ingress already.
+func (b *builder) headers() {
+	if st := b.ann.Org.Headers.ServerTokens; st != nil && *st && b.in.Mergeable != "minion" {
+		for _, name := range b.order {
+			b.hosts[name].host.ServerTokens = true
+		}
+	}
+	h := intent.Headers{CORS: b.cors(), Redirect: b.proxyRedirect()}
+	org := b.orgHeaders()
+	h.Hide, h.Pass = org.Hide, org.Pass
+	for _, a := range org.Add {
+		if h.CORS != nil && isCORSHeader(a.Name) {
+			// Two answers to one origin: a constant one would widen or
+			// contradict the listed origins' (docs/reference.md#cors).
+			b.fs.Errorf(annPath(annotations.KeyOrgAddHeader), a.Name, "adds %s, which %s: \"true\" writes on this Ingress; set CORS with one of them",
+				a.Name, b.nkey(annotations.KeyEnableCORS))
+			continue
+		}
+		h.Add = append(h.Add, intent.Header{Name: a.Name, Value: a.Value, Always: a.Always})
+	}
+	if b.ann.Has(annotations.KeyOrgAddHeaderInherit) && b.in.Mergeable != "minion" {
+		b.fs.Warnf(annPath(annotations.KeyOrgAddHeaderInherit), "has an effect only on a mergeable minion (nginx.org/mergeable-ingress-type: minion); the host's HSTS header is always kept")
+	}
+	if h.CORS == nil && h.Redirect == nil && h.Add == nil && h.Hide == nil && h.Pass == nil {
+		return
+	}
+	grpc := false
+	for _, name := range b.order {
+		host := b.hosts[name].host
+		for i := range host.Paths {
+			hh := h
+			host.Paths[i].Headers = &hh
+			p := host.Paths[i].Protocol
+			grpc = grpc || p == intent.ProtocolGRPC || p == intent.ProtocolGRPCS
+		}
+	}
+	if grpc && h.Redirect != nil {
+		for _, key := range []string{b.nkey(annotations.KeyProxyRedirectFrom), annotations.KeyOrgProxyRedirectFrom} {
+			if b.ann.Has(key) {
+				b.fs.Warn(annPath(key), "has no effect on this Ingress's gRPC backends (gRPC has no redirects to rewrite)")
+			}
+		}
+	}
+}
+
+// cors is ingress-nginx's CORS with its defaults; nil unless enable-cors is
+// true. Keys set without it are reported: they would do nothing.
+func (b *builder) cors() *intent.CORS {
+	c := b.ann.Nginx.CORS
+	if len(c.Origins) == 0 && b.ann.Has(b.nkey(annotations.KeyCORSAllowOrigin)) {
+		return nil // refused: never widened to "*"
+	}
+	if c.Enable == nil || !*c.Enable {
+		for _, k := range []string{annotations.KeyCORSAllowOrigin, annotations.KeyCORSAllowMethods, annotations.KeyCORSAllowHeaders,
+			annotations.KeyCORSExposeHeaders, annotations.KeyCORSAllowCredentials, annotations.KeyCORSMaxAge} {
+			if b.ann.Has(b.nkey(k)) {
+				b.fs.Warnf(annPath(b.nkey(k)), "has no effect without %s: \"true\"", b.nkey(annotations.KeyEnableCORS))
+			}
+		}
+		return nil
+	}
+	out := &intent.CORS{
+		Methods: orDefaultList(c.Methods, annotations.DefaultCORSMethods),
+		Headers: orDefaultList(c.Headers, annotations.DefaultCORSHeaders),
+		Expose:  slices.Clone(c.Expose),
+		MaxAge:  annotations.DefaultCORSMaxAge,
+	}
+	if c.MaxAge != nil {
+		out.MaxAge = *c.MaxAge
+	}
+	credentials := c.Credentials == nil || *c.Credentials
+	if len(c.Origins) == 0 || c.Origins[0] == "*" {
+		out.AnyOrigin = true
+		if c.Credentials != nil && *c.Credentials {
+			b.fs.Warnf(annPath(b.nkey(annotations.KeyCORSAllowCredentials)),
+				"is not sent with %s: \"*\": browsers refuse credentials with \"*\", and portcullis never reflects an arbitrary origin; list the origins that may send credentials",
+				b.nkey(annotations.KeyCORSAllowOrigin))
+		}
+		return out
+	}
+	out.Origins, out.Credentials = slices.Clone(c.Origins), credentials
+	return out
+}
+
+// isCORSHeader is whether name is one of the Access-Control-* response
+// headers.
+func isCORSHeader(name string) bool {
+	return len(name) >= len("access-control-") && strings.EqualFold(name[:len("access-control-")], "access-control-")
+}
+
+func orDefaultList(v, def []string) []string {
+	if len(v) == 0 {
+		return slices.Clone(def)
+	}
+	return slices.Clone(v)
+}
+
+// proxyRedirect is proxy-redirect-from and -to of either dialect; a URL or
+// path "from" needs a "to", and "to" needs such a "from".
+func (b *builder) proxyRedirect() *intent.ProxyRedirect {
+	n, o := b.ann.Nginx.ProxyRedirect, b.ann.Org.ProxyRedirect
+	fromKey, toKey, r := b.nkey(annotations.KeyProxyRedirectFrom), b.nkey(annotations.KeyProxyRedirectTo), n
+	if r.From == "" && r.To == "" {
+		fromKey, toKey, r = annotations.KeyOrgProxyRedirectFrom, annotations.KeyOrgProxyRedirectTo, o
+	}
+	switch {
+	case r.From == "" && r.To == "":
+		return nil
+	case r.From == "":
+		if b.ann.Has(fromKey) {
+			return nil // refused already
+		}
+		b.fs.Errorf(annPath(toKey), r.To, "needs %s (the prefix it replaces)", fromKey)
+		return nil
+	case r.From == "off" || r.From == "default":
+		if r.To != "" {
+			b.fs.Errorf(annPath(toKey), r.To, "has no effect with %s: %q; remove it, or set %s to the prefix it replaces", fromKey, r.From, fromKey)
+			return nil
+		}
+	case r.To == "":
+		if b.ann.Has(toKey) {
+			return nil // refused already
+		}
+		b.fs.Errorf(annPath(fromKey), r.From, "needs %s (what %q is replaced with)", toKey, r.From)
+		return nil
+	}
+	return &intent.ProxyRedirect{From: r.From, To: r.To}
+}
+
+// orgHeaders are NGINX Inc's added, hidden and passed headers, a mergeable
+// minion's merged with its master's (annotations.InheritedByMinions):
+// the minion's own list replaces the master's, and add-header-inherit
+// says how added headers combine.
+func (b *builder) orgHeaders() annotations.OrgHeaders {
+	own := b.ann.Org.Headers
+	m, ok := b.masterOrg()
+	if !ok {
+		return own
+	}
+	if own.Hide == nil {
+		own.Hide = m.Hide
+	}
+	if own.Pass == nil {
+		own.Pass = m.Pass
+	}
+	switch own.AddInherit {
+	case "off":
+	case "merge":
+		merged := slices.Clone(own.Add)
+		for _, h := range m.Add {
+			if !slices.ContainsFunc(own.Add, func(x grammar.Header) bool { return strings.EqualFold(x.Name, h.Name) }) {
+				merged = append(merged, h)
+			}
+		}
+		own.Add = merged
+	default:
+		if own.Add == nil {
+			own.Add = m.Add
+		}
+	}
+	return own
+}
+
+// masterOrg is the NGINX Inc header settings of a mergeable minion's
+// master, if the Ingress is a minion that has one.
+func (b *builder) masterOrg() (annotations.OrgHeaders, bool) {
+	if b.in.Mergeable != "minion" || len(b.ing.Spec.Rules) != 1 {
+		return annotations.OrgHeaders{}, false
+	}
+	for _, m := range world.IngressesWithHost(b.r, b.ing.Spec.Rules[0].Host) {
+		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
+			continue
+		}
+		if _, ours, _ := IngressClassOf(m, b.r, b.v.opts.Class); !ours {
+			continue
+		}
+		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+		return ann.Org.Headers, true // a value the master's own verdict refuses is absent here
+	}
+	return annotations.OrgHeaders{}, false
+}
