@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -94,45 +93,10 @@ func (w *wire) headerBuffer(t *testing.T) {
 }
 
 func (w *wire) noTempFile(t *testing.T) {
-	const ns = "tempfile"
-	hosts := map[string]string{"buffered": "on.tempfile.wire.test", "in": "in.tempfile.wire.test", "org": "org.tempfile.wire.test"}
-	other := w.bystander(t, ns)
-	in := gen.InNamespace(ns)
-	w.namespace(t, ns)
-	port, finished := bigBackend(t)
-	to := gen.Path("/", "big", int32(port))
-	w.create(t, gen.ExternalName("big", "localhost", in),
-		gen.Ingress("buffered", in, gen.Host(hosts["buffered"]), to),
-		gen.Ingress("in", in, gen.Host(hosts["in"]), to, gen.Annotation(ingressNginx+"proxy-max-temp-file-size", "0")),
-		gen.Ingress("org", in, gen.Host(hosts["org"]), to, gen.Annotation(nginxOrg+"proxy-max-temp-file-size", "0")))
-	c := w.client(nil)
-	for _, h := range hosts {
-		w.programmed(t, c, w.http(h, "/ready"))
-	}
-	t.Run("default (1024m): nginx writes what the client does not read to a temporary file, the backend finishes", func(t *testing.T) {
-		w.stalled(t, w.http(hosts["buffered"], "/big?id=tmp-buffered"))
-		select {
-		case <-finished("tmp-buffered"):
-		case <-time.After(20 * time.Second):
-			t.Fatal("nginx did not buffer the response: the backend could not finish writing it")
-		}
+	w.backendWaits(t, "tempfile", "proxy-max-temp-file-size 0", map[string]gen.IngressOption{
+		"in":  gen.Annotation(ingressNginx+"proxy-max-temp-file-size", "0"),
+		"org": gen.Annotation(nginxOrg+"proxy-max-temp-file-size", "0"),
 	})
-	for _, name := range []string{"in", "org"} {
-		t.Run(name+": proxy-max-temp-file-size 0, the backend waits for the client", func(t *testing.T) {
-			id := "tmp-" + name
-			body := w.stalled(t, w.http(hosts[name], "/big?id="+id))
-			select {
-			case <-finished(id):
-				t.Fatal("the backend finished writing to a client that reads nothing: nginx wrote a temporary file")
-			case <-time.After(2 * time.Second): // the bound of the check: without a temporary file, it never finishes
-			}
-			n, err := io.Copy(io.Discard, body)
-			require.NoError(t, err)
-			assert.Equal(t, int64(bigResponse), n, "the whole response arrives once the client reads")
-			<-finished(id)
-		})
-	}
-	other.unaffected(t, w)
 }
 
 // failingBackends start two backends on ip: one answering every request

@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"regexp"
@@ -45,32 +44,6 @@ func headerBackend(t *testing.T) int {
 	s.Start()
 	t.Cleanup(s.Close)
 	return s.Listener.Addr().(*net.TCPAddr).Port
-}
-
-// send is one request of any method with header, answered by nginx.
-func (w *wire) send(c *http.Client, method, url string, header map[string]string) (reply, error) {
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		return reply{}, err
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, err
-	}
-	r := reply{status: resp.StatusCode, header: resp.Header, body: string(b), tls: resp.TLS}
-	var s seen
-	if json.Unmarshal(b, &s) == nil && s.Backend != "" {
-		r.seen = &s
-	}
-	return r, nil
 }
 
 func (w *wire) cors(t *testing.T) {

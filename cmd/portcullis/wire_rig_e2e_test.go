@@ -249,7 +249,12 @@ func (r reply) String() string {
 }
 
 func (w *wire) get(c *http.Client, url string, header map[string]string) (reply, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	return w.send(c, http.MethodGet, url, header)
+}
+
+// send is one request of any method with header, answered by nginx.
+func (w *wire) send(c *http.Client, method, url string, header map[string]string) (reply, error) {
+	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		return reply{}, err
 	}

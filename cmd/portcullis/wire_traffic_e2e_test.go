@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/seed-d040b84d/portcullis/test/gen"
 )
@@ -218,36 +221,48 @@ func (w *wire) stalled(t *testing.T, url string) io.ReadCloser {
 }
 
 func (w *wire) unbuffered(t *testing.T) {
-	const ns = "buffering"
-	hosts := map[string]string{"buffered": "on.buffering.wire.test", "off": "off.buffering.wire.test", "org": "org.buffering.wire.test"}
+	w.backendWaits(t, "buffering", "unbuffered", map[string]gen.IngressOption{
+		"off": gen.Annotation(ingressNginx+"proxy-buffering", "off"),
+		"org": gen.Annotation(nginxOrg+"proxy-buffering", "False"),
+	})
+}
+
+// backendWaits sends a large response to a client that reads nothing: on
+// a host with nginx's defaults the backend finishes writing it (nginx keeps
+// it, in buffers and a temporary file); on a host of each of settings
+// (named how, e.g. "unbuffered"), the backend waits until the client reads.
+func (w *wire) backendWaits(t *testing.T, ns, how string, settings map[string]gen.IngressOption) {
+	host := func(name string) string { return name + "." + ns + ".wire.test" }
 	other := w.bystander(t, ns)
 	in := gen.InNamespace(ns)
 	w.namespace(t, ns)
 	port, finished := bigBackend(t)
 	to := gen.Path("/", "big", int32(port))
-	w.create(t, gen.ExternalName("big", "localhost", in),
-		gen.Ingress("buffered", in, gen.Host(hosts["buffered"]), to),
-		gen.Ingress("off", in, gen.Host(hosts["off"]), to, gen.Annotation(ingressNginx+"proxy-buffering", "off")),
-		gen.Ingress("org", in, gen.Host(hosts["org"]), to, gen.Annotation(nginxOrg+"proxy-buffering", "False")))
-	c := w.client(nil)
-	for _, h := range hosts {
-		w.programmed(t, c, w.http(h, "/ready"))
+	objs := []client.Object{gen.ExternalName("big", "localhost", in), gen.Ingress("default", in, gen.Host(host("default")), to)}
+	names := slices.Sorted(maps.Keys(settings))
+	for _, name := range names {
+		objs = append(objs, gen.Ingress(name, in, gen.Host(host(name)), to, settings[name]))
 	}
-	t.Run("buffered (the default): the backend finishes while the client does not read", func(t *testing.T) {
-		w.stalled(t, w.http(hosts["buffered"], "/big?id=buffered"))
+	w.create(t, objs...)
+	c := w.client(nil)
+	for _, name := range append([]string{"default"}, names...) {
+		w.programmed(t, c, w.http(host(name), "/ready"))
+	}
+	t.Run("nginx's defaults: the backend finishes while the client does not read", func(t *testing.T) {
+		w.stalled(t, w.http(host("default"), "/big?id=default"))
 		select {
-		case <-finished("buffered"):
+		case <-finished("default"):
 		case <-time.After(20 * time.Second):
-			t.Fatal("nginx did not buffer the response: the backend could not finish writing it")
+			t.Fatal("nginx did not keep the response: the backend could not finish writing it")
 		}
 	})
-	for _, name := range []string{"off", "org"} {
-		t.Run(name+": unbuffered, the backend waits for the client", func(t *testing.T) {
-			body := w.stalled(t, w.http(hosts[name], "/big?id="+name))
+	for _, name := range names {
+		t.Run(name+": "+how+", the backend waits for the client", func(t *testing.T) {
+			body := w.stalled(t, w.http(host(name), "/big?id="+name))
 			select {
 			case <-finished(name):
-				t.Fatal("the backend finished writing to a client that reads nothing: nginx buffered the response")
-			case <-time.After(2 * time.Second): // the bound of the check: unbuffered, it never finishes
+				t.Fatal("the backend finished writing to a client that reads nothing: nginx kept the response")
+			case <-time.After(2 * time.Second): // the bound of the check: it never finishes before the client reads
 			}
 			n, err := io.Copy(io.Discard, body)
 			require.NoError(t, err)

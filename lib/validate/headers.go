@@ -40,16 +40,10 @@ func (b *builder) headers() {
 	if h.CORS == nil && h.Redirect == nil && h.Add == nil && h.Hide == nil && h.Pass == nil {
 		return
 	}
-	grpc := false
-	for _, name := range b.order {
-		host := b.hosts[name].host
-		for i := range host.Paths {
-			hh := h
-			host.Paths[i].Headers = &hh
-			p := host.Paths[i].Protocol
-			grpc = grpc || p == intent.ProtocolGRPC || p == intent.ProtocolGRPCS
-		}
-	}
+	grpc := b.onEachPath(func(p *intent.Path) {
+		hh := h
+		p.Headers = &hh
+	})
 	if grpc && h.Redirect != nil {
 		for _, key := range []string{b.nkey(annotations.KeyProxyRedirectFrom), annotations.KeyOrgProxyRedirectFrom} {
 			if b.ann.Has(key) {

@@ -39,16 +39,10 @@ func (b *builder) traffic() {
 	if reflect.ValueOf(t).IsZero() {
 		return
 	}
-	grpc := false
-	for _, name := range b.order {
-		h := b.hosts[name].host
-		for i := range h.Paths {
-			tt := t
-			h.Paths[i].Traffic = &tt
-			p := h.Paths[i].Protocol
-			grpc = grpc || p == intent.ProtocolGRPC || p == intent.ProtocolGRPCS
-		}
-	}
+	grpc := b.onEachPath(func(p *intent.Path) {
+		tt := t
+		p.Traffic = &tt
+	})
 	if grpc {
 		b.noEffectOnGRPC()
 	}
@@ -96,4 +90,18 @@ func first[T any](a, b *T) *T {
 	}
 	v := *a
 	return &v
+}
+
+// onEachPath calls set with each path of the Ingress's hosts and reports
+// whether any of them has a gRPC backend.
+func (b *builder) onEachPath(set func(p *intent.Path)) (grpc bool) {
+	for _, name := range b.order {
+		h := b.hosts[name].host
+		for i := range h.Paths {
+			set(&h.Paths[i])
+			p := h.Paths[i].Protocol
+			grpc = grpc || p == intent.ProtocolGRPC || p == intent.ProtocolGRPCS
+		}
+	}
+	return grpc
 }
