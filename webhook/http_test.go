@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/seed-d040b84d/portcullis/cluster"
+	"github.com/seed-d040b84d/portcullis/lib/findings"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
@@ -226,4 +227,32 @@ func FuzzAdmissionReview(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWarningsNeverRepeatALine: the API server drops a warning equal to one
+// already sent, so two findings that end in the same words are split so that
+// no line repeats, and every word of both still arrives.
+func TestWarningsNeverRepeatALine(t *testing.T) {
+	t.Parallel()
+	tail := "has no effect on this Ingress's gRPC backends (nginx's gRPC proxy streams, over HTTP/2)"
+	ws := []findings.Warning{
+		{Field: "metadata.annotations[nginx.ingress.kubernetes.io/proxy-busy-buffers-size]", Message: tail},
+		{Field: "metadata.annotations[nginx.ingress.kubernetes.io/proxy-max-temp-file-size]", Message: tail},
+		{Field: "metadata.annotations[nginx.ingress.kubernetes.io/proxy-buffers-number]", Message: tail},
+	}
+	lines := Warnings(ws)
+	seen := map[string]bool{}
+	for _, l := range lines {
+		assert.False(t, seen[l], "line sent twice: %q", l)
+		seen[l] = true
+		assert.LessOrEqual(t, len(l), maxWarningLen, l)
+	}
+	var want, got []string
+	for _, w := range ws {
+		want = append(want, strings.Fields(w.String())...)
+	}
+	for _, l := range lines {
+		got = append(got, strings.Fields(l)...)
+	}
+	assert.Equal(t, want, got)
 }

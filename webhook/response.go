@@ -54,13 +54,33 @@ func verdictResponse(req admission.Request, kind string, fs findings.Set) admiss
 
 // Warnings renders findings as admission warnings of at most 120 characters. A
 // longer one is split at spaces into several, the later ones indented, so
-// nothing is cut off.
+// nothing is cut off. The API server drops a warning equal to one already
+// sent, so a split that would repeat an earlier line (two findings ending in
+// the same words) is made narrower until none does.
 func Warnings(ws []findings.Warning) []string {
 	var out []string
+	sent := map[string]bool{}
 	for _, w := range ws {
-		out = append(out, wrap(w.String(), maxWarningLen)...)
+		lines := wrap(w.String(), maxWarningLen)
+		for width := maxWarningLen - 1; repeats(lines, sent) && width > maxWarningLen/2; width-- {
+			lines = wrap(w.String(), width)
+		}
+		for _, l := range lines {
+			sent[l] = true
+		}
+		out = append(out, lines...)
 	}
 	return out
+}
+
+// repeats reports whether any of lines was sent already.
+func repeats(lines []string, sent map[string]bool) bool {
+	for _, l := range lines {
+		if sent[l] {
+			return true
+		}
+	}
+	return false
 }
 
 func wrap(s string, width int) []string {
