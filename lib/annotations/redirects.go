@@ -94,7 +94,7 @@ var ingressNginxRedirectRows = []Row{
 	},
 	{
 		Key: KeyFromToWWWRedirect, Default: "false", Scope: ScopeHost,
-		Doc:      "Also serve the host's other name (`www.` added, or removed) and redirect its requests to the host, with ConfigMap `http-redirect-code` (308). Never taken when another Ingress serves that name or another namespace owns it (docs/security.md tenancy); the host's certificate must name both for HTTPS.",
+		Doc:      "Also serve the host's other name (`www.` added, or removed) and redirect its requests to the host, with ConfigMap `http-redirect-code` (308). Never taken when another Ingress serves that name or another namespace owns it (docs/security.md tenancy); the host's certificate must name both for HTTPS (a certificate, or a cert-manager `spec.tls` entry, that does not is warned about).",
 		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.FromToWWW = &v }),
 		Examples: Examples{Good: good("true", "false"), Bad: bad("yes", boolMsg)},
 	},

@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
+	"github.com/seed-d040b84d/portcullis/lib/certs"
 	"github.com/seed-d040b84d/portcullis/lib/config"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/world"
@@ -132,6 +134,37 @@ func (b *builder) wwwRedirects() {
 			continue
 		}
 		h.WWWRedirect = other
+		b.wwwCertificate(key, name, other, h.TLS)
+	}
+}
+
+// wwwCertificate warns when the certificate host is served with does not
+// name other, the name its www. redirect answers too: HTTPS clients of
+// other would get a certificate error before they see the redirect.
+func (b *builder) wwwCertificate(key, host, other string, t *intent.HostTLS) {
+	if t == nil || t.Secret == nil {
+		return
+	}
+	switch t.Certificate {
+	case intent.CertSecret:
+		sec, ok := b.r.Secret(t.Secret.Namespace, t.Secret.Name)
+		if !ok {
+			return
+		}
+		cert, _ := b.v.certs.TLS(sec, field.NewPath("data"), certs.TLSOptions{Now: b.now, AllowMisordered: b.v.opts.AllowMisorderedChains})
+		if cert == nil || certs.CoversHost(cert.Leaf, other) {
+			return
+		}
+		b.fs.Warnf(annPath(key), "the certificate of %q (secret %s) does not name %q: HTTPS clients of %q get a certificate error before the redirect; add %q to the certificate",
+			host, t.Secret.Name, other, other, other)
+	case intent.CertPending:
+		for _, e := range b.ing.Spec.TLS {
+			if e.SecretName == t.Secret.Name && (slices.Contains(e.Hosts, other) || slices.Contains(e.Hosts, "*."+world.HostParent(other))) {
+				return
+			}
+		}
+		b.fs.Warnf(annPath(key), "the certificate cert-manager issues into secret %s will not name %q: HTTPS clients of %q get a certificate error before the redirect; add %q to the hosts of that spec.tls entry",
+			t.Secret.Name, other, other, other)
 	}
 }
 
