@@ -5,11 +5,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -68,6 +72,9 @@ func nginxFlags(t *testing.T) managerFlags {
 // (the webhook serves, or the caches synced); the channel gets its result.
 func managerRunning(ctx context.Context, t *testing.T, cfg *rest.Config, f managerFlags) <-chan error {
 	t.Helper()
+	if f.logger.GetSink() == nil {
+		f.logger = keptLog(t)
+	}
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	go func() { done <- manage(ctx, cfg, f, func() { close(ready) }) }()
@@ -89,8 +96,34 @@ func stopsCleanly(t *testing.T, cancel context.CancelFunc, done <-chan error) {
 	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(30 * time.Second):
-		t.Fatal("the manager did not stop within 30s of cancellation")
+		var stacks strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+		t.Fatalf("the manager did not stop within 30s of cancellation; goroutines:\n%s", stacks.String())
 	}
+}
+
+// keptLog is a logger for a manager under test that keeps its last 500
+// lines and prints them only if the test fails.
+func keptLog(t *testing.T) logr.Logger {
+	const keep = 500
+	var mu sync.Mutex
+	var lines []string
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t.Logf("the manager's last %d log lines:\n%s", len(lines), strings.Join(lines, "\n"))
+	})
+	return funcr.New(func(prefix, args string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, time.Now().Format("15:04:05.000")+" "+prefix+" "+args)
+		if len(lines) > keep {
+			lines = lines[len(lines)-keep:]
+		}
+	}, funcr.Options{Verbosity: 1})
 }
 
 // denialOnServing dry-runs an Ingress with the given annotations until the
