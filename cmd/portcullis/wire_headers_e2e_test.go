@@ -30,6 +30,7 @@ func headerBackend(t *testing.T) int {
 	t.Helper()
 	s := quietServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("X-Powered-By", "backend")
+		rw.Header().Set("X-Pad", "backend") // one of the headers nginx hides by default
 		switch r.URL.Path {
 		case "/moved":
 			http.Redirect(rw, r, backendLocation, http.StatusFound)
@@ -118,6 +119,7 @@ func (w *wire) cors(t *testing.T) {
 
 func (w *wire) responseHeaders(t *testing.T) {
 	const ns, org, ingn, plain = "headers", "org.headers.wire.test", "in.headers.wire.test", "plain.headers.wire.test"
+	const rel = "rel.headers.wire.test"
 	other := w.bystander(t, ns)
 	ca := w.newCA(t, "headers CA")
 	in := gen.InNamespace(ns)
@@ -128,18 +130,24 @@ func (w *wire) responseHeaders(t *testing.T) {
 		gen.Ingress("org", in, gen.Host(org), gen.TLS("tls"), gen.Path("/", "backend", port),
 			gen.Annotation(nginxOrg+"add-header", `X-Frame-Options: DENY, X-Note: say "hi": always`),
 			gen.Annotation(nginxOrg+"proxy-hide-headers", "X-Powered-By"),
+			gen.Annotation(nginxOrg+"proxy-pass-headers", "X-Pad"),
 			gen.Annotation(nginxOrg+"server-tokens", "True"),
 			gen.Annotation(nginxOrg+"proxy-redirect-from", "http://backend.internal:8080/app/"),
 			gen.Annotation(nginxOrg+"proxy-redirect-to", "https://"+org+"/")),
 		gen.Ingress("in", in, gen.Host(ingn), gen.Path("/", "backend", port),
 			gen.Annotation(ingressNginx+"proxy-redirect-from", "http://backend.internal:8080/"),
 			gen.Annotation(ingressNginx+"proxy-redirect-to", "/")),
+		gen.Ingress("rel", in, gen.Host(rel), gen.Path("/", "backend", port),
+			gen.Annotation(ingressNginx+"proxy-redirect-from", "http://backend.internal:8080/"),
+			gen.Annotation(ingressNginx+"proxy-redirect-to", "/"),
+			gen.Annotation(ingressNginx+"relative-redirects", "true")),
 		gen.Ingress("plain", in, gen.Host(plain), gen.Path("/", "backend", port)))
 	tc := w.client(trusting(ca, nil))
 	c := w.client(nil)
 	r := w.await(t, tc, w.https(org, "/"), http.StatusOK, nil)
 	require.NotNil(t, r.seen, "%s", r)
 	w.await(t, c, w.http(ingn, "/"), http.StatusOK, nil)
+	w.await(t, c, w.http(rel, "/"), http.StatusOK, nil)
 	control := w.await(t, c, w.http(plain, "/"), http.StatusOK, nil)
 
 	t.Run("add-header is seen by the client, next to the host's HSTS header", func(t *testing.T) {
@@ -156,6 +164,10 @@ func (w *wire) responseHeaders(t *testing.T) {
 		assert.Empty(t, r.header.Values("X-Powered-By"), "hidden on the host that asks")
 		assert.Equal(t, "backend", control.header.Get("X-Powered-By"), "passed on elsewhere")
 	})
+	t.Run("proxy-pass-headers passes a header nginx hides by default", func(t *testing.T) {
+		assert.Equal(t, "backend", r.header.Get("X-Pad"), "passed on the host that asks")
+		assert.Empty(t, control.header.Values("X-Pad"), "hidden elsewhere, as nginx does")
+	})
 	t.Run("server-tokens True shows nginx's version; off (the default) hides it", func(t *testing.T) {
 		assert.Regexp(t, regexp.MustCompile(`^nginx/[0-9]+\.[0-9]+\.[0-9]+$`), r.header.Get("Server"))
 		assert.Equal(t, "nginx", control.header.Get("Server"))
@@ -169,6 +181,9 @@ func (w *wire) responseHeaders(t *testing.T) {
 		moved = w.must(t, c, w.http(ingn, "/moved"), nil)
 		require.Equal(t, http.StatusFound, moved.status, "%s", moved)
 		assert.Equal(t, w.http(ingn, "/app/next"), moved.header.Get("Location"), "a path replacement gets the host's name and port in front, as nginx writes it")
+		moved = w.must(t, c, w.http(rel, "/moved"), nil)
+		require.Equal(t, http.StatusFound, moved.status, "%s", moved)
+		assert.Equal(t, "/app/next", moved.header.Get("Location"), "relative-redirects: nginx leaves a relative Location relative")
 		moved = w.must(t, c, w.http(plain, "/moved"), nil)
 		require.Equal(t, http.StatusFound, moved.status, "%s", moved)
 		assert.Equal(t, backendLocation, moved.header.Get("Location"), "unchanged without proxy-redirect")
