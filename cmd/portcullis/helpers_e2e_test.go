@@ -88,17 +88,19 @@ func managerRunning(ctx context.Context, t *testing.T, cfg *rest.Config, f manag
 	return done
 }
 
-// stopsCleanly cancels the manager's context and waits for it to return nil.
+// stopsCleanly cancels the manager's context and waits for it to return nil
+// (the manager itself gives up on its runnables after 40 s, returning an
+// error).
 func stopsCleanly(t *testing.T, cancel context.CancelFunc, done <-chan error) {
 	t.Helper()
 	cancel()
 	select {
 	case err := <-done:
 		require.NoError(t, err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(60 * time.Second):
 		var stacks strings.Builder
 		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
-		t.Fatalf("the manager did not stop within 30s of cancellation; goroutines:\n%s", stacks.String())
+		t.Fatalf("the manager did not stop within 60s of cancellation; goroutines:\n%s", stacks.String())
 	}
 }
 

@@ -10,10 +10,12 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/cluster"
 	"github.com/seed-d040b84d/portcullis/controller/passthrough"
+	"github.com/seed-d040b84d/portcullis/controller/reconcile"
 	"github.com/seed-d040b84d/portcullis/lib/apis"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/webhook"
@@ -217,6 +220,10 @@ func (f *managerFlags) managerOptions() ctrl.Options {
 		LeaderElectionID:              "portcullis",
 		LeaderElectionNamespace:       f.namespace,
 		LeaderElectionReleaseOnCancel: true,
+		// Longer than nginx's drain, so that a drain that takes its whole
+		// time still ends with nginx stopped rather than with the manager
+		// giving up on it; shorter than the Pod's 45 s grace period.
+		GracefulShutdownTimeout: ptr.To(reconcile.DrainTimeout + 10*time.Second),
 	}
 	if len(f.watchNamespaces) > 0 {
 		// Namespaced objects are read only in the watched namespaces and the

@@ -177,6 +177,10 @@ func (r *Reconciler) notify(m *dataplane.Model) {
 	}
 }
 
+// DrainTimeout bounds how long Run waits, once its context ends, for nginx's
+// in-flight requests to complete before it kills nginx.
+const DrainTimeout = 30 * time.Second
+
 // Run syncs once the caches have synced and again after every change of the
 // watched kinds (a burst of events makes one sync), until ctx ends; then it
 // stops nginx gracefully. A failed sync keeps the last good configuration in
@@ -186,7 +190,7 @@ func (r *Reconciler) Run(ctx context.Context, synced func(context.Context) bool,
 		if r.Supervisor == nil {
 			return
 		}
-		drain, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		drain, cancel := context.WithTimeout(context.Background(), DrainTimeout)
 		defer cancel()
 		if err := r.Supervisor.Stop(drain); err != nil {
 			r.Log.Error(err, "stopping nginx")
