@@ -119,7 +119,7 @@ func (w *wire) cors(t *testing.T) {
 
 func (w *wire) responseHeaders(t *testing.T) {
 	const ns, org, ingn, plain = "headers", "org.headers.wire.test", "in.headers.wire.test", "plain.headers.wire.test"
-	const rel = "rel.headers.wire.test"
+	const rel, withPort = "rel.headers.wire.test", "port.headers.wire.test"
 	other := w.bystander(t, ns)
 	ca := w.newCA(t, "headers CA")
 	in := gen.InNamespace(ns)
@@ -141,6 +141,10 @@ func (w *wire) responseHeaders(t *testing.T) {
 			gen.Annotation(ingressNginx+"proxy-redirect-from", "http://backend.internal:8080/"),
 			gen.Annotation(ingressNginx+"proxy-redirect-to", "/"),
 			gen.Annotation(ingressNginx+"relative-redirects", "true")),
+		gen.Ingress("port", in, gen.Host(withPort), gen.Path("/", "backend", port),
+			gen.Annotation(ingressNginx+"proxy-redirect-from", "http://backend.internal:8080/"),
+			gen.Annotation(ingressNginx+"proxy-redirect-to", "/"),
+			gen.Annotation(ingressNginx+"use-port-in-redirects", "true")),
 		gen.Ingress("plain", in, gen.Host(plain), gen.Path("/", "backend", port)))
 	tc := w.client(trusting(ca, nil))
 	c := w.client(nil)
@@ -148,6 +152,7 @@ func (w *wire) responseHeaders(t *testing.T) {
 	require.NotNil(t, r.seen, "%s", r)
 	w.await(t, c, w.http(ingn, "/"), http.StatusOK, nil)
 	w.await(t, c, w.http(rel, "/"), http.StatusOK, nil)
+	w.await(t, c, w.http(withPort, "/"), http.StatusOK, nil)
 	control := w.await(t, c, w.http(plain, "/"), http.StatusOK, nil)
 
 	t.Run("add-header is seen by the client, next to the host's HSTS header", func(t *testing.T) {
@@ -180,7 +185,10 @@ func (w *wire) responseHeaders(t *testing.T) {
 		assert.Equal(t, "https://"+org+"/next", moved.header.Get("Location"))
 		moved = w.must(t, c, w.http(ingn, "/moved"), nil)
 		require.Equal(t, http.StatusFound, moved.status, "%s", moved)
-		assert.Equal(t, w.http(ingn, "/app/next"), moved.header.Get("Location"), "a path replacement gets the host's name and port in front, as nginx writes it")
+		assert.Equal(t, "http://"+ingn+"/app/next", moved.header.Get("Location"), "a path replacement gets the host's name in front, as nginx writes it, and no port (as ingress-nginx)")
+		moved = w.must(t, c, w.http(withPort, "/moved"), nil)
+		require.Equal(t, http.StatusFound, moved.status, "%s", moved)
+		assert.Equal(t, w.http(withPort, "/app/next"), moved.header.Get("Location"), "use-port-in-redirects: the port nginx was reached on too")
 		moved = w.must(t, c, w.http(rel, "/moved"), nil)
 		require.Equal(t, http.StatusFound, moved.status, "%s", moved)
 		assert.Equal(t, "/app/next", moved.header.Get("Location"), "relative-redirects: nginx leaves a relative Location relative")

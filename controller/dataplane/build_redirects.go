@@ -40,7 +40,8 @@ func forwarding(f *intent.Forwarding, rewriteTarget string) (*Forwarding, error)
 			return nil, errors.New("a path rewrite and a rewrite-target on one path")
 		}
 	}
-	out := &Forwarding{Host: f.Host, Prefix: f.Prefix, PathRewrite: f.PathRewrite, RelativeRedirects: f.RelativeRedirects}
+	out := &Forwarding{Host: f.Host, Prefix: f.Prefix, PathRewrite: f.PathRewrite, RelativeRedirects: f.RelativeRedirects,
+		PortInRedirects: f.PortInRedirects}
 	if *out == (Forwarding{}) {
 		return nil, nil
 	}

@@ -252,6 +252,9 @@ type Forwarding struct {
 	PathRewrite string
 	// RelativeRedirects: nginx's own redirects carry a relative Location.
 	RelativeRedirects bool
+	// PortInRedirects: nginx's own absolute redirects name the port it was
+	// reached on (otherwise none, the server's default).
+	PortInRedirects bool
 }
 
 // ExternalAuth is an authentication subrequest before each request.

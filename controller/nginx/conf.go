@@ -138,7 +138,7 @@ var directives = map[string][]string{
 	// error pages (errors.go)
 	"proxy_intercept_errors": {"location"},
 	// redirects (redirects.go)
-	"absolute_redirect": {"location"},
+	"absolute_redirect": {"location"}, "port_in_redirect": {"http", "location"},
 	"proxy_buffer_size": {"http", "location"}, "grpc_buffer_size": {"http", "location"}, "proxy_buffers": {"http", "location"},
 	"proxy_busy_buffers_size": {"http", "location"}, "proxy_max_temp_file_size": {"http", "location"},
 	"proxy_next_upstream": {"http", "location"}, "grpc_next_upstream": {"http", "location"},

@@ -42,6 +42,9 @@ func forwardingDirectives(mod string, l dataplane.Location) ([]*Node, error) {
 	if f.RelativeRedirects {
 		out = append(out, d("absolute_redirect", lit("off")))
 	}
+	if f.PortInRedirects {
+		out = append(out, d("port_in_redirect", lit("on")))
+	}
 	if f.PathRewrite != "" {
 		rw, err := pathRewrite(mod, l)
 		if err != nil {

@@ -158,6 +158,10 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	g := m.TLS
 	h.add(
 		d("server_tokens", lit("off")),
+		// nginx's own absolute redirects name no port (ingress-nginx's
+		// default): clients use the standard ports, and the one nginx was
+		// reached on may be internal (passthrough's fallback).
+		d("port_in_redirect", lit("off")),
 		d("server_names_hash_bucket_size", num(128)),
 		d("server_names_hash_max_size", num(hashSize(2*len(m.Servers)))),
 		d("map_hash_bucket_size", num(128)),

@@ -17,7 +17,7 @@ func known(keys ...string) []Known {
 // control keys, which are refused (cannotEnforce).
 var ingressNginxNotImplemented = slices.Concat(known(
 	// Rewrites and redirects.
-	"preserve-trailing-slash", "use-port-in-redirects",
+	"preserve-trailing-slash",
 	// Aliases.
 	"server-alias",
 	// Canary.

@@ -19,6 +19,7 @@ const (
 	KeyXForwardedPrefix      = "x-forwarded-prefix"
 	KeyUpstreamVhost         = "upstream-vhost"
 	KeyRelativeRedirects     = "relative-redirects"
+	KeyUsePortInRedirects    = "use-port-in-redirects"
 
 	KeyOrgAppRoot  = "nginx.org/app-root"
 	KeyOrgRewrites = "nginx.org/rewrites"
@@ -44,6 +45,9 @@ type Redirects struct {
 	UpstreamHost string
 	// RelativeRedirects makes nginx's own redirects relative.
 	RelativeRedirects *bool
+	// PortInRedirects keeps the port in the Location of nginx's own
+	// absolute redirects.
+	PortInRedirects *bool
 	// Rewrites are nginx.org/rewrites: per Service, the path that replaces
 	// the part of the request path the Ingress path matched.
 	Rewrites []grammar.PathRewrite
@@ -114,6 +118,12 @@ var ingressNginxRedirectRows = []Row{
 		Key: KeyRelativeRedirects, Default: "false", Scope: ScopePath,
 		Doc:      "Redirects nginx itself writes on these paths (not the backend's, which pass unchanged) carry a relative `Location` (nginx `absolute_redirect off`). The fixed redirects and the www. redirect are absolute URLs anyway; the `app-root` redirect of `/` is made absolute.",
 		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.RelativeRedirects = &v }),
+		Examples: Examples{Good: good("true", "false"), Bad: bad("on", boolMsg)},
+	},
+	{
+		Key: KeyUsePortInRedirects, Default: "false", Scope: ScopePath,
+		Doc:      "Redirects nginx itself writes on these paths with an absolute `Location` (a directory's trailing slash, a relative `Location` from the backend or `proxy-redirect-to`) name the port nginx was reached on (nginx `port_in_redirect on`). By default, as in ingress-nginx, they name no port: clients come in on the standard ports, and nginx's own port (behind `--enable-ssl-passthrough`, an internal one) is not theirs.",
+		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.PortInRedirects = &v }),
 		Examples: Examples{Good: good("true", "false"), Bad: bad("on", boolMsg)},
 	},
 }

@@ -279,6 +279,9 @@ type Forwarding struct {
 	// RelativeRedirects: the proxy's own redirects carry a relative
 	// Location.
 	RelativeRedirects bool `json:"relativeRedirects,omitempty"`
+	// PortInRedirects: the proxy's own absolute redirects name the port
+	// it was reached on.
+	PortInRedirects bool `json:"portInRedirects,omitempty"`
 }
 
 // Traffic is how a path's requests are proxied. A nil field is unset: the

@@ -23,7 +23,8 @@ func (b *builder) pathRedirects() {
 	n, o := b.ann.Nginx.Redirects, b.ann.Org.Redirects
 	url, code := n.EffectiveRedirect()
 	fw := intent.Forwarding{Host: n.UpstreamHost, Prefix: n.ForwardedPrefix,
-		RelativeRedirects: n.RelativeRedirects != nil && *n.RelativeRedirects}
+		RelativeRedirects: n.RelativeRedirects != nil && *n.RelativeRedirects,
+		PortInRedirects:   n.PortInRedirects != nil && *n.PortInRedirects}
 	rewrites := map[string]string{}
 	for _, r := range o.Rewrites {
 		rewrites[r.Service] = r.Path
