@@ -65,7 +65,7 @@ func TestWireBehaviour(t *testing.T) {
 		{"proxy-next-upstream, -tries and -timeout: a backend's 502 is retried on the other endpoint, or not", (*wire).retries},
 		// wire_headers_e2e_test.go
 		{"CORS: preflight and allowed origins answered, other origins get no CORS header", (*wire).cors},
-		{"add-header, proxy-hide-headers, proxy-pass-headers, server-tokens, proxy-redirect, relative-redirects and use-port-in-redirects as the client sees them", (*wire).responseHeaders},
+		{"add-header, proxy-hide-headers, proxy-set-headers, proxy-pass-headers, server-tokens, proxy-redirect, relative-redirects and use-port-in-redirects as the client and backend see them", (*wire).responseHeaders},
 		// wire_rotation_e2e_test.go
 		{"a rotated TLS secret takes effect without restarting nginx", (*wire).rotatedCertificate},
 		{"a TLS secret renewed with the same key is served without a reload, nothing dropped", (*wire).renewedSameKey},

@@ -31,6 +31,8 @@ func headerBackend(t *testing.T) int {
 	s := quietServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("X-Powered-By", "backend")
 		rw.Header().Set("X-Pad", "backend") // one of the headers nginx hides by default
+		// Every X-Tenant request header that reached it, in order.
+		rw.Header().Set("X-Seen-Tenant", strings.Join(r.Header.Values("X-Tenant"), "|"))
 		switch r.URL.Path {
 		case "/moved":
 			http.Redirect(rw, r, backendLocation, http.StatusFound)
@@ -119,7 +121,7 @@ func (w *wire) cors(t *testing.T) {
 
 func (w *wire) responseHeaders(t *testing.T) {
 	const ns, org, ingn, plain = "headers", "org.headers.wire.test", "in.headers.wire.test", "plain.headers.wire.test"
-	const rel, withPort = "rel.headers.wire.test", "port.headers.wire.test"
+	const rel, withPort, forged = "rel.headers.wire.test", "port.headers.wire.test", "forged.headers.wire.test"
 	other := w.bystander(t, ns)
 	ca := w.newCA(t, "headers CA")
 	in := gen.InNamespace(ns)
@@ -131,6 +133,7 @@ func (w *wire) responseHeaders(t *testing.T) {
 			gen.Annotation(nginxOrg+"add-header", `X-Frame-Options: DENY, X-Note: say "hi": always`),
 			gen.Annotation(nginxOrg+"proxy-hide-headers", "X-Powered-By"),
 			gen.Annotation(nginxOrg+"proxy-pass-headers", "X-Pad"),
+			gen.Annotation(nginxOrg+"proxy-set-headers", "X-Tenant: blue"),
 			gen.Annotation(nginxOrg+"server-tokens", "True"),
 			gen.Annotation(nginxOrg+"proxy-redirect-from", "http://backend.internal:8080/app/"),
 			gen.Annotation(nginxOrg+"proxy-redirect-to", "https://"+org+"/")),
@@ -145,6 +148,10 @@ func (w *wire) responseHeaders(t *testing.T) {
 			gen.Annotation(ingressNginx+"proxy-redirect-from", "http://backend.internal:8080/"),
 			gen.Annotation(ingressNginx+"proxy-redirect-to", "/"),
 			gen.Annotation(ingressNginx+"use-port-in-redirects", "true")),
+		// Refused by lib (portcullis sets X-Forwarded-For itself); no
+		// webhook here, so only the controller stands in the way.
+		gen.Ingress("forged", in, gen.Host(forged), gen.Path("/", "backend", port),
+			gen.Annotation(nginxOrg+"proxy-set-headers", "X-Forwarded-For: 10.1.2.3")),
 		gen.Ingress("plain", in, gen.Host(plain), gen.Path("/", "backend", port)))
 	tc := w.client(trusting(ca, nil))
 	c := w.client(nil)
@@ -168,6 +175,16 @@ func (w *wire) responseHeaders(t *testing.T) {
 	t.Run("proxy-hide-headers removes the backend's header", func(t *testing.T) {
 		assert.Empty(t, r.header.Values("X-Powered-By"), "hidden on the host that asks")
 		assert.Equal(t, "backend", control.header.Get("X-Powered-By"), "passed on elsewhere")
+	})
+	t.Run("proxy-set-headers sends its value to the backend in place of the client's", func(t *testing.T) {
+		tenant := map[string]string{"X-Tenant": "red"}
+		got := w.must(t, tc, w.https(org, "/"), tenant)
+		require.Equal(t, http.StatusOK, got.status, "%s", got)
+		assert.Equal(t, "blue", got.header.Get("X-Seen-Tenant"), "exactly one X-Tenant, the Ingress's")
+		got = w.must(t, c, w.http(plain, "/"), tenant)
+		assert.Equal(t, "red", got.header.Get("X-Seen-Tenant"), "another Ingress's host passes the client's")
+		got = w.await(t, c, w.http(forged, "/"), http.StatusServiceUnavailable, nil)
+		assert.Empty(t, got.header.Get("X-Seen-Tenant"), "a header portcullis sets itself is refused: the host fails closed, the backend is not asked")
 	})
 	t.Run("proxy-pass-headers passes a header nginx hides by default", func(t *testing.T) {
 		assert.Equal(t, "backend", r.header.Get("X-Pad"), "passed on the host that asks")

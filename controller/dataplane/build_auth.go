@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/htpasswd"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 )
@@ -72,6 +73,9 @@ func externalAuth(a *intent.ExternalAuth) (*ExternalAuth, error) {
 	for _, h := range a.ResponseHeaders {
 		if !SafeHeaderName(h) {
 			return nil, fmt.Errorf("header %q", h)
+		}
+		if why := grammar.ReservedRequestHeader(h); why != "" {
+			return nil, fmt.Errorf("header %q: %s", h, why)
 		}
 	}
 	out := &ExternalAuth{URL: a.URL, Method: a.Method, SignIn: a.SignIn, Headers: slices.Clone(a.ResponseHeaders)}

@@ -10,9 +10,14 @@ import (
 )
 
 // Headers are what a location does to response headers: added, hidden and
-// passed headers, CORS answers and the rewrite of backend redirects.
+// passed headers, CORS answers and the rewrite of backend redirects; and the
+// request headers it sends to the backend.
 type Headers struct {
-	Add        []intent.Header
+	Add []intent.Header
+	// Request are sent to the backend: names free of
+	// grammar.ReservedRequestHeader, values in grammar.CheckHeaderValue
+	// (Always unused).
+	Request    []intent.Header
 	Hide, Pass []string
 	// CORS is nil when the location answers no cross-origin request.
 	CORS *CORS
@@ -46,6 +51,23 @@ func headers(h *intent.Headers) (*Headers, error) {
 			return nil, fmt.Errorf("added header %q: %w", a.Name, err)
 		}
 		out.Add = append(out.Add, a)
+	}
+	seen := map[string]bool{}
+	for _, r := range h.Request {
+		if err := grammar.CheckHeaderName(r.Name); err != nil {
+			return nil, err
+		}
+		if err := grammar.CheckHeaderValue(r.Value); err != nil {
+			return nil, err
+		}
+		if why := grammar.ReservedRequestHeader(r.Name); why != "" {
+			return nil, fmt.Errorf("request header %q: %s", r.Name, why)
+		}
+		if seen[strings.ToLower(r.Name)] {
+			return nil, fmt.Errorf("request header %q twice", r.Name)
+		}
+		seen[strings.ToLower(r.Name)] = true
+		out.Request = append(out.Request, intent.Header{Name: r.Name, Value: r.Value})
 	}
 	for _, list := range [][]string{h.Hide, h.Pass} {
 		for _, n := range list {
@@ -83,6 +105,17 @@ func headers(h *intent.Headers) (*Headers, error) {
 		out.CORS = c
 	}
 	return out, nil
+}
+
+// notFromAuth refuses a request header the location also copies from its
+// authentication service's answer: the backend would get both.
+func notFromAuth(request []intent.Header, fromAuth []string) error {
+	for _, r := range request {
+		if slices.ContainsFunc(fromAuth, func(a string) bool { return strings.EqualFold(a, r.Name) }) {
+			return fmt.Errorf("request header %q is also copied from the authentication service's answer", r.Name)
+		}
+	}
+	return nil
 }
 
 func cors(c *intent.CORS) (*CORS, error) {

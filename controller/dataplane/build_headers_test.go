@@ -64,8 +64,19 @@ func TestHeadersAreCheckedAgain(t *testing.T) {
 		"exposed header variable":     {CORS: cors(func(c *intent.CORS) { c.Expose = []string{"$x"} })},
 		"negative max age":            {CORS: cors(func(c *intent.CORS) { c.MaxAge = -1 })},
 		"CORS header added beside it": {CORS: cors(nil), Add: []intent.Header{{Name: "access-control-allow-origin", Value: "*"}}},
+		"forwarding header sent":      {Request: []intent.Header{{Name: "x-forwarded-for", Value: "10.0.0.1"}}},
+		"identity header sent":        {Request: []intent.Header{{Name: "SSL-Client-Verify", Value: "SUCCESS"}}},
+		"Host sent":                   {Request: []intent.Header{{Name: "Host", Value: "internal"}}},
+		"variable sent":               {Request: []intent.Header{{Name: "X-A", Value: "$remote_addr"}}},
+		"empty value sent":            {Request: []intent.Header{{Name: "X-A"}}},
+		"request header twice":        {Request: []intent.Header{{Name: "X-A", Value: "1"}, {Name: "x-a", Value: "2"}}},
 	} {
 		_, err := headers(bad)
 		assert.Error(t, err, name)
 	}
+	h, err := headers(&intent.Headers{Request: []intent.Header{{Name: "X-Tenant", Value: "blue"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []intent.Header{{Name: "X-Tenant", Value: "blue"}}, h.Request)
+	assert.Error(t, notFromAuth(h.Request, []string{"x-tenant"}), "a header the authentication service's answer is copied into")
+	assert.NoError(t, notFromAuth(h.Request, []string{"X-Auth-Request-User"}))
 }

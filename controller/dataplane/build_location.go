@@ -143,6 +143,9 @@ func (b *builder) location(p intent.Path) Location {
 	}
 	if p.Headers != nil {
 		h, err := headers(p.Headers)
+		if err == nil && l.ExternalAuth != nil {
+			err = notFromAuth(h.Request, l.ExternalAuth.Headers)
+		}
 		if err != nil {
 			return failed(l, &intent.FailClosed{Reason: "headers: " + err.Error()})
 		}

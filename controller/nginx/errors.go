@@ -116,7 +116,7 @@ func (r *renderer) withErrorPages(server *Node) error {
 				d("proxy_set_header", lit("X-Service-Name"), text(e.Service)),
 				d("proxy_set_header", lit("X-Service-Port"), text(e.Port)),
 			)
-			loc.add(r.proxyHeaders("proxy_set_header", false, nil, nil)...)
+			loc.add(r.proxyHeaders("proxy_set_header", false, nil, nil, nil)...)
 			loc.add(d("rewrite", lit("^"), lit("/"), lit("break")))
 		}
 		loc.add(d("proxy_pass", lit("http://"+e.Upstream)))

@@ -894,11 +894,12 @@ var (
 		{"nginx.org/server-tokens", ""},
 		{"nginx.org/proxy-redirect-from", "proxy_redirect"},
 		{"nginx.org/proxy-redirect-to", "proxy_redirect"},
+		{"nginx.org/proxy-set-headers", "proxy_set_header"},
 	}
 	headerValues = []string{"true", "https://app.example.com, https://*.example.org:8443", "GET, POST", "X-Token, Content-Type",
 		"X-Total-Count", "true", "600", "http://backend:8080/", "/app/",
 		"X-Frame-Options: DENY, Content-Security-Policy: default-src 'self'; img-src *: always", "on",
-		"X-Powered-By", "X-Accel-Expires", "True", "http://backend:8080/", "/app/"}
+		"X-Powered-By", "X-Accel-Expires", "True", "http://backend:8080/", "/app/", `X-Tenant: blue, X-Note: say "hi" ok`}
 )
 
 // withHeaders sets headerKeys to values.
@@ -909,9 +910,14 @@ func withHeaders(ing *networkingv1.Ingress, values []string) {
 }
 
 var (
-	tokenArg     = regexp.MustCompile("^[A-Za-z0-9!#%&'*+.^_`|~-]+$")
-	corsVarArg   = regexp.MustCompile(`^\$portcullis_(cors|corscred|corsexpose|corspre|hsts)_[0-9a-f]{16}$`)
-	originKeyArg = regexp.MustCompile(`^~\*\^[a-z0-9\\+.-]+://(\[a-z0-9-\]\+\\\.)?[A-Za-z0-9\\.-]+(:[0-9]{1,5})?\$$`)
+	tokenArg    = regexp.MustCompile("^[A-Za-z0-9!#%&'*+.^_`|~-]+$")
+	authCopyArg = regexp.MustCompile(`^\$portcullis_auth_[0-9]+$`)
+	// internalHeaderArg are the headers with variables that portcullis's
+	// internal locations send: to an authentication service, to a default
+	// backend answering an error.
+	internalHeaderArg = regexp.MustCompile(`^X-(Original-(URI|Method|URL)|Format)$`)
+	corsVarArg        = regexp.MustCompile(`^\$portcullis_(cors|corscred|corsexpose|corspre|hsts)_[0-9a-f]{16}$`)
+	originKeyArg      = regexp.MustCompile(`^~\*\^[a-z0-9\\+.-]+://(\[a-z0-9-\]\+\\\.)?[A-Za-z0-9\\.-]+(:[0-9]{1,5})?\$$`)
 )
 
 // checkHeaderArgs holds the response header directives of a rendered
@@ -935,6 +941,18 @@ func checkHeaderArgs(t testing.TB, conf []byte) {
 			if len(p.args) == 3 {
 				require.Equal(t, "always", p.args[2])
 			}
+		case "proxy_set_header", "grpc_set_header":
+			// portcullis's own (their values its variables: the
+			// reserved headers, an authentication service's answer, the
+			// internal locations') or an Ingress's: a token and printable
+			// text without "$".
+			require.Len(t, p.args, 2)
+			if grammar.ReservedRequestHeader(p.args[0]) != "" || authCopyArg.MatchString(p.args[1]) || internalHeaderArg.MatchString(p.args[0]) {
+				return
+			}
+			require.Regexp(t, tokenArg, p.args[0])
+			require.NotContains(t, p.args[1], "$")
+			require.Regexp(t, `^[ -~]+$`, p.args[1])
 		case "proxy_hide_header", "proxy_pass_header", "grpc_hide_header", "grpc_pass_header":
 			require.Len(t, p.args, 1)
 			require.Regexp(t, tokenArg, p.args[0])

@@ -201,12 +201,16 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 	// identity of a verified client certificate, an authentication
 	// service's answer, upstream-vhost, x-forwarded-prefix): then the
 	// whole list again.
-	own := auth != nil || l.Forwarding != nil && (l.Forwarding.Host != "" || l.Forwarding.Prefix != "")
+	var request []intent.Header
+	if l.Headers != nil {
+		request = l.Headers.Request
+	}
+	own := auth != nil || l.Forwarding != nil && (l.Forwarding.Host != "" || l.Forwarding.Prefix != "") || len(request) > 0
 	for _, c := range n.Children {
 		own = own || c.Name == set
 	}
 	if own {
-		n.add(r.proxyHeaders(set, !grpc, auth, l.Forwarding)...)
+		n.add(r.proxyHeaders(set, !grpc, auth, l.Forwarding, request)...)
 	}
 	if t := l.BackendTLS; t != nil {
 		nodes, err := r.backendTLS(pfx, t)
@@ -246,7 +250,7 @@ func (r *renderer) location(mod, path string, l dataplane.Location, auth *datapl
 // fw, when not nil, replaces Host (upstream-vhost) and adds
 // X-Forwarded-Prefix (x-forwarded-prefix); forwardingDirectives checked
 // both against their grammars, and text() refuses a "$" again.
-func (r *renderer) proxyHeaders(set string, upgrade bool, auth *dataplane.ClientAuth, fw *dataplane.Forwarding) []*Node {
+func (r *renderer) proxyHeaders(set string, upgrade bool, auth *dataplane.ClientAuth, fw *dataplane.Forwarding, request []intent.Header) []*Node {
 	var out []*Node
 	if upgrade {
 		out = append(out, d(set, lit("Upgrade"), lit("$http_upgrade")), d(set, lit("Connection"), lit("$portcullis_connection")))
@@ -279,6 +283,11 @@ func (r *renderer) proxyHeaders(set string, upgrade bool, auth *dataplane.Client
 			v = h.variable
 		}
 		out = append(out, d(set, lit(h.name), lit(v)))
+	}
+	// The Ingress's own (nginx.org/proxy-set-headers): never one of the
+	// above, which lib and the data plane refuse.
+	for _, h := range request {
+		out = append(out, d(set, text(h.Name), text(h.Value)))
 	}
 	return out
 }

@@ -208,8 +208,8 @@ func (r *renderer) http(m *dataplane.Model) (*Node, error) {
 	}
 	h.add(traffic...)
 	h.add(d("proxy_http_version", lit("1.1")))
-	h.add(r.proxyHeaders("proxy_set_header", true, nil, nil)...)
-	h.add(r.proxyHeaders("grpc_set_header", false, nil, nil)...)
+	h.add(r.proxyHeaders("proxy_set_header", true, nil, nil, nil)...)
+	h.add(r.proxyHeaders("grpc_set_header", false, nil, nil, nil)...)
 	for _, u := range m.Upstreams {
 		up := blk("upstream", []Arg{text(u.Name)})
 		for _, addr := range u.Servers {

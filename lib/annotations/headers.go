@@ -23,6 +23,7 @@ const (
 	KeyOrgAddHeaderInherit  = "nginx.org/add-header-inherit"
 	KeyOrgProxyHideHeaders  = "nginx.org/proxy-hide-headers"
 	KeyOrgProxyPassHeaders  = "nginx.org/proxy-pass-headers"
+	KeyOrgProxySetHeaders   = "nginx.org/proxy-set-headers"
 	KeyOrgServerTokens      = "nginx.org/server-tokens"
 	KeyOrgProxyRedirectFrom = "nginx.org/proxy-redirect-from"
 	KeyOrgProxyRedirectTo   = "nginx.org/proxy-redirect-to"
@@ -137,6 +138,12 @@ var nginxOrgHeaderRows = []Row{
 		Doc:      "Backend response headers nginx hides by default but passes here (nginx `proxy_pass_header`, e.g. `Server`, `X-Accel-Expires`)." + docHeaderListOrg + docInheritedNGINX,
 		Value:    grammar.Bind(grammar.HeaderList, func(p *Parsed, v []string) { p.Org.Headers.Pass = v }),
 		Examples: Examples{Good: good("Server", "X-Accel-Expires,Server"), Bad: bad("Server Name", "not allowed", "Server,server", "listed twice")},
+	},
+	{
+		Key: KeyOrgProxySetHeaders, Scope: ScopePath,
+		Doc:      "Request headers sent to this Ingress's backends (nginx `proxy_set_header`): comma-separated `Name: Value`. A bare `Name` is the client's own header, which nginx passes on anyway (warned: no effect). Names are RFC 7230 tokens without `$`; values printable ASCII without `,` or `$` (no variables: NGINX Inc expanded them), quotes balanced. Refused: the headers portcullis sets on every request (`Host`, `X-Real-IP`, `X-Forwarded-*`, `X-Request-ID`, the `ssl-client-*` identity of a client certificate), those of `auth-response-headers`, and hop-by-hop and framing ones." + docInheritedNGINX,
+		Value:    grammar.Bind(grammar.ProxySetHeaders, func(p *Parsed, v []grammar.RequestHeader) { p.Org.Headers.Set = v }),
+		Examples: Examples{Good: good("X-Tenant: blue", "X-Tenant: blue, X-Env: prod", "X-Client-Header"), Bad: bad("X-Forwarded-For: 10.0.0.1", "may not be set", "ssl-client-verify: SUCCESS", "may not be set", "X-A: $remote_addr", "nginx variables are not expanded", "X-A: 1, x-a: 2", "listed twice", "X-A:", "must be 1 to")},
 	},
 	{
 		Key: KeyOrgServerTokens, Default: "False", Scope: ScopeHost,

@@ -82,7 +82,7 @@ func cannotEnforce(keys ...string) []Known {
 // nginxOrgNotImplemented are the NGINX Inc Ingress annotations portcullis
 // recognises but does not implement.
 var nginxOrgNotImplemented = slices.Concat(known(
-	"nginx.org/lb-method", "nginx.org/proxy-set-headers", "nginx.org/upstream-zone-size",
+	"nginx.org/lb-method", "nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
 	"nginx.org/rewrite-target",

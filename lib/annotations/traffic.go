@@ -37,6 +37,7 @@ var InheritedByMinions = map[string]bool{
 	KeyOrgProxySendTimeout: true, KeyOrgProxyBuffering: true, KeyOrgCustomHTTPErrors: true,
 	KeyOrgProxyBuffers: true, KeyOrgProxyBufferSize: true, KeyOrgProxyBusyBuffersSize: true, KeyOrgProxyMaxTempFileSize: true,
 	KeyOrgAddHeader: true, KeyOrgAddHeaderInherit: true, KeyOrgProxyHideHeaders: true, KeyOrgProxyPassHeaders: true,
+	KeyOrgProxySetHeaders: true,
 }
 
 // Documentation shared by the two dialects' rows.

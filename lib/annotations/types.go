@@ -185,9 +185,11 @@ type CORS struct {
 // default, a URL or a path; To is a URL or a path; "" if absent.
 type ProxyRedirect struct{ From, To string }
 
-// OrgHeaders are NGINX Inc's response header keys; nil or empty is absent.
+// OrgHeaders are NGINX Inc's header keys; nil or empty is absent.
 type OrgHeaders struct {
 	Add []grammar.Header
+	// Set are request headers sent to the backends.
+	Set []grammar.RequestHeader
 	// AddInherit is on, off or merge; "" if absent.
 	AddInherit   string
 	Hide, Pass   []string

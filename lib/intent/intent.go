@@ -351,6 +351,9 @@ type Headers struct {
 	// Redirect rewrites the start of the backend's Location and Refresh
 	// headers; nil: the proxy's default.
 	Redirect *ProxyRedirect `json:"redirect,omitempty"`
+	// Request are headers sent to the backend with every request (Always
+	// unused).
+	Request []Header `json:"request,omitempty"`
 }
 
 // Header is one added response header; Always adds it to error responses

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 )
 
@@ -38,9 +39,9 @@ func (b *builder) externalAuth() {
 		return
 	}
 	for _, h := range n.AuthResponseHeaders {
-		if reservedHeader(h) {
+		if why := grammar.ReservedRequestHeader(h); why != "" {
 			key := b.nkey(annotations.KeyAuthResponseHeaders)
-			b.fs.Errorf(annPath(key), h, "header %q is set by portcullis itself on every request to the backend; copy the authentication service's answer into another header", h)
+			b.fs.Errorf(annPath(key), h, "header %q may not be sent to the backend from the authentication service's answer: %s; copy it into another header", h, why)
 			b.failPaths(&intent.FailClosed{Reason: key + " names a reserved header", Status: 503})
 			return
 		}
@@ -69,15 +70,4 @@ func (b *builder) parsedExternal(short string) bool {
 		return n.AuthSignin != ""
 	}
 	return n.AuthResponseHeaders != nil
-}
-
-// reservedHeader reports a request header the controller sets on every
-// proxied request (forwarding and client-certificate identity headers).
-func reservedHeader(h string) bool {
-	h = strings.ToLower(h)
-	switch h {
-	case "host", "connection", "content-length", "x-real-ip", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host":
-		return true
-	}
-	return strings.HasPrefix(h, "ssl-client-")
 }

@@ -24,6 +24,7 @@ func (b *builder) headers() {
 	h := intent.Headers{CORS: b.cors(), Redirect: b.proxyRedirect()}
 	org := b.orgHeaders()
 	h.Hide, h.Pass = org.Hide, org.Pass
+	h.Request = b.requestHeaders(org.Set)
 	for _, a := range org.Add {
 		if h.CORS != nil && isCORSHeader(a.Name) {
 			// Two answers to one origin: a constant one would widen or
@@ -37,7 +38,7 @@ func (b *builder) headers() {
 	if b.ann.Has(annotations.KeyOrgAddHeaderInherit) && b.in.Mergeable != "minion" {
 		b.fs.Warnf(annPath(annotations.KeyOrgAddHeaderInherit), "has an effect only on a mergeable minion (nginx.org/mergeable-ingress-type: minion); the host's HSTS header is always kept")
 	}
-	if h.CORS == nil && h.Redirect == nil && h.Add == nil && h.Hide == nil && h.Pass == nil {
+	if h.CORS == nil && h.Redirect == nil && h.Add == nil && h.Hide == nil && h.Pass == nil && h.Request == nil {
 		return
 	}
 	grpc := b.onEachPath(func(p *intent.Path) {
@@ -51,6 +52,25 @@ func (b *builder) headers() {
 			}
 		}
 	}
+}
+
+// requestHeaders are the headers nginx.org/proxy-set-headers sends to the
+// backends. A bare name (the client's own header) changes nothing and is
+// warned about; a header the Ingress's authentication service answers with
+// is that service's to set.
+func (b *builder) requestHeaders(set []grammar.RequestHeader) []intent.Header {
+	var out []intent.Header
+	for _, s := range set {
+		switch {
+		case s.Value == "":
+			b.fs.Warnf(annPath(annotations.KeyOrgProxySetHeaders), "%s without a value is the client's own %s header, which nginx passes to the backend anyway: no effect", s.Name, s.Name)
+		case slices.ContainsFunc(b.ann.Nginx.AuthResponseHeaders, func(a string) bool { return strings.EqualFold(a, s.Name) }):
+			b.fs.Errorf(annPath(annotations.KeyOrgProxySetHeaders), s.Name, "header %q is copied from the authentication service's answer (%s); set another header", s.Name, b.nkey(annotations.KeyAuthResponseHeaders))
+		default:
+			out = append(out, intent.Header{Name: s.Name, Value: s.Value})
+		}
+	}
+	return out
 }
 
 // cors is ingress-nginx's CORS with its defaults; nil unless enable-cors is
@@ -152,6 +172,9 @@ func (b *builder) orgHeaders() annotations.OrgHeaders {
 	}
 	if own.Pass == nil {
 		own.Pass = m.Pass
+	}
+	if own.Set == nil {
+		own.Set = m.Set
 	}
 	switch own.AddInherit {
 	case "off":

@@ -332,3 +332,101 @@ var RedirectTarget = Grammar[string]{
 	},
 	Format: func(v string) string { return v },
 }
+
+// reservedRequestHeaders are request headers an Ingress may not send to its
+// backends: portcullis sets them on every proxied request (a second copy
+// would leave the backend to pick one, and a client-influenced one could be
+// trusted), or they frame the request or the connection.
+var reservedRequestHeaders = map[string]string{
+	"host":                     "it is the request's host (set another with upstream-vhost)",
+	"x-request-id":             "portcullis sets it on every request",
+	"x-real-ip":                "portcullis sets it to the client's address",
+	"x-forwarded-for":          "portcullis sets it to the client's address",
+	"x-original-forwarded-for": "portcullis sets it from a trusted load balancer",
+	"x-forwarded-proto":        "portcullis sets it on every request",
+	"x-forwarded-host":         "portcullis sets it on every request",
+	"x-forwarded-port":         "portcullis sets it on every request",
+	"x-forwarded-scheme":       "portcullis sets it on every request",
+	"x-scheme":                 "portcullis sets it on every request",
+	"x-forwarded-prefix":       "portcullis sets it (use x-forwarded-prefix)",
+	"content-length":           "nginx frames the request",
+	"transfer-encoding":        "nginx frames the request",
+	"connection":               "it is hop-by-hop",
+	"keep-alive":               "it is hop-by-hop",
+	"upgrade":                  "it is hop-by-hop (portcullis passes WebSocket upgrades itself)",
+	"trailer":                  "it is hop-by-hop",
+	"te":                       "it is hop-by-hop",
+	"proxy-connection":         "it is hop-by-hop",
+}
+
+// ReservedRequestHeader reports why a request header is not an Ingress's to
+// send to its backends: one portcullis sets on every proxied request (the
+// forwarding headers and a client certificate's ssl-client-* identity) or
+// one that frames the request. "" when it is free.
+func ReservedRequestHeader(name string) string {
+	lower := strings.ToLower(name)
+	if why, ok := reservedRequestHeaders[lower]; ok {
+		return why
+	}
+	if strings.HasPrefix(lower, "ssl-client-") {
+		return "portcullis sets the ssl-client-* headers from the verified client certificate, and clears them elsewhere"
+	}
+	return ""
+}
+
+// RequestHeader is one header sent to the backends (NGINX Inc's
+// nginx.org/proxy-set-headers). An empty Value is a bare name: the client's
+// own header, which nginx passes on anyway.
+type RequestHeader struct {
+	Name, Value string
+}
+
+// ProxySetHeaders is NGINX Inc's nginx.org/proxy-set-headers:
+// comma-separated entries "Name: Value", or "Name" alone (the client's
+// header, as NGINX Inc wrote it), white space around each part ignored. A
+// value has no comma (the separator) and is checked by CheckHeaderValue; a
+// name is listed once and is not one ReservedRequestHeader names.
+var ProxySetHeaders = Grammar[[]RequestHeader]{
+	Name: "comma-separated Name[: Value]",
+	Parse: func(s string, _ Context) ([]RequestHeader, error) {
+		var out []RequestHeader
+		seen := map[string]bool{}
+		for i, entry := range strings.Split(s, ",") {
+			name, value, hasValue := strings.Cut(strings.TrimSpace(entry), ":")
+			name = strings.TrimSpace(name)
+			if name == "" {
+				return nil, errorf("entry %d of %q has no header name", i+1, s)
+			}
+			if err := CheckHeaderName(name); err != nil {
+				return nil, err
+			}
+			if why := ReservedRequestHeader(name); why != "" {
+				return nil, errorf("header %q may not be set: %s", name, why)
+			}
+			lower := strings.ToLower(name)
+			if seen[lower] {
+				return nil, errorf("header %q is listed twice in %q", name, s)
+			}
+			seen[lower] = true
+			h := RequestHeader{Name: name}
+			if hasValue {
+				h.Value = strings.TrimSpace(value)
+				if err := CheckHeaderValue(h.Value); err != nil {
+					return nil, errorf("header %q: %v", name, err)
+				}
+			}
+			out = append(out, h)
+		}
+		return out, nil
+	},
+	Format: func(v []RequestHeader) string {
+		parts := make([]string, len(v))
+		for i, h := range v {
+			parts[i] = h.Name
+			if h.Value != "" {
+				parts[i] += ": " + h.Value
+			}
+		}
+		return strings.Join(parts, ", ")
+	},
+}
