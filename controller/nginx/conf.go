@@ -13,7 +13,8 @@ import (
 type Arg struct {
 	s    string
 	kind argKind
-	// user is how many leading bytes of s are user-derived (argTextLit).
+	// user is how many leading bytes of s are user-derived (argTextLit), or
+	// where the user-derived text starts (argLitText).
 	user int
 }
 
@@ -34,6 +35,10 @@ const (
 	// argCapture is a user-derived rewrite replacement: "$" only as a
 	// capture $1 to $9 not followed by a letter, digit or "{".
 	argCapture
+	// argLitText is text this package writes, which may reference
+	// variables, followed by user-derived text (checked as argText) from
+	// offset user.
+	argLitText
 )
 
 // lit is an argument this package writes itself. Never pass it user input.
@@ -41,6 +46,9 @@ func lit(s string) Arg { return Arg{s: s, kind: argLit} }
 
 // text is a user-derived argument; Render refuses it with "$" or a control character.
 func text(s string) Arg { return Arg{s: s, kind: argText} }
+
+// litText is the package's own text followed by user-derived text.
+func litText(own, user string) Arg { return Arg{s: own + user, kind: argLitText, user: len(own)} }
 
 // textLit is user-derived text followed by the package's own text.
 func textLit(user, own string) Arg { return Arg{s: user + own, kind: argTextLit, user: len(user)} }
@@ -169,7 +177,7 @@ func quote(a Arg) (string, error) {
 		if c < 0x20 || c == 0x7f {
 			return "", fmt.Errorf("argument %q: control character at offset %d", a.s, i)
 		}
-		if c == '$' && (a.kind == argText || a.kind == argTextLit && i < a.user) {
+		if c == '$' && (a.kind == argText || a.kind == argTextLit && i < a.user || a.kind == argLitText && i >= a.user) {
 			return "", fmt.Errorf("argument %q: \"$\" would reference an nginx variable", a.s)
 		}
 		if c == '$' && a.kind == argCapture && !isCapture(a.s[i:]) {

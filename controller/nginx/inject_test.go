@@ -84,6 +84,8 @@ func checkRendered(t testing.TB, m *dataplane.Model, o Options) []byte {
 				assert.NotContains(t, captureRef.ReplaceAllString(a.s, ""), "$", "%s", n.Name)
 			case argTextLit:
 				assert.NotContains(t, a.s[:a.user], "$", "%s", n.Name)
+			case argLitText:
+				assert.NotContains(t, a.s[a.user:], "$", "%s", n.Name)
 			case argLit:
 			default:
 				t.Errorf("%s: argument of no kind", n.Name)
@@ -346,11 +348,16 @@ func TestRenderRefusesUnsafeArguments(t *testing.T) {
 		blk("location", []Arg{lit("="), regex("/a")}),
 		blk("location", []Arg{text("~*"), regex("/a")}),
 		blk("location", []Arg{lit("~*"), text("/a"), regex("/b")}),
+		blk("location", []Arg{lit("="), lit("/")}, d("return", lit("302"), litText("$scheme://$host", "/a$uri"))),
+		blk("location", []Arg{lit("="), lit("/")}, d("return", lit("302"), textLit("$host", "/a"))),
 	} {
 		_, err := Render([]*Node{blk("http", nil, blk("server", nil, n))})
 		assert.Error(t, err, "%s %v", n.Name, n.Args)
 	}
-	_, err := Render([]*Node{blk("http", nil, entry(lit("a"), lit("b")))})
+	_, err := Render([]*Node{blk("http", nil, blk("server", nil,
+		blk("location", []Arg{lit("="), lit("/")}, d("return", lit("302"), litText("$scheme://$host", "/app")))))})
+	assert.NoError(t, err, "the package's own variables before user text")
+	_, err = Render([]*Node{blk("http", nil, entry(lit("a"), lit("b")))})
 	assert.Error(t, err)
 }
 
@@ -803,6 +810,10 @@ var redirectKeys = []struct{ key, good string }{
 	{"nginx.org/rewrites", "serviceName=backend rewrite=/v2"},
 }
 
+// appRootURL is an application root's redirect: the request's scheme and
+// host, the port clients use, then the root.
+var appRootURL = regexp.MustCompile(`^\$scheme://\$host(?::[0-9]+)?(/.*)$`)
+
 // assertRedirectRendered finds in conf the directive an accepted value of
 // key must have become, with the value as exactly one argument.
 func assertRedirectRendered(t testing.TB, conf []byte, key, value string) {
@@ -818,7 +829,8 @@ func assertRedirectRendered(t testing.TB, conf []byte, key, value string) {
 	case "nginx.ingress.kubernetes.io/app-root":
 		want = func(p *parsed, _ string) bool {
 			return p.name == "location" && slices.Equal(p.args, []string{"=", "/"}) && len(p.children) == 1 &&
-				p.children[0].name == "return" && slices.Equal(p.children[0].args, []string{"302", value})
+				p.children[0].name == "return" && len(p.children[0].args) == 2 && p.children[0].args[0] == "302" &&
+				appRootURL.MatchString(p.children[0].args[1]) && appRootURL.FindStringSubmatch(p.children[0].args[1])[1] == value
 		}
 	case "nginx.ingress.kubernetes.io/upstream-vhost":
 		want = func(p *parsed, parent string) bool {

@@ -93,12 +93,12 @@ func pathRewrite(mod string, l dataplane.Location) ([]*Node, error) {
 }
 
 // addAppRoot adds the host's application root location to server, which
-// serves the host's paths.
-func addAppRoot(server *Node, s dataplane.Server) error {
+// serves the host's paths to clients on port (80 or 443: none in the URL).
+func addAppRoot(server *Node, s dataplane.Server, port, standard int) error {
 	if s.AppRoot == "" {
 		return nil
 	}
-	n, err := appRootLocation(s.AppRoot)
+	n, err := appRootLocation(s.AppRoot, port, standard)
 	if err != nil {
 		return err
 	}
@@ -107,13 +107,18 @@ func addAppRoot(server *Node, s dataplane.Server) error {
 }
 
 // appRootLocation answers a request for "/" exactly with a 302 to the
-// application root (a path lib and the model checked); nginx makes it
-// absolute unless the host's redirects are relative.
-func appRootLocation(root string) (*Node, error) {
+// application root (a path lib and the model checked), as an absolute URL
+// on the request's scheme and host and the port clients use (ingress-nginx
+// wrote $scheme://$http_host, the client's own Host header).
+func appRootLocation(root string, port, standard int) (*Node, error) {
 	if !grammar.ValidAppRoot(root) {
 		return nil, fmt.Errorf("application root %q", root)
 	}
-	return blk("location", locationArgs("=", "/"), d("return", lit("302"), text(root))), nil
+	base := "$scheme://$host"
+	if port != standard {
+		base += ":" + strconv.Itoa(port)
+	}
+	return blk("location", locationArgs("=", "/"), d("return", lit("302"), litText(base, root))), nil
 }
 
 // wwwServers answer the host's other name (from-to-www-redirect) with a

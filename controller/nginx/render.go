@@ -435,7 +435,7 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 		if err := r.addLocations(plain, s.Locations, nil); err != nil {
 			return nil, err
 		}
-		if err := addAppRoot(plain, s); err != nil {
+		if err := addAppRoot(plain, s, r.o.HTTPPort, 80); err != nil {
 			return nil, err
 		}
 	}
@@ -475,7 +475,7 @@ func (r *renderer) server(s dataplane.Server) ([]*Node, error) {
 	if err := r.addLocations(tls, s.Locations, s.ClientAuth); err != nil {
 		return nil, err
 	}
-	if err := addAppRoot(tls, s); err != nil {
+	if err := addAppRoot(tls, s, cmpInt(r.o.PublicHTTPSPort, r.o.HTTPSPort), 443); err != nil {
 		return nil, err
 	}
 	if plainHSTS != nil {

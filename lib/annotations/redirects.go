@@ -116,7 +116,7 @@ var ingressNginxRedirectRows = []Row{
 	},
 	{
 		Key: KeyRelativeRedirects, Default: "false", Scope: ScopePath,
-		Doc:      "Redirects nginx itself writes on these paths (not the backend's, which pass unchanged) carry a relative `Location` (nginx `absolute_redirect off`). The fixed redirects and the www. redirect are absolute URLs anyway; the `app-root` redirect of `/` is made absolute.",
+		Doc:      "Redirects nginx itself writes on these paths (not the backend's, which pass unchanged) carry a relative `Location` (nginx `absolute_redirect off`). The fixed redirects, the www. redirect and the `app-root` redirect are absolute URLs anyway.",
 		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.RelativeRedirects = &v }),
 		Examples: Examples{Good: good("true", "false"), Bad: bad("on", boolMsg)},
 	},
