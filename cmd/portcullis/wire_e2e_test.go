@@ -57,7 +57,7 @@ func TestWireBehaviour(t *testing.T) {
 		{"error pages: a default backend of the Ingress's namespace answers its errors", (*wire).errorPages},
 		// wire_redirects_e2e_test.go
 		{"permanent-redirect and temporal-redirect answer with their code and Location", (*wire).pathRedirects},
-		{"app-root, from-to-www-redirect (never over another namespace's host), upstream-vhost, x-forwarded-prefix, nginx.org/rewrites", (*wire).forwarding},
+		{"app-root, from-to-www-redirect (never over another namespace's host), upstream-vhost, x-forwarded-prefix, nginx.org/rewrites and rewrite-target", (*wire).forwarding},
 		{"a regular-expression path ending in $ does not match a path ending in a newline", (*wire).regexEndAnchor},
 		// wire_buffers_e2e_test.go
 		{"proxy-buffer-size: a response header over the buffer gets 502, per Ingress", (*wire).headerBuffer},

@@ -80,6 +80,9 @@ func (w *wire) forwarding(t *testing.T) {
 			gen.Annotation(ingressNginx+"upstream-vhost", "backend.internal:8080"), gen.Annotation(ingressNginx+"x-forwarded-prefix", "/shop")),
 		gen.Ingress("cafe", in, gen.Host(cafe), gen.Path("/", "backend", port), gen.Path("/tea", "tea-svc", port),
 			gen.Annotation(nginxOrg+"rewrites", "serviceName=tea-svc rewrite=/")),
+		gen.Ingress("leaves", in, gen.Host(cafe), gen.Path("/leaf/([a-z]+)", "tea-svc", port),
+			gen.Annotation(nginxOrg+"path-regex", "case_sensitive"), gen.Annotation(nginxOrg+"rewrite-target", "/tea/$1")),
+		gen.Ingress("beans", in, gen.Host(cafe), gen.Path("/beans", "backend", port), gen.Annotation(nginxOrg+"rewrite-target", "/menu")),
 	)
 	// The bystander's host with www. added, asking for the redirect from
 	// its other name, the bystander's own host. Creation times have a
@@ -138,6 +141,15 @@ func (w *wire) forwarding(t *testing.T) {
 	})
 	t.Run("nginx.org/rewrites replaces the matched prefix for its Service only", func(t *testing.T) {
 		for uri, want := range map[string]string{"/tea/green?x=1": "/green?x=1", "/tea": "/", "/tea/": "/", "/teapot": "/teapot", "/coffee": "/coffee"} {
+			r := w.must(t, c, w.http(cafe, uri), nil)
+			require.Equal(t, http.StatusOK, r.status, "GET %s: %s", uri, r)
+			require.NotNil(t, r.seen, "GET %s", uri)
+			assert.Equal(t, want, r.seen.URI, "GET %s reaches the backend as", uri)
+		}
+	})
+	t.Run("nginx.org/rewrite-target: a regular expression's captures, or a literal path whole", func(t *testing.T) {
+		w.await(t, c, w.http(cafe, "/beans"), http.StatusOK, nil)
+		for uri, want := range map[string]string{"/leaf/green?x=1": "/tea/green?x=1", "/LEAF/green": "/LEAF/green", "/beans/x?y=2": "/menu?y=2", "/beans": "/menu"} {
 			r := w.must(t, c, w.http(cafe, uri), nil)
 			require.Equal(t, http.StatusOK, r.status, "GET %s: %s", uri, r)
 			require.NotNil(t, r.seen, "GET %s", uri)

@@ -203,8 +203,8 @@ func buildInjection(t testing.TB, w *world.Static, ing *networkingv1.Ingress) (b
 // (default-backend, custom-http-errors, spec.defaultBackend,
 // nginx.org/custom-http-errors, the Ingress name sent as X-Ingress-Name) and
 // the redirect keys (permanent-redirect, app-root, upstream-vhost,
-// x-forwarded-prefix, nginx.org/rewrites, and the www. name of a hostile
-// host) through lib, the model and the renderer: whatever lib accepts
+// x-forwarded-prefix, nginx.org/rewrites, nginx.org/rewrite-target, and the
+// www. name of a hostile host) through lib, the model and the renderer: whatever lib accepts
 // renders to exactly the tree the model asked for, and what it refuses
 // fails closed.
 func TestInjectionProperty(t *testing.T) {
@@ -808,6 +808,7 @@ var redirectKeys = []struct{ key, good string }{
 	{"nginx.ingress.kubernetes.io/upstream-vhost", "backend.internal:8080"},
 	{"nginx.ingress.kubernetes.io/x-forwarded-prefix", "/shop"},
 	{"nginx.org/rewrites", "serviceName=backend rewrite=/v2"},
+	{"nginx.org/rewrite-target", "/v2/"},
 }
 
 // appRootURL is an application root's redirect: the request's scheme and
@@ -839,6 +840,11 @@ func assertRedirectRendered(t testing.TB, conf []byte, key, value string) {
 	case "nginx.ingress.kubernetes.io/x-forwarded-prefix":
 		want = func(p *parsed, parent string) bool {
 			return parent == "location" && p.name == "proxy_set_header" && slices.Equal(p.args, []string{"X-Forwarded-Prefix", value})
+		}
+	case "nginx.org/rewrite-target":
+		// The injection world's paths are literal: the whole path replaced.
+		want = func(p *parsed, parent string) bool {
+			return parent == "location" && p.name == "rewrite" && slices.Equal(p.args, []string{"^", value, "break"})
 		}
 	case "nginx.org/rewrites":
 		rw, err := grammar.PathRewrites.Parse(value, grammar.Context{})

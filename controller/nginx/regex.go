@@ -113,12 +113,16 @@ func checkPattern(p string, l dataplane.Location) error {
 	return nil
 }
 
-// rewrite is the rewrite-target of a regex path: the matched path replaced,
-// captures and all, before proxying. "(?i)" matches as a case-insensitive
-// location does.
+// rewrite is the rewrite-target of a path: of a regex path, the matched
+// path replaced, captures and all, before proxying ("(?i)" matches as a
+// case-insensitive location does); of a literal path (NGINX Inc's
+// rewrite-target, no captures), the whole path.
 func rewrite(l dataplane.Location) []*Node {
-	if l.Rewrite == "" || !l.Regex {
+	if l.Rewrite == "" {
 		return nil
+	}
+	if !l.Regex {
+		return []*Node{d("rewrite", lit("^"), text(l.Rewrite), lit("break"))}
 	}
 	flags := "(?i)"
 	if l.CaseSensitive {

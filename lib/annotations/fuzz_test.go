@@ -56,9 +56,9 @@ var rewriteCapture = regexp.MustCompile(`\$[1-9]`)
 // accepted typed value:
 //   - auth-tls-match-cn may hold $ (anchor), \ (escape) and braces, but braces
 //     only as counts {n}, {n,} or {n,m}, and never ; " ' ` or a line break;
-//   - rewrite-target may hold "$" only as a capture $1 to $9;
+//   - rewrite-target (both dialects) may hold "$" only as a capture $1 to $9;
 //   - auth-realm is quoted free text without " \ $ or a line break;
-//   - nginx.org/add-header values may hold ; { } " ' ` \ (a
+//   - nginx.org/add-header and nginx.org/proxy-set-headers values may hold ; { } " ' ` \ (a
 //     Content-Security-Policy needs ; and '; the writer quotes them), but
 //     never "$" or a control character;
 //   - free-text cert-manager rows are exempt (see freeText);
@@ -85,13 +85,13 @@ func checkStrings(t *testing.T, key string, v any) {
 			}
 			continue
 		}
-		if key == KeyOrgAddHeader {
+		if key == KeyOrgAddHeader || key == KeyOrgProxySetHeaders {
 			if strings.ContainsAny(s, "$\n\r") || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f }) {
 				t.Fatalf("%s accepted %q", key, s)
 			}
 			continue
 		}
-		if key == DefaultPrefix+"/"+KeyRewriteTarget {
+		if key == DefaultPrefix+"/"+KeyRewriteTarget || key == KeyOrgRewriteTarget {
 			// Captures only: "$" followed by one digit 1–9 and no name.
 			if strings.ContainsAny(rewriteCapture.ReplaceAllString(s, ""), unsafeChars) {
 				t.Fatalf("%s accepted %q", key, s)

@@ -85,7 +85,6 @@ var nginxOrgNotImplemented = slices.Concat(known(
 	"nginx.org/lb-method", "nginx.org/upstream-zone-size",
 	"nginx.org/listen-ports", "nginx.org/listen-ports-ssl",
 	"nginx.org/keepalive", "nginx.org/max-fails", "nginx.org/max-conns", "nginx.org/fail-timeout",
-	"nginx.org/rewrite-target",
 	"nginx.org/use-cluster-ip",
 	"nginx.org/limit-req-rate", "nginx.org/limit-req-key", "nginx.org/limit-req-zone-size",
 	"nginx.org/limit-req-delay", "nginx.org/limit-req-no-delay", "nginx.org/limit-req-burst",

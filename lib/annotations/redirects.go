@@ -21,8 +21,9 @@ const (
 	KeyRelativeRedirects     = "relative-redirects"
 	KeyUsePortInRedirects    = "use-port-in-redirects"
 
-	KeyOrgAppRoot  = "nginx.org/app-root"
-	KeyOrgRewrites = "nginx.org/rewrites"
+	KeyOrgAppRoot       = "nginx.org/app-root"
+	KeyOrgRewrites      = "nginx.org/rewrites"
+	KeyOrgRewriteTarget = "nginx.org/rewrite-target"
 )
 
 // Redirects are the redirect and rewrite keys of either dialect; the zero
@@ -51,6 +52,10 @@ type Redirects struct {
 	// Rewrites are nginx.org/rewrites: per Service, the path that replaces
 	// the part of the request path the Ingress path matched.
 	Rewrites []grammar.PathRewrite
+	// RewriteTarget is nginx.org/rewrite-target: the path sent to the
+	// backend instead of the request's, with the captures of a
+	// regular-expression path; "" if absent.
+	RewriteTarget string
 }
 
 const (
@@ -148,7 +153,17 @@ var nginxOrgRedirectRows = []Row{
 				"serviceName=tea-svc rewrite=/a;serviceName=tea-svc rewrite=/b", "has a rewrite already", "serviceName=Tea rewrite=/", "not a valid service name",
 				"serviceName=tea-svc rewrite=/{x}", "absolute path", "serviceName=tea-svc rewrite=//evil", `must not start with "//"`)},
 	},
+	{
+		Key: KeyOrgRewriteTarget, Scope: ScopePath,
+		Doc:   rewriteTargetDoc,
+		Value: grammar.Bind(grammar.RewriteTarget, func(p *Parsed, v string) { p.Org.Redirects.RewriteTarget = v }),
+		Examples: Examples{Good: good("/", "/v2/$1", "/$1/$2"),
+			Bad: bad("v2", "absolute path", "/$host", "must be a capture", "/a b", "not allowed", "/$1x", "must be a capture")},
+	},
 }
+
+// rewriteTargetDoc is NGINX Inc's rewrite-target.
+const rewriteTargetDoc = "The path sent to the backends instead of the request's (nginx `rewrite ... break`), as NGINX Inc writes it: with `nginx.org/path-regex: case_sensitive` or `case_insensitive` the part of the request the path's regular expression matched is replaced, `$1` to `$9` being its captures (`/api/(.*)` with `/v2/$1` sends `/api/users` as `/v2/users`); on literal paths the whole path is replaced, and captures are refused. An absolute path of letters, digits, `. _ ~ % / -` and `$1` to `$9`, at most 256 characters. Not with `nginx.org/rewrites`; with `nginx.ingress.kubernetes.io/rewrite-target`, only the same value."
 
 // checkRedirects applies the rules between the redirect keys of one
 // dialect: a code without its redirect does nothing, and
@@ -163,6 +178,9 @@ func checkRedirects(p *Parsed, s *findings.Set) {
 	if r.PermanentRedirect != "" && r.TemporalRedirect != "" {
 		s.Warnf(Path(p.NginxKey(KeyPermanentRedirect)), "is ignored: %s is set too and wins, as in ingress-nginx", p.NginxKey(KeyTemporalRedirect))
 	}
+	if o := p.Org.Redirects; o.RewriteTarget != "" && len(o.Rewrites) > 0 {
+		s.Errorf(Path(KeyOrgRewriteTarget), o.RewriteTarget, "may not be set with %s (both decide the path sent to the backend; NGINX Inc uses only one of them); keep one", KeyOrgRewrites)
+	}
 }
 
 // checkRedirectConflicts refuses the two dialects disagreeing on one
@@ -175,6 +193,8 @@ func checkRedirectConflicts(p Parsed, conflict func(what, aKey, aVal string, aSe
 		conflict("the path passed to the backend", p.NginxKey(KeyRewriteTarget), p.Nginx.RewriteTarget, true,
 			KeyOrgRewrites, grammar.PathRewrites.Format(o.Rewrites), true)
 	}
+	conflict("the path passed to the backend", p.NginxKey(KeyRewriteTarget), p.Nginx.RewriteTarget, p.Nginx.RewriteTarget != "",
+		KeyOrgRewriteTarget, o.RewriteTarget, o.RewriteTarget != "")
 }
 
 // EffectiveRedirect is the fixed redirect of an Ingress's paths: the URL

@@ -80,6 +80,7 @@ func (b *builder) build() {
 	b.traffic()
 	b.errorPages()
 	b.pathRedirects()
+	b.literalRewriteTarget()
 	b.headers()
 	b.passthrough()
 	b.redirectsAndHSTS()

@@ -54,14 +54,42 @@ func (b *builder) orgRegex() bool {
 	return r == "case_sensitive" || r == "case_insensitive"
 }
 
+// rewriteTarget is the Ingress's rewrite target and its key: ingress-nginx's,
+// else NGINX Inc's (the two differing is refused by annotations.Parse).
+func (b *builder) rewriteTarget() (string, string) {
+	if t := b.ann.Nginx.RewriteTarget; t != "" {
+		return t, b.nkey(annotations.KeyRewriteTarget)
+	}
+	return b.ann.Org.Redirects.RewriteTarget, annotations.KeyOrgRewriteTarget
+}
+
+// literalRewriteTarget refuses, once per Ingress, NGINX Inc's rewrite-target
+// referring to captures when the Ingress's paths are literal: they have
+// none.
+func (b *builder) literalRewriteTarget() {
+	t, key := b.rewriteTarget()
+	if t == "" || b.regex() {
+		return
+	}
+	if high, err := grammar.RewriteCaptures(t); err == nil && high > 0 {
+		b.fs.Errorf(annPath(key), t, "refers to capture $%d, but this Ingress's paths are literal paths, which have none; set nginx.org/path-regex to case_sensitive or case_insensitive, or rewrite to one path", high)
+	}
+}
+
 // regexPath marks a path of a regex Ingress and gives it the rewrite target,
-// refusing a target that refers to a capture the path does not have. pp is
-// the path's field path, built only for a finding.
+// refusing a target that refers to a capture the path does not have. A
+// literal path takes NGINX Inc's rewrite-target whole (literalRewriteTarget
+// refuses one with captures). pp is the path's field path, built only for a
+// finding.
 func (b *builder) regexPath(ip *intent.Path, pp func() *field.Path) {
 	if b.ann.Org.PathRegex == "exact" {
 		ip.PathType = "Exact"
 	}
+	t, key := b.rewriteTarget()
 	if !b.regex() {
+		if high, err := grammar.RewriteCaptures(t); t != "" && err == nil && high == 0 {
+			ip.RewriteTarget = t
+		}
 		return
 	}
 	ip.Regex = true
@@ -69,7 +97,6 @@ func (b *builder) regexPath(ip *intent.Path, pp func() *field.Path) {
 		ip.RegexPathOnly = true
 		ip.RegexCaseSensitive = b.ann.Org.PathRegex == "case_sensitive"
 	}
-	t := b.ann.Nginx.RewriteTarget
 	if t == "" {
 		return
 	}
@@ -80,6 +107,6 @@ func (b *builder) regexPath(ip *intent.Path, pp func() *field.Path) {
 	}
 	if high, err := grammar.RewriteCaptures(t); err == nil && high > groups {
 		b.fs.Errorf(pp().Child("path"), ip.Path, "%s %q refers to capture $%d, but this path has %d capturing group(s)",
-			b.nkey(annotations.KeyRewriteTarget), t, high, groups)
+			key, t, high, groups)
 	}
 }
