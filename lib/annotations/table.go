@@ -171,17 +171,3 @@ func IsSnippetKey(t *Table, key string) bool {
 	}
 	return isSnippet(key)
 }
-
-// HostKeys are the full keys of the host-scoped annotations p carries, in
-// table order: the settings a host takes from one Ingress only.
-func HostKeys(p Parsed) []string {
-	var out []string
-	for _, t := range []*Table{ingressNginxTable, nginxOrgTable} {
-		for _, r := range t.Rows {
-			if key := p.Key(t.Dialect, r.Key); r.Scope == ScopeHost && p.Has(key) {
-				out = append(out, key)
-			}
-		}
-	}
-	return out
-}

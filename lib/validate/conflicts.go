@@ -117,7 +117,7 @@ func (b *builder) conflicts() {
 			if ann.Org.MergeableIngressType != "" {
 				continue
 			}
-			others = append(others, summarized{ing: other, hosts: summarize(other, ann, b.r)})
+			others = append(others, summarized{ing: other, ann: ann, hosts: summarize(other, ann, b.r)})
 		}
 	}
 	if len(others) == 0 {
@@ -125,7 +125,7 @@ func (b *builder) conflicts() {
 	}
 	mine := summarize(b.ing, b.ann, b.r)
 	sort.Slice(others, func(i, j int) bool { return older(others[i].ing, others[j].ing) })
-	ignored := map[string]bool{}
+	ignored := map[int]bool{}
 	for _, name := range b.order {
 		if m, ok := mine[name]; ok {
 			o := owners(name, others)
@@ -138,46 +138,17 @@ func (b *builder) conflicts() {
 // comparedHostKeys are the host-scoped keys not left to the host's oldest
 // Ingress alone: compareHost refuses a difference in the first five, and
 // use-regex on any Ingress of a host makes the whole host's paths regular
-// expressions. Every other host-scoped key follows the oldest Ingress in the
-// data plane, so a newer Ingress setting it differently is told it does
-// nothing.
+// expressions. Every other host-scoped key is in hostLevels.
 var comparedHostKeys = map[string]bool{
 	annotations.KeySSLPassthrough: true, annotations.KeyAuthTLSSecret: true,
 	annotations.KeyAuthTLSVerifyClient: true, annotations.KeySSLCiphers: true,
 	annotations.KeyOrgSSLCiphers: true, annotations.KeyUseRegex: true,
 }
 
-// ignoredHostKeys warns about each host-scoped annotation of this Ingress
-// that the host's oldest Ingress (which decides the host's settings,
-// docs/reference.md#host-scoped-settings) does not set to the same value;
-// each key once, at the first host it has no effect on.
-func (b *builder) ignoredHostKeys(host string, owner *summarized, warned map[string]bool) {
-	if owner == nil {
-		return
-	}
-	for _, key := range annotations.HostKeys(b.ann) {
-		short := strings.TrimPrefix(key, b.ann.Prefix+"/")
-		if warned[key] || comparedHostKeys[short] || comparedHostKeys[key] {
-			continue
-		}
-		mine := strings.TrimSpace(b.ing.Annotations[key])
-		theirs, set := owner.ing.Annotations[key]
-		if set && strings.TrimSpace(theirs) == mine {
-			continue
-		}
-		warned[key] = true
-		was := "does not set it"
-		if set {
-			was = fmt.Sprintf("sets %q", strings.TrimSpace(theirs))
-		}
-		b.fs.Warnf(annPath(key), "has no effect on host %q: the host's settings come from Ingress %s/%s, the oldest naming it, which %s; set it there",
-			host, owner.ing.Namespace, owner.ing.Name, was)
-	}
-}
-
 // summarized is another Ingress's host settings.
 type summarized struct {
 	ing   *networkingv1.Ingress
+	ann   annotations.Parsed
 	hosts map[string]hostSettings
 }
 

@@ -1,0 +1,120 @@
+package validate
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/seed-d040b84d/portcullis/lib/annotations"
+)
+
+// hostLevel is one host-level setting the data plane takes from the oldest
+// Ingress naming the host (docs/reference.md#host-scoped-settings): the keys
+// that set it, in either dialect, and its value as the annotations read
+// ("" when unset), so that the same setting written in the other dialect's
+// key compares equal.
+type hostLevel struct {
+	keys  []hostKey
+	value func(annotations.Parsed) string
+}
+
+// hostKey is a key in its table's convention (annotations.Row.Key).
+type hostKey struct {
+	dialect annotations.Dialect
+	key     string
+}
+
+func nginxKey(k string) hostKey { return hostKey{annotations.DialectIngressNginx, k} }
+func orgKey(k string) hostKey   { return hostKey{annotations.DialectNginxOrg, k} }
+
+func boolValue(v *bool) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*v)
+}
+
+func intValue[T int | int64](v *T) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(*v)
+}
+
+// either is a's value when set, else b's: one setting in two dialects
+// (annotations.Parse refuses the two disagreeing on one Ingress).
+func either(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// hostLevels are the host-level settings other than those compareHost
+// refuses a difference in (comparedHostKeys).
+var hostLevels = []hostLevel{
+	{keys: []hostKey{nginxKey(annotations.KeySSLRedirect), orgKey(annotations.KeyOrgSSLRedirect), orgKey(annotations.KeyLegacySSLRedirect)},
+		value: func(p annotations.Parsed) string {
+			org, _ := p.Org.EffectiveSSLRedirect()
+			return either(boolValue(p.Nginx.SSLRedirect), boolValue(org))
+		}},
+	{keys: []hostKey{nginxKey(annotations.KeyForceSSLRedirect), orgKey(annotations.KeyOrgRedirectToHTTPS)},
+		value: func(p annotations.Parsed) string {
+			return either(boolValue(p.Nginx.ForceSSLRedirect), boolValue(p.Org.RedirectToHTTPS))
+		}},
+	{keys: []hostKey{nginxKey(annotations.KeySSLPreferServerCiphers), orgKey(annotations.KeyOrgSSLPreferServerCiphers)},
+		value: func(p annotations.Parsed) string {
+			return either(boolValue(p.Nginx.SSLPreferServerCiphers), boolValue(p.Org.SSLPreferServerCiphers))
+		}},
+	{keys: []hostKey{nginxKey(annotations.KeyAppRoot), orgKey(annotations.KeyOrgAppRoot)},
+		value: func(p annotations.Parsed) string { return either(p.Nginx.Redirects.AppRoot, p.Org.Redirects.AppRoot) }},
+	{keys: []hostKey{nginxKey(annotations.KeyFromToWWWRedirect)},
+		value: func(p annotations.Parsed) string { return boolValue(p.Nginx.Redirects.FromToWWW) }},
+	{keys: []hostKey{orgKey(annotations.KeyOrgHSTS)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTS) }},
+	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSMaxAge)}, value: func(p annotations.Parsed) string { return intValue(p.Org.HSTSMaxAge) }},
+	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSIncludeSubdomains)},
+		value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTSIncludeSubdomains) }},
+	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSBehindProxy)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTSBehindProxy) }},
+	{keys: []hostKey{orgKey(annotations.KeyOrgServerTokens)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.Headers.ServerTokens) }},
+	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSVerifyDepth)}, value: func(p annotations.Parsed) string { return intValue(p.Nginx.AuthTLSVerifyDepth) }},
+	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSErrorPage)}, value: func(p annotations.Parsed) string { return p.Nginx.AuthTLSErrorPage }},
+	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSPassCertificateToUpstream)},
+		value: func(p annotations.Parsed) string { return boolValue(p.Nginx.AuthTLSPassCertificateToUpstream) }},
+	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSMatchCN)}, value: func(p annotations.Parsed) string { return p.Nginx.AuthTLSMatchCN }},
+}
+
+// ignoredHostKeys warns about each host-level setting this Ingress sets to
+// another value than the host's oldest Ingress, which decides the host's
+// settings in the data plane (docs/reference.md#host-scoped-settings): it
+// has no effect there. Each setting once, at the first host it has no
+// effect on, on the first of its keys this Ingress carries.
+func (b *builder) ignoredHostKeys(host string, owner *summarized, warned map[int]bool) {
+	if owner == nil {
+		return
+	}
+	for i, s := range hostLevels {
+		if warned[i] {
+			continue
+		}
+		key := ""
+		for _, k := range s.keys {
+			if full := b.ann.Key(k.dialect, k.key); b.ann.Has(full) {
+				key = full
+				break
+			}
+		}
+		if key == "" {
+			continue
+		}
+		mine, theirs := s.value(b.ann), s.value(owner.ann)
+		if mine == theirs {
+			continue
+		}
+		warned[i] = true
+		was := "does not set it"
+		if theirs != "" {
+			was = fmt.Sprintf("sets it to %q", theirs)
+		}
+		b.fs.Warnf(annPath(key), "has no effect on host %q: the host's settings come from Ingress %s/%s, the oldest naming it, which %s; set it there",
+			host, owner.ing.Namespace, owner.ing.Name, was)
+	}
+}
