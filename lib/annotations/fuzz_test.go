@@ -49,6 +49,18 @@ const unsafeChars = ";{}\"'\n\r$\\`"
 // matchCNCount is the only place braces may appear in a match-cn expression.
 var matchCNCount = regexp.MustCompile(`\{[0-9]{1,4}(,[0-9]{0,4})?\}`)
 
+// headerNameLists are the keys whose values are lists of header names
+// (RFC 7230 tokens).
+var headerNameLists = map[string]bool{
+	DefaultPrefix + "/" + KeyCORSAllowHeaders: true, DefaultPrefix + "/" + KeyCORSExposeHeaders: true,
+	KeyOrgProxyHideHeaders: true, KeyOrgProxyPassHeaders: true,
+}
+
+// isToken reports whether s is an RFC 7230 token.
+func isToken(s string) bool {
+	return s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#%&'*+-.^_`|~") == ""
+}
+
 // rewriteCapture is the only place "$" may appear in a rewrite target.
 var rewriteCapture = regexp.MustCompile(`\$[1-9]`)
 
@@ -57,10 +69,13 @@ var rewriteCapture = regexp.MustCompile(`\$[1-9]`)
 //   - auth-tls-match-cn may hold $ (anchor), \ (escape) and braces, but braces
 //     only as counts {n}, {n,} or {n,m}, and never ; " ' ` or a line break;
 //   - rewrite-target (both dialects) may hold "$" only as a capture $1 to $9;
-//   - auth-realm is quoted free text without " \ $ or a line break;
+//   - auth-realm and nginx.org/basic-auth-realm are quoted free text (one
+//     grammar) without " \ $ or a line break;
 //   - nginx.org/add-header and nginx.org/proxy-set-headers values may hold ; { } " ' ` \ (a
 //     Content-Security-Policy needs ; and '; the writer quotes them), but
 //     never "$" or a control character;
+//   - header name lists (CORS, hidden and passed headers) may hold the
+//     token characters ' and `;
 //   - free-text cert-manager rows are exempt (see freeText);
 //   - every other row holds none of ; { } " ' ` $ \ or a line break.
 func checkStrings(t *testing.T, key string, v any) {
@@ -77,7 +92,7 @@ func checkStrings(t *testing.T, key string, v any) {
 			}
 			continue
 		}
-		if key == DefaultPrefix+"/"+KeyAuthRealm {
+		if key == DefaultPrefix+"/"+KeyAuthRealm || key == KeyOrgBasicAuthRealm {
 			// Free text the writer quotes (in TestInjectionProperty): only
 			// what would end or escape the quoting, or name a variable.
 			if strings.ContainsAny(s, "\"\\$\n\r\x00") {
@@ -87,6 +102,14 @@ func checkStrings(t *testing.T, key string, v any) {
 		}
 		if key == KeyOrgAddHeader || key == KeyOrgProxySetHeaders {
 			if strings.ContainsAny(s, "$\n\r") || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f }) {
+				t.Fatalf("%s accepted %q", key, s)
+			}
+			continue
+		}
+		if headerNameLists[key] {
+			// RFC 7230 tokens: ' and ` are name characters, which the
+			// writer's double quotes hold as they are.
+			if strings.ContainsAny(s, ";{}\"\n\r$\\") || !isToken(s) {
 				t.Fatalf("%s accepted %q", key, s)
 			}
 			continue
