@@ -121,10 +121,12 @@ func (w *wire) mergeable(t *testing.T) {
 		gen.CASecret("backend-ca", backendCA, in),
 		gen.ExternalName("payments", "localhost", in), gen.ExternalName("catalog", "localhost", in),
 		gen.Policy("egress", in, gen.EgressMTLS("egress-client", "backend-ca")),
-		gen.Ingress("master", in, gen.Host(host), gen.TLS("tls"), gen.Annotation(nginxOrg+"mergeable-ingress-type", "master")),
+		gen.Ingress("master", in, gen.Host(host), gen.TLS("tls"), gen.Annotation(nginxOrg+"mergeable-ingress-type", "master"),
+			gen.Annotation(nginxOrg+"add-header", "X-Master: 1")),
 		gen.Ingress("payments", in, gen.Host(host), gen.Path("/pay", "payments", payments), minion("payments"),
 			gen.Annotation(nginxOrg+"policies", "egress")),
-		gen.Ingress("catalog", in, gen.Host(host), gen.Path("/catalog", "catalog", catalog), minion("catalog")),
+		gen.Ingress("catalog", in, gen.Host(host), gen.Path("/catalog", "catalog", catalog), minion("catalog"),
+			gen.Annotation(nginxOrg+"add-header", "X-Minion: 1"), gen.Annotation(nginxOrg+"add-header-inherit", "merge")),
 	)
 	c := w.client(trusting(ca, nil))
 
@@ -138,6 +140,12 @@ func (w *wire) mergeable(t *testing.T) {
 	assert.Equal(t, "catalog", r.seen.Backend, "the other minion's path reaches its backend")
 	assert.Empty(t, r.seen.ClientCN, "the other minion's path does not carry the egress client certificate")
 
+	t.Run("added headers: a minion inherits the master's, or merges them with its own", func(t *testing.T) {
+		pay := w.must(t, c, w.https(host, "/pay/1"), nil)
+		assert.Equal(t, "1", pay.header.Get("X-Master"), "inherited by a minion that adds none")
+		cat := w.must(t, c, w.https(host, "/catalog/1"), nil)
+		assert.Equal(t, []string{"1", "1"}, []string{cat.header.Get("X-Minion"), cat.header.Get("X-Master")}, "add-header-inherit merge: the minion's and the master's")
+	})
 	t.Run("the egress client certificate stays on its minion's paths", func(t *testing.T) {
 		w.create(t, gen.Ingress("reviews", in, gen.Host(host), gen.Path("/reviews", "payments", payments), minion("payments")))
 		w.programmed(t, c, w.https(host, "/reviews/1"))

@@ -47,7 +47,7 @@ func TestWireBehaviour(t *testing.T) {
 		{"client certificates (ingress-nginx annotations and ingressMTLS Policy)", (*wire).clientAuth},
 		// wire_backend_e2e_test.go
 		{"re-encryption verifies the backend against proxy-ssl-secret", (*wire).reencrypt},
-		{"mergeable minions and egressMTLS", (*wire).mergeable},
+		{"mergeable minions: egressMTLS, inherited and merged added headers", (*wire).mergeable},
 		{"a ClusterIP Service is reached through its ready EndpointSlice addresses", (*wire).endpoints},
 		// wire_traffic_e2e_test.go
 		{"proxy-body-size: 413 over the limit, per Ingress", (*wire).traffic},
