@@ -54,8 +54,11 @@ func headers(h *intent.Headers) (*Headers, error) {
 	}
 	seen := map[string]bool{}
 	for _, r := range h.Request {
-		if err := grammar.CheckHeaderName(r.Name); err != nil {
+		if err := grammar.CheckHashedHeaderName(r.Name); err != nil {
 			return nil, err
+		}
+		if strings.Contains(r.Name, "_") {
+			return nil, fmt.Errorf("request header %q has an underscore", r.Name)
 		}
 		if err := grammar.CheckHeaderValue(r.Value); err != nil {
 			return nil, err
@@ -71,7 +74,7 @@ func headers(h *intent.Headers) (*Headers, error) {
 	}
 	for _, list := range [][]string{h.Hide, h.Pass} {
 		for _, n := range list {
-			if err := grammar.CheckHeaderName(n); err != nil {
+			if err := grammar.CheckHashedHeaderName(n); err != nil {
 				return nil, err
 			}
 		}

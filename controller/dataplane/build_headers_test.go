@@ -1,11 +1,13 @@
 package dataplane
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
 )
 
@@ -70,6 +72,10 @@ func TestHeadersAreCheckedAgain(t *testing.T) {
 		"variable sent":               {Request: []intent.Header{{Name: "X-A", Value: "$remote_addr"}}},
 		"empty value sent":            {Request: []intent.Header{{Name: "X-A"}}},
 		"request header twice":        {Request: []intent.Header{{Name: "X-A", Value: "1"}, {Name: "x-a", Value: "2"}}},
+		"reserved with underscores":   {Request: []intent.Header{{Name: "X_Forwarded_For", Value: "10.0.0.1"}}},
+		"underscore sent":             {Request: []intent.Header{{Name: "X_User", Value: "alice"}}},
+		"request name over the hash":  {Request: []intent.Header{{Name: "X-" + strings.Repeat("a", grammar.MaxHashedHeaderName-1), Value: "1"}}},
+		"hidden name over the hash":   {Hide: []string{"X-" + strings.Repeat("a", grammar.MaxHashedHeaderName-1)}},
 	} {
 		_, err := headers(bad)
 		assert.Error(t, err, name)

@@ -47,7 +47,14 @@ func lit(s string) Arg { return Arg{s: s, kind: argLit} }
 // text is a user-derived argument; Render refuses it with "$" or a control character.
 func text(s string) Arg { return Arg{s: s, kind: argText} }
 
-// litText is the package's own text followed by user-derived text.
+// continuesVariable reports whether c, after a variable's name, would be read
+// as part of it (or open "${...}").
+func continuesVariable(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '{'
+}
+
+// litText is the package's own text followed by user-derived text, which
+// must not start with a character that would continue a variable name.
 func litText(own, user string) Arg { return Arg{s: own + user, kind: argLitText, user: len(own)} }
 
 // textLit is user-derived text followed by the package's own text.
@@ -186,6 +193,10 @@ func quote(a Arg) (string, error) {
 	}
 	if a.kind == 0 {
 		return "", fmt.Errorf("argument %q was not built by a constructor", a.s)
+	}
+	if a.kind == argLitText && a.user < len(a.s) && continuesVariable(a.s[a.user]) {
+		// "$host" followed by "x" would be read as the variable "$hostx".
+		return "", fmt.Errorf("argument %q: user text at offset %d would continue a variable name", a.s, a.user)
 	}
 	var b strings.Builder
 	b.Grow(len(a.s) + 2)

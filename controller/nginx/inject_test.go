@@ -350,6 +350,8 @@ func TestRenderRefusesUnsafeArguments(t *testing.T) {
 		blk("location", []Arg{lit("~*"), text("/a"), regex("/b")}),
 		blk("location", []Arg{lit("="), lit("/")}, d("return", lit("302"), litText("$scheme://$host", "/a$uri"))),
 		blk("location", []Arg{lit("="), lit("/")}, d("return", lit("302"), textLit("$host", "/a"))),
+		blk("location", []Arg{lit("="), lit("/")}, d("return", lit("302"), litText("$scheme://$host", "x/a"))),
+		blk("location", []Arg{lit("="), lit("/")}, d("return", lit("302"), litText("$scheme://$host", "{x}"))),
 	} {
 		_, err := Render([]*Node{blk("http", nil, blk("server", nil, n))})
 		assert.Error(t, err, "%s %v", n.Name, n.Args)

@@ -44,7 +44,7 @@ const (
 	docCORSNeeds      = " Read only with `enable-cors: \"true\"`."
 	docRedirectFrom   = "The first argument of nginx `proxy_redirect`: the start of the backend's `Location` and `Refresh` headers to replace with the redirect-to value. `off` leaves them as they are, `default` is nginx's own replacement; otherwise an `http(s)` URL or a path starting with `/`, and redirect-to must be set. No variables or regular expressions."
 	docRedirectTo     = "The replacement for the redirect-from prefix: an `http(s)` URL or a path starting with `/`. Needs redirect-from (a URL or path)."
-	docHeaderListOrg  = " Comma-separated header names (RFC 7230 tokens without `$`)."
+	docHeaderListOrg  = " Comma-separated header names (RFC 7230 tokens without `$`, at most 46 bytes: nginx's header hash holds no longer one)."
 	docInheritedNGINX = " On a mergeable master: the default of its minions (a minion's own list replaces it)."
 )
 
@@ -137,13 +137,14 @@ var nginxOrgHeaderRows = []Row{
 		Key: KeyOrgProxyPassHeaders, Scope: ScopePath,
 		Doc:      "Backend response headers nginx hides by default but passes here (nginx `proxy_pass_header`, e.g. `Server`, `X-Accel-Expires`)." + docHeaderListOrg + docInheritedNGINX,
 		Value:    grammar.Bind(grammar.HeaderList, func(p *Parsed, v []string) { p.Org.Headers.Pass = v }),
-		Examples: Examples{Good: good("Server", "X-Accel-Expires,Server"), Bad: bad("Server Name", "not allowed", "Server,server", "listed twice")},
+		Examples: Examples{Good: good("Server", "X-Accel-Expires,Server"), Bad: bad("Server Name", "not allowed", "Server,server", "listed twice", "X-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "nginx holds at most 46")},
 	},
 	{
 		Key: KeyOrgProxySetHeaders, Scope: ScopePath,
-		Doc:      "Request headers sent to this Ingress's backends (nginx `proxy_set_header`): comma-separated `Name: Value`. A bare `Name` is the client's own header, which nginx passes on anyway (warned: no effect). Names are RFC 7230 tokens without `$`; values printable ASCII without `,` or `$` (no variables: NGINX Inc expanded them), quotes balanced. Refused: the headers portcullis sets on every request (`Host`, `X-Real-IP`, `X-Forwarded-*`, `X-Request-ID`, the `ssl-client-*` identity of a client certificate), those of `auth-response-headers`, and hop-by-hop and framing ones." + docInheritedNGINX,
+		Doc:      "Request headers sent to this Ingress's backends (nginx `proxy_set_header`): comma-separated `Name: Value`. A bare `Name` is the client's own header, which nginx passes on anyway (warned: no effect). Names are RFC 7230 tokens without `$` or `_` (a server reading headers as CGI variables takes `X_A` for `X-A`), at most 46 bytes (nginx's header hash); values printable ASCII without `,` or `$` (no variables: NGINX Inc expanded them), quotes balanced. Refused: the headers portcullis sets on every request (`Host`, `X-Real-IP`, `X-Forwarded-*`, `X-Request-ID`, the `ssl-client-*` identity of a client certificate), those of `auth-response-headers`, and hop-by-hop and framing ones." + docInheritedNGINX,
 		Value:    grammar.Bind(grammar.ProxySetHeaders, func(p *Parsed, v []grammar.RequestHeader) { p.Org.Headers.Set = v }),
-		Examples: Examples{Good: good("X-Tenant: blue", "X-Tenant: blue, X-Env: prod", "X-Client-Header"), Bad: bad("X-Forwarded-For: 10.0.0.1", "may not be set", "ssl-client-verify: SUCCESS", "may not be set", "X-A: $remote_addr", "nginx variables are not expanded", "X-A: 1, x-a: 2", "listed twice", "X-A:", "must be 1 to")},
+		Examples: Examples{Good: good("X-Tenant: blue", "X-Tenant: blue, X-Env: prod", "X-Client-Header"), Bad: bad("X-Forwarded-For: 10.0.0.1", "may not be set", "ssl-client-verify: SUCCESS", "may not be set", "X-A: $remote_addr", "nginx variables are not expanded", "X-A: 1, x-a: 2", "listed twice", "X-A:", "must be 1 to",
+			"X_Forwarded_For: 1", "may not be set", "X-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: 1", "nginx holds at most 46")},
 	},
 	{
 		Key: KeyOrgServerTokens, Default: "False", Scope: ScopeHost,

@@ -6,9 +6,14 @@ import (
 )
 
 // maxHeaderName and maxHeaderValue bound a response header portcullis writes.
+// MaxHashedHeaderName bounds a header name nginx keeps in a location's
+// header hash (proxy_set_header, proxy_hide_header, proxy_pass_header and
+// their grpc_ forms): a longer one does not fit the hash's 64-byte bucket, and
+// nginx -t refuses the whole configuration.
 const (
-	maxHeaderName  = 128
-	maxHeaderValue = 1024
+	maxHeaderName       = 128
+	maxHeaderValue      = 1024
+	MaxHashedHeaderName = 46
 )
 
 // tchar are the characters of an RFC 7230 token other than letters and
@@ -162,7 +167,11 @@ func headerList(star bool) Grammar[[]string] {
 				if h == "*" && star {
 					return nil, errorf(`"*" must be the whole list, got %q`, s)
 				}
-				if err := CheckHeaderName(h); err != nil {
+				check := CheckHeaderName
+				if !star {
+					check = CheckHashedHeaderName
+				}
+				if err := check(h); err != nil {
 					return nil, err
 				}
 				if seen[strings.ToLower(h)] {
@@ -359,12 +368,25 @@ var reservedRequestHeaders = map[string]string{
 	"proxy-connection":         "it is hop-by-hop",
 }
 
+// CheckHashedHeaderName checks a header name nginx keeps in a location's
+// header hash: CheckHeaderName, at most MaxHashedHeaderName bytes.
+func CheckHashedHeaderName(s string) error {
+	if err := CheckHeaderName(s); err != nil {
+		return err
+	}
+	if len(s) > MaxHashedHeaderName {
+		return errorf("header name %q is %d bytes; nginx holds at most %d here", s, len(s), MaxHashedHeaderName)
+	}
+	return nil
+}
+
 // ReservedRequestHeader reports why a request header is not an Ingress's to
 // send to its backends: one portcullis sets on every proxied request (the
 // forwarding headers and a client certificate's ssl-client-* identity) or
-// one that frames the request. "" when it is free.
+// one that frames the request. "" when it is free. "_" counts as "-":
+// servers that read headers as CGI variables do not tell them apart.
 func ReservedRequestHeader(name string) string {
-	lower := strings.ToLower(name)
+	lower := strings.ReplaceAll(strings.ToLower(name), "_", "-")
 	if why, ok := reservedRequestHeaders[lower]; ok {
 		return why
 	}
@@ -397,8 +419,11 @@ var ProxySetHeaders = Grammar[[]RequestHeader]{
 			if name == "" {
 				return nil, errorf("entry %d of %q has no header name", i+1, s)
 			}
-			if err := CheckHeaderName(name); err != nil {
+			if err := CheckHashedHeaderName(name); err != nil {
 				return nil, err
+			}
+			if strings.Contains(name, "_") {
+				return nil, errorf("header %q may not be set: a name with \"_\" reads as its \"-\" spelling to servers that see headers as CGI variables (nginx drops such headers from clients)", name)
 			}
 			if why := ReservedRequestHeader(name); why != "" {
 				return nil, errorf("header %q may not be set: %s", name, why)
