@@ -98,7 +98,7 @@ func (b *builder) conflicts() {
 	if b.in.Mergeable != "" {
 		return // masters and minions share hosts by design
 	}
-	var others []summarized
+	var others, newer []summarized
 	seen := map[string]bool{}
 	for _, host := range b.order {
 		for _, other := range world.IngressesWithHost(b.r, host) {
@@ -107,9 +107,6 @@ func (b *builder) conflicts() {
 				continue
 			}
 			seen[id] = true
-			if !older(other, b.ing) {
-				continue
-			}
 			if _, ours, _ := IngressClassOf(other, b.r, b.v.opts.Class); !ours {
 				continue
 			}
@@ -117,20 +114,26 @@ func (b *builder) conflicts() {
 			if ann.Org.MergeableIngressType != "" {
 				continue
 			}
-			others = append(others, summarized{ing: other, ann: ann, hosts: summarize(other, ann, b.r)})
+			s := summarized{ing: other, ann: ann, hosts: summarize(other, ann, b.r)}
+			if older(other, b.ing) {
+				others = append(others, s)
+			} else {
+				newer = append(newer, s)
+			}
 		}
 	}
-	if len(others) == 0 {
+	if len(others)+len(newer) == 0 {
 		return
 	}
 	mine := summarize(b.ing, b.ann, b.r)
-	sort.Slice(others, func(i, j int) bool { return older(others[i].ing, others[j].ing) })
+	for _, list := range [][]summarized{others, newer} {
+		sort.Slice(list, func(i, j int) bool { return older(list[i].ing, list[j].ing) })
+	}
 	ignored := map[int]bool{}
 	for _, name := range b.order {
 		if m, ok := mine[name]; ok {
-			o := owners(name, others)
-			b.compareHost(name, m, o)
-			b.ignoredHostKeys(name, o.first, ignored)
+			b.compareHost(name, m, owners(name, others))
+			b.ignoredHostKeys(name, settingsOwner(name, m, others, newer), ignored)
 		}
 	}
 }

@@ -82,11 +82,40 @@ var hostLevels = []hostLevel{
 	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSMatchCN)}, value: func(p annotations.Parsed) string { return p.Nginx.AuthTLSMatchCN }},
 }
 
+// settingsOwner is the Ingress whose host-level settings the data plane
+// serves for host, among the Ingresses naming it: the older ones (oldest
+// first), this one (mine) and the newer ones (oldest first). It is the
+// oldest with TLS for the host (or passed through), else the oldest; nil
+// when it is this one. (The data plane also passes over an Ingress it
+// refuses, which lib cannot see from here.)
+func settingsOwner(host string, mine hostSettings, older, newer []summarized) *summarized {
+	withTLS := func(s hostSettings) bool { return s.tlsIndex >= 0 || s.passthrough }
+	for i := range older {
+		if s, ok := older[i].hosts[host]; ok && withTLS(s) {
+			return &older[i]
+		}
+	}
+	if withTLS(mine) {
+		return nil
+	}
+	for i := range newer {
+		if s, ok := newer[i].hosts[host]; ok && withTLS(s) {
+			return &newer[i]
+		}
+	}
+	for i := range older {
+		if _, ok := older[i].hosts[host]; ok {
+			return &older[i]
+		}
+	}
+	return nil
+}
+
 // ignoredHostKeys warns about each host-level setting this Ingress sets to
-// another value than the host's oldest Ingress, which decides the host's
-// settings in the data plane (docs/reference.md#host-scoped-settings): it
-// has no effect there. Each setting once, at the first host it has no
-// effect on, on the first of its keys this Ingress carries.
+// another value than the Ingress that decides the host's settings in the
+// data plane (settingsOwner, docs/reference.md#host-scoped-settings): it has
+// no effect there. Each setting once, at the first host it has no effect
+// on, on the first of its keys this Ingress carries.
 func (b *builder) ignoredHostKeys(host string, owner *summarized, warned map[int]bool) {
 	if owner == nil {
 		return
@@ -114,7 +143,7 @@ func (b *builder) ignoredHostKeys(host string, owner *summarized, warned map[int
 		if theirs != "" {
 			was = fmt.Sprintf("sets it to %q", theirs)
 		}
-		b.fs.Warnf(annPath(key), "has no effect on host %q: the host's settings come from Ingress %s/%s, the oldest naming it, which %s; set it there",
+		b.fs.Warnf(annPath(key), "has no effect on host %q: the host's settings come from Ingress %s/%s (of the Ingresses naming it, the oldest with TLS, else the oldest), which %s; set it there",
 			host, owner.ing.Namespace, owner.ing.Name, was)
 	}
 }

@@ -1,0 +1,49 @@
+package validate_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/seed-d040b84d/portcullis/lib/validate"
+	"github.com/seed-d040b84d/portcullis/lib/world"
+	"github.com/seed-d040b84d/portcullis/test/gen"
+)
+
+// TestHostSettingsOwnerIsTheDataPlanes: the host-level warning names the
+// Ingress whose settings the data plane serves (the oldest with TLS for the
+// host, else the oldest), which may be newer than the one warned: an older
+// Ingress without TLS is the one whose server-tokens has no effect, and the
+// newer one with TLS is not warned about its own settings. (A webhook judges
+// an Ingress against those created before it; lint and the controller see
+// both, so this is a unit test rather than a golden case.)
+func TestHostSettingsOwnerIsTheDataPlanes(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	plain := gen.Ingress("docs-plain", gen.InNamespace("docs"), gen.Created(start), gen.Host("docs.example.com"),
+		gen.Path("/", "docs", 80), gen.Annotation("nginx.org/server-tokens", "true"))
+	withTLS := gen.Ingress("docs-tls", gen.InNamespace("docs"), gen.Created(start.Add(time.Minute)), gen.Host("docs.example.com"),
+		gen.TLS("docs-tls"), gen.Path("/api", "docs-api", 80), gen.Annotation("nginx.ingress.kubernetes.io/ssl-redirect", "false"))
+	w := world.NewStatic()
+	w.Add(plain, withTLS)
+	for _, judge := range []struct {
+		name string
+		v    *validate.Validator
+	}{{"alone", benchValidator()}, {"batch", benchValidator().Batch()}} {
+		warnings := func(ing *networkingv1.Ingress) []string {
+			var out []string
+			for _, f := range judge.v.Ingress(ing, w).Findings.Warnings {
+				out = append(out, f.String())
+			}
+			return out
+		}
+		if assert.Len(t, warnings(plain), 1, judge.name) {
+			assert.Contains(t, warnings(plain)[0], `nginx.org/server-tokens]: has no effect on host "docs.example.com": the host's settings come from Ingress docs/docs-tls`, judge.name)
+		}
+		for _, w := range warnings(withTLS) {
+			assert.NotContains(t, w, "has no effect on host", judge.name)
+		}
+	}
+}
