@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	networkingv1 "k8s.io/api/networking/v1"
+
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
@@ -163,7 +165,7 @@ func (b *builder) proxyRedirect() *intent.ProxyRedirect {
 // says how added headers combine.
 func (b *builder) orgHeaders() annotations.OrgHeaders {
 	own := b.ann.Org.Headers
-	m, ok := b.masterOrg()
+	m, master, ok := b.masterOrg()
 	if !ok {
 		return own
 	}
@@ -173,8 +175,15 @@ func (b *builder) orgHeaders() annotations.OrgHeaders {
 	if own.Pass == nil {
 		own.Pass = m.Pass
 	}
-	if own.Set == nil {
+	switch {
+	case own.Set != nil:
+	case master.Namespace == b.ing.Namespace:
 		own.Set = m.Set
+	case m.Set != nil:
+		// Request headers reach this namespace's backends: another
+		// namespace's master does not choose them.
+		b.fs.Warnf(annPath(annotations.KeyOrgMergeableIngressType), "the request headers of master %s/%s (%s) are not sent to this minion's backends: a minion inherits them only from a master of its own namespace",
+			master.Namespace, master.Name, annotations.KeyOrgProxySetHeaders)
 	}
 	switch own.AddInherit {
 	case "off":
@@ -195,10 +204,10 @@ func (b *builder) orgHeaders() annotations.OrgHeaders {
 }
 
 // masterOrg is the NGINX Inc header settings of a mergeable minion's
-// master, if the Ingress is a minion that has one.
-func (b *builder) masterOrg() (annotations.OrgHeaders, bool) {
+// master, and the master, if the Ingress is a minion that has one.
+func (b *builder) masterOrg() (annotations.OrgHeaders, *networkingv1.Ingress, bool) {
 	if b.in.Mergeable != "minion" || len(b.ing.Spec.Rules) != 1 {
-		return annotations.OrgHeaders{}, false
+		return annotations.OrgHeaders{}, nil, false
 	}
 	for _, m := range world.IngressesWithHost(b.r, b.ing.Spec.Rules[0].Host) {
 		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
@@ -208,7 +217,7 @@ func (b *builder) masterOrg() (annotations.OrgHeaders, bool) {
 			continue
 		}
 		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
-		return ann.Org.Headers, true // a value the master's own verdict refuses is absent here
+		return ann.Org.Headers, m, true // a value the master's own verdict refuses is absent here
 	}
-	return annotations.OrgHeaders{}, false
+	return annotations.OrgHeaders{}, nil, false
 }

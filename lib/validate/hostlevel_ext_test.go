@@ -1,12 +1,15 @@
 package validate_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/seed-d040b84d/portcullis/lib/config"
+	"github.com/seed-d040b84d/portcullis/lib/intent"
 	"github.com/seed-d040b84d/portcullis/lib/validate"
 	"github.com/seed-d040b84d/portcullis/lib/world"
 	"github.com/seed-d040b84d/portcullis/test/gen"
@@ -46,4 +49,44 @@ func TestHostSettingsOwnerIsTheDataPlanes(t *testing.T) {
 			assert.NotContains(t, w, "has no effect on host", judge.name)
 		}
 	}
+}
+
+// TestMinionsInheritRequestHeadersFromTheirNamespace: a minion without
+// nginx.org/proxy-set-headers of its own sends its master's to its backends
+// when the master is of its namespace; a master of another namespace (one
+// sharing its host) does not choose the headers this namespace's backends
+// get, and the minion is told so.
+func TestMinionsInheritRequestHeadersFromTheirNamespace(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const host = "shop.example.com"
+	master := gen.Ingress("master", gen.InNamespace("shop"), gen.Created(start), gen.Host(host),
+		gen.Annotation("nginx.org/mergeable-ingress-type", "master"), gen.Annotation("nginx.org/proxy-set-headers", "X-Tier: gold"))
+	minion := func(ns string, minute int) *networkingv1.Ingress {
+		return gen.Ingress("cart", gen.InNamespace(ns), gen.Created(start.Add(time.Duration(minute)*time.Minute)), gen.Host(host),
+			gen.Path("/"+ns, "cart", 80), gen.Annotation("nginx.org/mergeable-ingress-type", "minion"))
+	}
+	same, other := minion("shop", 1), minion("blog", 2)
+	w := world.NewStatic()
+	w.Add(master, same, other, gen.Namespace("shop", gen.Annotation(config.ShareHostsWithAnnotation, "blog")))
+	v := benchValidator()
+
+	got := v.Ingress(same, w)
+	assert.Empty(t, got.Findings.Errors)
+	if assert.NotNil(t, got.Intent) && assert.NotNil(t, got.Intent.Hosts[0].Paths[0].Headers) {
+		assert.Equal(t, []intent.Header{{Name: "X-Tier", Value: "gold"}}, got.Intent.Hosts[0].Paths[0].Headers.Request)
+	}
+
+	got = v.Ingress(other, w)
+	assert.Empty(t, got.Findings.Errors)
+	if assert.NotNil(t, got.Intent) {
+		if h := got.Intent.Hosts[0].Paths[0].Headers; h != nil {
+			assert.Empty(t, h.Request, "another namespace's master's request headers")
+		}
+	}
+	var warned []string
+	for _, f := range got.Findings.Warnings {
+		warned = append(warned, f.String())
+	}
+	assert.Contains(t, strings.Join(warned, "\n"), "the request headers of master shop/master (nginx.org/proxy-set-headers) are not sent to this minion's backends")
 }
