@@ -147,9 +147,9 @@ func (w *wire) forwarding(t *testing.T) {
 			assert.Equal(t, want, r.seen.URI, "GET %s reaches the backend as", uri)
 		}
 	})
-	t.Run("nginx.org/rewrite-target: a regular expression's captures, or a literal path whole", func(t *testing.T) {
+	t.Run("nginx.org/rewrite-target: the path becomes the target, with a regular expression's captures", func(t *testing.T) {
 		w.await(t, c, w.http(cafe, "/beans"), http.StatusOK, nil)
-		for uri, want := range map[string]string{"/leaf/green?x=1": "/tea/green?x=1", "/LEAF/green": "/LEAF/green", "/beans/x?y=2": "/menu?y=2", "/beans": "/menu"} {
+		for uri, want := range map[string]string{"/leaf/green?x=1": "/tea/green?x=1", "/leaf/green/extra?q=1": "/tea/green?q=1", "/LEAF/green": "/LEAF/green", "/beans/x?y=2": "/menu?y=2", "/beans": "/menu"} {
 			r := w.must(t, c, w.http(cafe, uri), nil)
 			require.Equal(t, http.StatusOK, r.status, "GET %s: %s", uri, r)
 			require.NotNil(t, r.seen, "GET %s", uri)

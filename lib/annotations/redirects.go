@@ -163,7 +163,7 @@ var nginxOrgRedirectRows = []Row{
 }
 
 // rewriteTargetDoc is NGINX Inc's rewrite-target.
-const rewriteTargetDoc = "The path sent to the backends instead of the request's (nginx `rewrite ... break`), as NGINX Inc writes it: with `nginx.org/path-regex: case_sensitive` or `case_insensitive` the part of the request the path's regular expression matched is replaced, `$1` to `$9` being its captures (`/api/(.*)` with `/v2/$1` sends `/api/users` as `/v2/users`); on literal paths the whole path is replaced, and captures are refused. An absolute path of letters, digits, `. _ ~ % / -` and `$1` to `$9`, at most 256 characters. Not with `nginx.org/rewrites`; with `nginx.ingress.kubernetes.io/rewrite-target`, only the same value."
+const rewriteTargetDoc = "The path sent to the backends instead of the request's (nginx `rewrite ... break`), as NGINX Inc writes it: the path sent becomes the target, the query string kept. With `nginx.org/path-regex: case_sensitive` or `case_insensitive`, `$1` to `$9` are the captures of the path's regular expression (`/api/(.*)` with `/v2/$1` sends `/api/users` as `/v2/users`; `/leaf/([a-z]+)` with `/tea/$1` sends `/leaf/green/x` as `/tea/green`); literal paths have no captures, and a target with one is refused. An absolute path of letters, digits, `. _ ~ % / -` and `$1` to `$9`, at most 256 characters. Not with `nginx.org/rewrites`; with `nginx.ingress.kubernetes.io/rewrite-target`, only the same value."
 
 // checkRedirects applies the rules between the redirect keys of one
 // dialect: a code without its redirect does nothing, and
