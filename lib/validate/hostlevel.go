@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
+	"github.com/seed-d040b84d/portcullis/lib/config"
 )
 
 // hostLevel is one host-level setting the data plane takes from the oldest
@@ -15,7 +16,20 @@ import (
 type hostLevel struct {
 	keys  []hostKey
 	value func(annotations.Parsed) string
+	// dflt is the value when no key sets it (the ConfigMap's, or the
+	// annotation's default); nil: "".
+	dflt func(config.Config) string
 }
+
+// effective is the setting's value on an Ingress: its own, else the default.
+func (l hostLevel) effective(p annotations.Parsed, c config.Config) string {
+	if v := l.value(p); v != "" || l.dflt == nil {
+		return v
+	}
+	return l.dflt(c)
+}
+
+func constant(v string) func(config.Config) string { return func(config.Config) string { return v } }
 
 // hostKey is a key in its table's convention (annotations.Row.Key).
 type hostKey struct {
@@ -56,29 +70,39 @@ var hostLevels = []hostLevel{
 		value: func(p annotations.Parsed) string {
 			org, _ := p.Org.EffectiveSSLRedirect()
 			return either(boolValue(p.Nginx.SSLRedirect), boolValue(org))
-		}},
+		},
+		dflt: func(c config.Config) string { return strconv.FormatBool(c.SSLRedirect) }},
 	{keys: []hostKey{nginxKey(annotations.KeyForceSSLRedirect), orgKey(annotations.KeyOrgRedirectToHTTPS)},
 		value: func(p annotations.Parsed) string {
 			return either(boolValue(p.Nginx.ForceSSLRedirect), boolValue(p.Org.RedirectToHTTPS))
-		}},
+		},
+		dflt: func(c config.Config) string { return strconv.FormatBool(c.ForceSSLRedirect) }},
 	{keys: []hostKey{nginxKey(annotations.KeySSLPreferServerCiphers), orgKey(annotations.KeyOrgSSLPreferServerCiphers)},
 		value: func(p annotations.Parsed) string {
 			return either(boolValue(p.Nginx.SSLPreferServerCiphers), boolValue(p.Org.SSLPreferServerCiphers))
-		}},
+		},
+		dflt: func(c config.Config) string { return strconv.FormatBool(c.SSLPreferServerCiphers) }},
 	{keys: []hostKey{nginxKey(annotations.KeyAppRoot), orgKey(annotations.KeyOrgAppRoot)},
 		value: func(p annotations.Parsed) string { return either(p.Nginx.Redirects.AppRoot, p.Org.Redirects.AppRoot) }},
 	{keys: []hostKey{nginxKey(annotations.KeyFromToWWWRedirect)},
-		value: func(p annotations.Parsed) string { return boolValue(p.Nginx.Redirects.FromToWWW) }},
-	{keys: []hostKey{orgKey(annotations.KeyOrgHSTS)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTS) }},
-	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSMaxAge)}, value: func(p annotations.Parsed) string { return intValue(p.Org.HSTSMaxAge) }},
+		value: func(p annotations.Parsed) string { return boolValue(p.Nginx.Redirects.FromToWWW) }, dflt: constant("false")},
+	{keys: []hostKey{orgKey(annotations.KeyOrgHSTS)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTS) },
+		dflt: func(c config.Config) string { return strconv.FormatBool(c.HSTS) }},
+	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSMaxAge)}, value: func(p annotations.Parsed) string { return intValue(p.Org.HSTSMaxAge) },
+		dflt: func(c config.Config) string { return strconv.FormatInt(c.HSTSMaxAge, 10) }},
 	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSIncludeSubdomains)},
-		value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTSIncludeSubdomains) }},
-	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSBehindProxy)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTSBehindProxy) }},
-	{keys: []hostKey{orgKey(annotations.KeyOrgServerTokens)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.Headers.ServerTokens) }},
-	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSVerifyDepth)}, value: func(p annotations.Parsed) string { return intValue(p.Nginx.AuthTLSVerifyDepth) }},
+		value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTSIncludeSubdomains) },
+		dflt:  func(c config.Config) string { return strconv.FormatBool(c.HSTSIncludeSubdomains) }},
+	{keys: []hostKey{orgKey(annotations.KeyOrgHSTSBehindProxy)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.HSTSBehindProxy) },
+		dflt: constant("false")},
+	{keys: []hostKey{orgKey(annotations.KeyOrgServerTokens)}, value: func(p annotations.Parsed) string { return boolValue(p.Org.Headers.ServerTokens) },
+		dflt: constant("false")},
+	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSVerifyDepth)}, value: func(p annotations.Parsed) string { return intValue(p.Nginx.AuthTLSVerifyDepth) },
+		dflt: constant(strconv.Itoa(annotations.DefaultAuthTLSVerifyDepth))},
 	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSErrorPage)}, value: func(p annotations.Parsed) string { return p.Nginx.AuthTLSErrorPage }},
 	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSPassCertificateToUpstream)},
-		value: func(p annotations.Parsed) string { return boolValue(p.Nginx.AuthTLSPassCertificateToUpstream) }},
+		value: func(p annotations.Parsed) string { return boolValue(p.Nginx.AuthTLSPassCertificateToUpstream) },
+		dflt:  constant("false")},
 	{keys: []hostKey{nginxKey(annotations.KeyAuthTLSMatchCN)}, value: func(p annotations.Parsed) string { return p.Nginx.AuthTLSMatchCN }},
 }
 
@@ -134,14 +158,18 @@ func (b *builder) ignoredHostKeys(host string, owner *summarized, warned map[int
 		if key == "" {
 			continue
 		}
-		mine, theirs := s.value(b.ann), s.value(owner.ann)
+		cfg := b.v.opts.Config
+		mine, theirs := s.effective(b.ann, cfg), s.effective(owner.ann, cfg)
 		if mine == theirs {
 			continue
 		}
 		warned[i] = true
-		was := "does not set it"
-		if theirs != "" {
-			was = fmt.Sprintf("sets it to %q", theirs)
+		was := fmt.Sprintf("sets it to %q", theirs)
+		if s.value(owner.ann) == "" {
+			was = "does not set it"
+			if theirs != "" {
+				was = fmt.Sprintf("leaves the default, %q", theirs)
+			}
 		}
 		b.fs.Warnf(annPath(key), "has no effect on host %q: the host's settings come from Ingress %s/%s (of the Ingresses naming it, the oldest with TLS, else the oldest), which %s; set it there",
 			host, owner.ing.Namespace, owner.ing.Name, was)
