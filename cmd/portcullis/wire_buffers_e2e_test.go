@@ -162,7 +162,8 @@ func (w *wire) retries(t *testing.T) {
 	const ns = "retries"
 	hosts := map[string]string{"plain": "plain.retries.wire.test", "retry": "retry.retries.wire.test",
 		"once": "once.retries.wire.test", "org": "org.retries.wire.test",
-		"slow": "slow.retries.wire.test", "timeout": "timeout.retries.wire.test"}
+		"slow": "slow.retries.wire.test", "timeout": "timeout.retries.wire.test",
+		"org-once": "org-once.retries.wire.test", "org-timeout": "org-timeout.retries.wire.test"}
 	other := w.bystander(t, ns)
 	ip := nonLoopbackIPv4(t)
 	bad, good, badHits := failingBackends(t, ip, 0)
@@ -177,6 +178,9 @@ func (w *wire) retries(t *testing.T) {
 		"slow":  {ingressNginx + "proxy-next-upstream", "error timeout http_502"},
 		"timeout": {ingressNginx + "proxy-next-upstream", "error timeout http_502",
 			ingressNginx + "proxy-next-upstream-timeout", "1"},
+		"org-once": {nginxOrg + "proxy-next-upstream", "error timeout http_502", nginxOrg + "proxy-next-upstream-tries", "1"},
+		"org-timeout": {nginxOrg + "proxy-next-upstream", "error timeout http_502",
+			nginxOrg + "proxy-next-upstream-timeout", "1s"},
 	}
 	for name, kv := range annotations {
 		opts := []gen.IngressOption{in, gen.Host(hosts[name]), gen.Path("/", name, 80)}
@@ -184,7 +188,7 @@ func (w *wire) retries(t *testing.T) {
 			opts = append(opts, gen.Annotation(kv[i], kv[i+1]))
 		}
 		b, g := bad, good
-		if name == "slow" || name == "timeout" {
+		if name == "slow" || name == "timeout" || name == "org-timeout" {
 			b, g = slowBad, slowGood
 		}
 		w.create(t, append(twoEndpoints(ns, name, ip, b, g), gen.Ingress(name, opts...))...)
@@ -246,13 +250,17 @@ func (w *wire) retries(t *testing.T) {
 			assert.NotZero(t, hits(hosts[name]), "no request reached the failing endpoint first: nothing was retried")
 		})
 	}
-	t.Run("proxy-next-upstream-tries 1: no second try, the 502 reaches the client", func(t *testing.T) {
-		rs := answers(t, hosts["once"], isFailed)
-		assert.NotZero(t, failed(rs), "every request was served: %v", rs)
-	})
-	t.Run("proxy-next-upstream-timeout 1: a 502 after 1.5s is not passed on", func(t *testing.T) {
-		rs := answers(t, hosts["timeout"], isFailed)
-		assert.NotZero(t, failed(rs), "every request was served: %v", rs)
-	})
+	for _, name := range []string{"once", "org-once"} {
+		t.Run(name+": proxy-next-upstream-tries 1: no second try, the 502 reaches the client", func(t *testing.T) {
+			rs := answers(t, hosts[name], isFailed)
+			assert.NotZero(t, failed(rs), "every request was served: %v", rs)
+		})
+	}
+	for _, name := range []string{"timeout", "org-timeout"} {
+		t.Run(name+": proxy-next-upstream-timeout 1s: a 502 after 1.5s is not passed on", func(t *testing.T) {
+			rs := answers(t, hosts[name], isFailed)
+			assert.NotZero(t, failed(rs), "every request was served: %v", rs)
+		})
+	}
 	other.unaffected(t, w)
 }

@@ -62,7 +62,7 @@ func TestWireBehaviour(t *testing.T) {
 		// wire_buffers_e2e_test.go
 		{"proxy-buffer-size: a response header over the buffer gets 502, per Ingress", (*wire).headerBuffer},
 		{"proxy-max-temp-file-size 0: the backend waits for the client", (*wire).noTempFile},
-		{"proxy-next-upstream, -tries and -timeout: a backend's 502 is retried on the other endpoint, or not", (*wire).retries},
+		{"proxy-next-upstream, -tries and -timeout in both dialects: a backend's 502 is retried on the other endpoint, or not", (*wire).retries},
 		// wire_headers_e2e_test.go
 		{"CORS: preflight and allowed origins answered, other origins get no CORS header", (*wire).cors},
 		{"add-header, proxy-hide-headers, proxy-set-headers, proxy-pass-headers, server-tokens, proxy-redirect, relative-redirects and use-port-in-redirects as the client and backend see them", (*wire).responseHeaders},
