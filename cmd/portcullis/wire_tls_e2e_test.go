@@ -121,6 +121,8 @@ func (w *wire) redirect(t *testing.T) {
 
 	r := w.await(t, c, w.http(secure, "/a/b?x=1&y=two"), http.StatusPermanentRedirect, nil)
 	assert.Equal(t, w.https(secure, "/a/b?x=1&y=two"), r.header.Get("Location"), "the redirect keeps host, path and query")
+	r = w.must(t, c, w.http(secure, "/docs/"), nil)
+	assert.Equal(t, w.https(secure, "/docs/"), r.header.Get("Location"), "and a final \"/\" (ingress-nginx removed it unless preserve-trailing-slash)")
 
 	r = w.await(t, c, w.http(forced, "/p?q=1"), http.StatusPermanentRedirect, nil)
 	assert.Equal(t, w.https(forced, "/p?q=1"), r.header.Get("Location"), "force-ssl-redirect redirects a host without TLS")

@@ -16,8 +16,6 @@ func known(keys ...string) []Known {
 // does not implement: they are ignored with a warning, except the access
 // control keys, which are refused (cannotEnforce).
 var ingressNginxNotImplemented = slices.Concat(known(
-	// Rewrites and redirects.
-	"preserve-trailing-slash",
 	// Aliases.
 	"server-alias",
 	// Canary.

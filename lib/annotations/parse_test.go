@@ -156,7 +156,7 @@ func TestSnippetsAreRefused(t *testing.T) {
 func TestNotImplementedKeysWarn(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ key, msg string }{
-		{pre + "preserve-trailing-slash", "not implemented by portcullis; ignored"},
+		{pre + "server-alias", "not implemented by portcullis; ignored"},
 		{pre + "load-balance", "not implemented by portcullis; ignored"},
 		{pre + "custom-headers", "not implemented by portcullis; ignored"},
 		{pre + "affinity", "not implemented by portcullis; ignored"},

@@ -20,6 +20,7 @@ const (
 	KeyUpstreamVhost         = "upstream-vhost"
 	KeyRelativeRedirects     = "relative-redirects"
 	KeyUsePortInRedirects    = "use-port-in-redirects"
+	KeyPreserveTrailingSlash = "preserve-trailing-slash"
 
 	KeyOrgAppRoot       = "nginx.org/app-root"
 	KeyOrgRewrites      = "nginx.org/rewrites"
@@ -49,6 +50,9 @@ type Redirects struct {
 	// PortInRedirects keeps the port in the Location of nginx's own
 	// absolute redirects.
 	PortInRedirects *bool
+	// PreserveTrailingSlash is ingress-nginx's choice for its HTTPS
+	// redirect; portcullis's always keeps the path as sent.
+	PreserveTrailingSlash *bool
 	// Rewrites are nginx.org/rewrites: per Service, the path that replaces
 	// the part of the request path the Ingress path matched.
 	Rewrites []grammar.PathRewrite
@@ -126,6 +130,12 @@ var ingressNginxRedirectRows = []Row{
 		Examples: Examples{Good: good("true", "false"), Bad: bad("on", boolMsg)},
 	},
 	{
+		Key: KeyPreserveTrailingSlash, Default: "true (ingress-nginx: false)", Scope: ScopePath,
+		Doc:      "portcullis's redirect of plain HTTP to HTTPS always keeps the request's path and query as sent, which is what `true` asked of ingress-nginx; ingress-nginx's default removed one final `/` (`/docs/` went to `https://host/docs`). `false` is warned about: it has no effect.",
+		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.PreserveTrailingSlash = &v }),
+		Examples: Examples{Good: good("true", "false"), Bad: bad("yes", boolMsg)},
+	},
+	{
 		Key: KeyUsePortInRedirects, Default: "false", Scope: ScopePath,
 		Doc:      "Redirects nginx itself writes on these paths with an absolute `Location` (a directory's trailing slash, a relative `Location` from the backend or `proxy-redirect-to`) name the port nginx was reached on (nginx `port_in_redirect on`). By default, as in ingress-nginx, they name no port: clients come in on the standard ports, and nginx's own port (behind `--enable-ssl-passthrough`, an internal one) is not theirs.",
 		Value:    grammar.Bind(grammar.Bool, func(p *Parsed, v bool) { p.Nginx.Redirects.PortInRedirects = &v }),
@@ -177,6 +187,9 @@ func checkRedirects(p *Parsed, s *findings.Set) {
 	}
 	if r.PermanentRedirect != "" && r.TemporalRedirect != "" {
 		s.Warnf(Path(p.NginxKey(KeyPermanentRedirect)), "is ignored: %s is set too and wins, as in ingress-nginx", p.NginxKey(KeyTemporalRedirect))
+	}
+	if v := r.PreserveTrailingSlash; v != nil && !*v {
+		s.Warnf(Path(p.NginxKey(KeyPreserveTrailingSlash)), "has no effect: portcullis's HTTPS redirect always keeps the path as sent, final \"/\" included")
 	}
 	if o := p.Org.Redirects; o.RewriteTarget != "" && len(o.Rewrites) > 0 {
 		s.Errorf(Path(KeyOrgRewriteTarget), o.RewriteTarget, "may not be set with %s (both decide the path sent to the backend; NGINX Inc uses only one of them); keep one", KeyOrgRewrites)
