@@ -165,7 +165,11 @@ func (b *builder) ignoredHostKeys(host string, owner *summarized, warned map[int
 		}
 		warned[i] = true
 		was := fmt.Sprintf("sets it to %q", theirs)
-		if s.value(owner.ann) == "" {
+		switch {
+		case owner.ing.Namespace != b.ing.Namespace:
+			// Another namespace's settings are its own to read.
+			was = "sets it otherwise"
+		case s.value(owner.ann) == "":
 			was = "does not set it"
 			if theirs != "" {
 				was = fmt.Sprintf("leaves the default, %q", theirs)

@@ -90,3 +90,26 @@ func TestMinionsInheritRequestHeadersFromTheirNamespace(t *testing.T) {
 	}
 	assert.Contains(t, strings.Join(warned, "\n"), "the request headers of master shop/master (nginx.org/proxy-set-headers) are not sent to this minion's backends")
 }
+
+// TestHostSettingsOfAnotherNamespaceStayTheirs: the host-level warning
+// names the owner in another namespace (sharing its host) but not the value
+// it sets.
+func TestHostSettingsOfAnotherNamespaceStayTheirs(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	owner := gen.Ingress("web", gen.InNamespace("shop"), gen.Created(start), gen.Host("shop.example.com"),
+		gen.Path("/", "web", 80), gen.Annotation("nginx.ingress.kubernetes.io/app-root", "/secret-console"))
+	guest := gen.Ingress("posts", gen.InNamespace("blog"), gen.Created(start.Add(time.Minute)), gen.Host("shop.example.com"),
+		gen.Path("/blog", "posts", 80), gen.Annotation("nginx.ingress.kubernetes.io/app-root", "/blog"))
+	w := world.NewStatic()
+	w.Add(owner, guest, gen.Namespace("shop", gen.Annotation(config.ShareHostsWithAnnotation, "blog")))
+	got := benchValidator().Ingress(guest, w)
+	assert.Empty(t, got.Findings.Errors)
+	var warned []string
+	for _, f := range got.Findings.Warnings {
+		warned = append(warned, f.String())
+	}
+	all := strings.Join(warned, "\n")
+	assert.Contains(t, all, `has no effect on host "shop.example.com": the host's settings come from Ingress shop/web`)
+	assert.NotContains(t, all, "secret-console", "another namespace's value")
+}
