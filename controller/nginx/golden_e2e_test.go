@@ -16,9 +16,17 @@ import (
 )
 
 // nginxAccepts materializes the model (configuration and files) in a private
-// directory and runs the real nginx -t on it.
+// directory and runs the real nginx -t on it. nginx -t binds the listening
+// sockets it reads, so they are moved to 127.0.0.1's ports 1 to 3: the
+// golden ports (80 on every address) would, for a moment, take port 80 from
+// every other process on the machine, such as the HTTP-01 listener of the
+// cert-manager tests.
 func nginxAccepts(t *testing.T, m *dataplane.Model, o Options) {
 	t.Helper()
+	o.Address, o.HTTPPort, o.HTTPSPort = "127.0.0.1", 1, 2
+	if o.Passthrough {
+		o.FallbackPort = 3
+	}
 	bin, err := FindBinary()
 	require.NoError(t, err)
 	dir := t.TempDir()

@@ -323,9 +323,14 @@ func selfSignedServer(ip string) (caPEM, certPEM, keyPEM []byte, err error) {
 
 // ChallengeAddress finds a loopback address whose port 80 is free, for
 // nginx's HTTP listener, so HTTP-01 validation (always on port 80) reaches
-// it; several test processes each take their own.
+// it; several test processes each take their own. Another process binding
+// port 80 on every address for a moment (nginx -t of a configuration that
+// listens on port 80 does) makes every address busy meanwhile, so it keeps
+// trying for up to ten seconds.
 func ChallengeAddress() (string, error) {
-	for i := range 64 {
+	var last error
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; i < 64 || time.Now().Before(deadline); i++ {
 		n, err := rand.Int(rand.Reader, big.NewInt(250))
 		if err != nil {
 			return "", err
@@ -333,10 +338,12 @@ func ChallengeAddress() (string, error) {
 		addr := "127.0." + strconv.Itoa(200+i%50) + "." + strconv.Itoa(int(n.Int64())+2)
 		l, err := net.Listen("tcp", net.JoinHostPort(addr, "80"))
 		if err != nil {
+			last = err
+			time.Sleep(10 * time.Millisecond)
 			continue
 		}
 		_ = l.Close()
 		return addr, nil
 	}
-	return "", errors.New("no loopback address with port 80 free (HTTP-01 validation needs port 80: run as root or with CAP_NET_BIND_SERVICE)")
+	return "", fmt.Errorf("no loopback address with port 80 free (HTTP-01 validation needs port 80: run as root or with CAP_NET_BIND_SERVICE): %w", last)
 }
