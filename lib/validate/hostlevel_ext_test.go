@@ -35,13 +35,7 @@ func TestHostSettingsOwnerIsTheDataPlanes(t *testing.T) {
 		name string
 		v    *validate.Validator
 	}{{"alone", benchValidator()}, {"batch", benchValidator().Batch()}} {
-		warnings := func(ing *networkingv1.Ingress) []string {
-			var out []string
-			for _, f := range judge.v.Ingress(ing, w).Findings.Warnings {
-				out = append(out, f.String())
-			}
-			return out
-		}
+		warnings := func(ing *networkingv1.Ingress) []string { return warningLines(judge.v.Ingress(ing, w)) }
 		if assert.Len(t, warnings(plain), 1, judge.name) {
 			assert.Contains(t, warnings(plain)[0], `nginx.org/server-tokens]: has no effect on host "docs.example.com": the host's settings come from Ingress docs/docs-tls`, judge.name)
 		}
@@ -84,11 +78,7 @@ func TestMinionsInheritRequestHeadersFromTheirNamespace(t *testing.T) {
 			assert.Empty(t, h.Request, "another namespace's master's request headers")
 		}
 	}
-	var warned []string
-	for _, f := range got.Findings.Warnings {
-		warned = append(warned, f.String())
-	}
-	assert.Contains(t, strings.Join(warned, "\n"), "the request headers of master shop/master (nginx.org/proxy-set-headers) are not sent to this minion's backends")
+	assert.Contains(t, strings.Join(warningLines(got), "\n"), "the request headers of master shop/master (nginx.org/proxy-set-headers) are not sent to this minion's backends")
 }
 
 // TestHostSettingsOfAnotherNamespaceStayTheirs: the host-level warning
@@ -105,11 +95,16 @@ func TestHostSettingsOfAnotherNamespaceStayTheirs(t *testing.T) {
 	w.Add(owner, guest, gen.Namespace("shop", gen.Annotation(config.ShareHostsWithAnnotation, "blog")))
 	got := benchValidator().Ingress(guest, w)
 	assert.Empty(t, got.Findings.Errors)
-	var warned []string
-	for _, f := range got.Findings.Warnings {
-		warned = append(warned, f.String())
-	}
-	all := strings.Join(warned, "\n")
+	all := strings.Join(warningLines(got), "\n")
 	assert.Contains(t, all, `has no effect on host "shop.example.com": the host's settings come from Ingress shop/web`)
 	assert.NotContains(t, all, "secret-console", "another namespace's value")
+}
+
+// warningLines are a verdict's warnings as kubectl shows them.
+func warningLines(v validate.IngressVerdict) []string {
+	var out []string
+	for _, f := range v.Findings.Warnings {
+		out = append(out, f.String())
+	}
+	return out
 }
