@@ -140,21 +140,12 @@ func (w *wire) forwarding(t *testing.T) {
 		assert.Empty(t, r.seen.Prefix)
 	})
 	t.Run("nginx.org/rewrites replaces the matched prefix for its Service only", func(t *testing.T) {
-		for uri, want := range map[string]string{"/tea/green?x=1": "/green?x=1", "/tea": "/", "/tea/": "/", "/teapot": "/teapot", "/coffee": "/coffee"} {
-			r := w.must(t, c, w.http(cafe, uri), nil)
-			require.Equal(t, http.StatusOK, r.status, "GET %s: %s", uri, r)
-			require.NotNil(t, r.seen, "GET %s", uri)
-			assert.Equal(t, want, r.seen.URI, "GET %s reaches the backend as", uri)
-		}
+		w.reachBackendAs(t, c, cafe, map[string]string{"/tea/green?x=1": "/green?x=1", "/tea": "/", "/tea/": "/", "/teapot": "/teapot", "/coffee": "/coffee"})
 	})
 	t.Run("nginx.org/rewrite-target: the path becomes the target, with a regular expression's captures", func(t *testing.T) {
 		w.await(t, c, w.http(cafe, "/beans"), http.StatusOK, nil)
-		for uri, want := range map[string]string{"/leaf/green?x=1": "/tea/green?x=1", "/leaf/green/extra?q=1": "/tea/green?q=1", "/LEAF/green": "/LEAF/green", "/beans/x?y=2": "/menu?y=2", "/beans": "/menu"} {
-			r := w.must(t, c, w.http(cafe, uri), nil)
-			require.Equal(t, http.StatusOK, r.status, "GET %s: %s", uri, r)
-			require.NotNil(t, r.seen, "GET %s", uri)
-			assert.Equal(t, want, r.seen.URI, "GET %s reaches the backend as", uri)
-		}
+		w.reachBackendAs(t, c, cafe, map[string]string{"/leaf/green?x=1": "/tea/green?x=1", "/leaf/green/extra?q=1": "/tea/green?q=1",
+			"/LEAF/green": "/LEAF/green", "/beans/x?y=2": "/menu?y=2", "/beans": "/menu"})
 	})
 	t.Run("a www. name another namespace owns is never taken", func(t *testing.T) {
 		// The squatting Ingress is refused (tenancy): its own host fails
@@ -195,4 +186,16 @@ func (w *wire) regexEndAnchor(t *testing.T) {
 	assert.Equal(t, "web", r.seen.Backend, "a path ending in a newline reached the /status$ location")
 	assert.Equal(t, "/status%0A", r.seen.URI)
 	other.unaffected(t, w)
+}
+
+// reachBackendAs GETs each request URI on host over plain HTTP and asserts
+// the backend answered 200 and saw the request URI it maps to.
+func (w *wire) reachBackendAs(t *testing.T, c *http.Client, host string, want map[string]string) {
+	t.Helper()
+	for uri, as := range want {
+		r := w.must(t, c, w.http(host, uri), nil)
+		require.Equal(t, http.StatusOK, r.status, "GET %s: %s", uri, r)
+		require.NotNil(t, r.seen, "GET %s", uri)
+		assert.Equal(t, as, r.seen.URI, "GET %s reaches the backend as", uri)
+	}
 }

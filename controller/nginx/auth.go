@@ -41,27 +41,36 @@ func (r *renderer) externalAuth(a *dataplane.ExternalAuth) ([]*Node, error) {
 	return out, nil
 }
 
-// withAuth adds to a server block the internal locations its protected
-// locations use: the subrequest to the authentication service and the
-// sign-in redirect; and the error pages of its locations (withErrorPages).
-func (r *renderer) withAuth(server *Node) (*Node, error) {
-	needed := map[string]bool{}
-	var names []string
+// referenced are the names the directives under nodes refer to, each once,
+// sorted: pick gives a directive's name, or false for one that names none.
+func referenced(nodes []*Node, pick func(*Node) (string, bool)) []string {
+	seen := map[string]bool{}
+	var out []string
 	var find func(nodes []*Node)
 	find = func(nodes []*Node) {
 		for _, n := range nodes {
-			if n.Name == "auth_request" && len(n.Args) == 1 {
-				name := strings.TrimPrefix(n.Args[0].s, authPath(""))
-				if !needed[name] {
-					needed[name] = true
-					names = append(names, name)
-				}
+			if name, ok := pick(n); ok && !seen[name] {
+				seen[name] = true
+				out = append(out, name)
 			}
 			find(n.Children)
 		}
 	}
-	find(server.Children)
-	slices.Sort(names)
+	find(nodes)
+	slices.Sort(out)
+	return out
+}
+
+// withAuth adds to a server block the internal locations its protected
+// locations use: the subrequest to the authentication service and the
+// sign-in redirect; and the error pages of its locations (withErrorPages).
+func (r *renderer) withAuth(server *Node) (*Node, error) {
+	names := referenced(server.Children, func(n *Node) (string, bool) {
+		if n.Name != "auth_request" || len(n.Args) != 1 {
+			return "", false
+		}
+		return strings.TrimPrefix(n.Args[0].s, authPath("")), true
+	})
 	for _, name := range names {
 		a := r.auths[name]
 		if a == nil {

@@ -7,7 +7,6 @@ package nginx
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -77,22 +76,13 @@ func (r *renderer) errorPageDirectives(e *dataplane.ErrorPages, intercept bool) 
 // and intercepts nothing: nginx does not send an error page's own error to
 // another one (recursive_error_pages is off).
 func (r *renderer) withErrorPages(server *Node) error {
-	needed := map[string]bool{}
-	var names []string
-	var find func(nodes []*Node)
-	find = func(nodes []*Node) {
-		for _, n := range nodes {
-			if n.Name == "error_page" && len(n.Args) > 0 {
-				if name := n.Args[len(n.Args)-1].s; strings.HasPrefix(name, errorsPrefix) && !needed[name] {
-					needed[name] = true
-					names = append(names, name)
-				}
-			}
-			find(n.Children)
+	names := referenced(server.Children, func(n *Node) (string, bool) {
+		if n.Name != "error_page" || len(n.Args) == 0 {
+			return "", false
 		}
-	}
-	find(server.Children)
-	slices.Sort(names)
+		name := n.Args[len(n.Args)-1].s
+		return name, strings.HasPrefix(name, errorsPrefix)
+	})
 	for _, name := range names {
 		hash, code, _ := strings.Cut(strings.TrimPrefix(name, errorsPrefix), "_")
 		e := r.errorPages[hash]

@@ -41,6 +41,15 @@ type builder struct {
 	// claimedNow are hosts an update adds: claimed now, after every other
 	// Ingress (IngressUpdate).
 	claimedNow map[string]bool
+	// masterOf caches masterAnnotations.
+	masterOf *masterOf
+}
+
+// masterOf is a mergeable minion's master and its annotations; ing is nil
+// when there is none.
+type masterOf struct {
+	ing *networkingv1.Ingress
+	ann annotations.Parsed
 }
 
 // hostState is a host being built and where its parts came from.

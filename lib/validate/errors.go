@@ -127,6 +127,21 @@ func (b *builder) orgErrorPages() *intent.ErrorPages {
 	}
 }
 
+// masterAnnotations is a mergeable minion's master and its annotations as
+// they parse (a value the master's own verdict refuses is absent), looked up
+// once per judgement; zero when the Ingress is no minion or its host has no
+// master of ours.
+func (b *builder) masterAnnotations() masterOf {
+	if b.masterOf == nil {
+		b.masterOf = &masterOf{}
+		if m := b.master(); m != nil && b.in.Mergeable == "minion" {
+			b.masterOf.ing = m
+			b.masterOf.ann, _ = annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
+		}
+	}
+	return *b.masterOf
+}
+
 // master is the mergeable master of a minion's host that is ours, nil if
 // none.
 func (b *builder) master() *networkingv1.Ingress {

@@ -4,12 +4,9 @@ import (
 	"slices"
 	"strings"
 
-	networkingv1 "k8s.io/api/networking/v1"
-
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/annotations/grammar"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // headers applies the response header keys of either dialect to the
@@ -165,10 +162,11 @@ func (b *builder) proxyRedirect() *intent.ProxyRedirect {
 // says how added headers combine.
 func (b *builder) orgHeaders() annotations.OrgHeaders {
 	own := b.ann.Org.Headers
-	m, master, ok := b.masterOrg()
-	if !ok {
+	master := b.masterAnnotations()
+	if master.ing == nil {
 		return own
 	}
+	m := master.ann.Org.Headers
 	if own.Hide == nil {
 		own.Hide = m.Hide
 	}
@@ -177,13 +175,13 @@ func (b *builder) orgHeaders() annotations.OrgHeaders {
 	}
 	switch {
 	case own.Set != nil:
-	case master.Namespace == b.ing.Namespace:
+	case master.ing.Namespace == b.ing.Namespace:
 		own.Set = m.Set
 	case m.Set != nil:
 		// Request headers reach this namespace's backends: another
 		// namespace's master does not choose them.
 		b.fs.Warnf(annPath(annotations.KeyOrgMergeableIngressType), "the request headers of master %s/%s (%s) are not sent to this minion's backends: a minion inherits them only from a master of its own namespace",
-			master.Namespace, master.Name, annotations.KeyOrgProxySetHeaders)
+			master.ing.Namespace, master.ing.Name, annotations.KeyOrgProxySetHeaders)
 	}
 	switch own.AddInherit {
 	case "off":
@@ -201,23 +199,4 @@ func (b *builder) orgHeaders() annotations.OrgHeaders {
 		}
 	}
 	return own
-}
-
-// masterOrg is the NGINX Inc header settings of a mergeable minion's
-// master, and the master, if the Ingress is a minion that has one.
-func (b *builder) masterOrg() (annotations.OrgHeaders, *networkingv1.Ingress, bool) {
-	if b.in.Mergeable != "minion" || len(b.ing.Spec.Rules) != 1 {
-		return annotations.OrgHeaders{}, nil, false
-	}
-	for _, m := range world.IngressesWithHost(b.r, b.ing.Spec.Rules[0].Host) {
-		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
-			continue
-		}
-		if _, ours, _ := IngressClassOf(m, b.r, b.v.opts.Class); !ours {
-			continue
-		}
-		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
-		return ann.Org.Headers, m, true // a value the master's own verdict refuses is absent here
-	}
-	return annotations.OrgHeaders{}, nil, false
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/seed-d040b84d/portcullis/lib/annotations"
 	"github.com/seed-d040b84d/portcullis/lib/intent"
-	"github.com/seed-d040b84d/portcullis/lib/world"
 )
 
 // traffic applies the request body limit, backend timeouts and buffering of
@@ -52,20 +51,7 @@ func (b *builder) traffic() {
 // master's annotations.InheritedByMinions keys, which the minion's own
 // override (either dialect).
 func (b *builder) masterTraffic() annotations.Traffic {
-	if b.in.Mergeable != "minion" || len(b.ing.Spec.Rules) != 1 {
-		return annotations.Traffic{}
-	}
-	for _, m := range world.IngressesWithHost(b.r, b.ing.Spec.Rules[0].Host) {
-		if m.Annotations[annotations.KeyOrgMergeableIngressType] != "master" {
-			continue
-		}
-		if _, ours, _ := IngressClassOf(m, b.r, b.v.opts.Class); !ours {
-			continue
-		}
-		ann, _ := annotations.Parse(m.Annotations, annotations.Options{Prefix: b.v.opts.AnnotationsPrefix, AllowLegacyTLS: b.v.opts.Config.AllowLegacyTLS})
-		return ann.Org.Traffic // a value the master's own verdict refuses is absent here
-	}
-	return annotations.Traffic{}
+	return b.masterAnnotations().ann.Org.Traffic
 }
 
 // noEffectOnGRPC warns about the keys nginx's gRPC proxy does not read.
